@@ -1,0 +1,39 @@
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class CaseInsensitiveUserManager(UserManager):
+    """Usernames are unique without regard to case, so every lookup by natural key ignores case too."""
+
+    def get_by_natural_key(self, username: str) -> "User":
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractUser):
+    # Random ids: sequential ones would let any user count everyone else's sign-ups.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField("email address")
+
+    objects = CaseInsensitiveUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+
+class RefreshTokenLineage(models.Model):
+    """The rotation family of one graphql_jwt refresh token.
+
+    Each refresh issues a successor in the same family; presenting a token that was already rotated or revoked
+    revokes the whole family, so a stolen token that races its owner burns every token derived from it.
+    """
+
+    refresh_token = models.OneToOneField(
+        "refresh_token.RefreshToken", primary_key=True, on_delete=models.CASCADE, related_name="lineage"
+    )
+    family = models.UUIDField(db_index=True)

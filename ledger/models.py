@@ -1,0 +1,109 @@
+"""Ledger tables.
+
+Money is stored as integer minor units (cents) in BigIntegerField columns: SQLite has no exact decimal type, so a
+DecimalField would be a REAL there. `ledger/money.py` is the only place that converts between the two.
+
+The Go aggregator (go_aggregator/) depends on these tables and columns; they are its contract with this module.
+Change them only together with go_aggregator/schema.go:
+  ledger_transaction   (user_id, amount_minor, type, category, date)
+  ledger_dirtybucket   (user_id, month, generation)
+  ledger_monthlyrollup (user_id, month, category, type, total_minor, transaction_count)
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class TransactionType(models.TextChoices):
+    INCOME = "income", "Income"
+    EXPENSE = "expense", "Expense"
+
+
+class TransactionQuerySet(models.QuerySet):
+    def owned_by(self, user: settings.AUTH_USER_MODEL) -> "TransactionQuerySet":
+        """The one per-user scope: every read and write of transactions goes through it."""
+        return self.filter(user_id=user.pk)
+
+
+class Transaction(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # db_index=False: the composite indexes below all lead with user_id.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transactions", db_index=False
+    )
+    amount_minor = models.BigIntegerField()
+    type = models.CharField(max_length=7, choices=TransactionType.choices)
+    description = models.CharField(max_length=255, blank=True, default="")
+    category = models.CharField(max_length=50, default="Other")
+    date = models.DateField()
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TransactionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="ledger_transaction_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(type__in=[t.value for t in TransactionType]), name="ledger_transaction_type_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ledger_transaction_idempotency_key_unique",
+            ),
+        ]
+        indexes = [
+            # Keyset pagination: newest date first, id as the tie-breaker.
+            models.Index(fields=["user", "-date", "-id"], name="ledger_txn_user_date_id"),
+            # Covers the balance aggregate (SUM by type) so a cache miss is an index-only scan.
+            models.Index(fields=["user", "type", "amount_minor"], name="ledger_txn_user_type_amount"),
+        ]
+
+
+class BalanceVersion(models.Model):
+    """Per-user generation of the balance cache, bumped in the same DB transaction as every write.
+
+    The cache key includes it, so a cached balance computed before a write can never be served after that write
+    commits, whatever Redis did meanwhile (see ledger/balance_cache.py).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="balance_version"
+    )
+    version = models.BigIntegerField(default=0)
+
+
+class DirtyBucket(models.Model):
+    """A (user, month) whose rollups are stale. API writes upsert it and bump `generation` in their own DB
+    transaction; the aggregator deletes it only if `generation` is still the value it claimed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.CharField(max_length=7)  # "YYYY-MM"
+    generation = models.BigIntegerField(default=1)
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "month"], name="ledger_dirtybucket_user_month")]
+
+
+class MonthlyRollup(models.Model):
+    """Totals per (user, month, category, type), written by the Go aggregator only."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.CharField(max_length=7)  # "YYYY-MM"
+    category = models.CharField(max_length=50)
+    type = models.CharField(max_length=7, choices=TransactionType.choices)
+    total_minor = models.BigIntegerField()
+    transaction_count = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "month", "category", "type"], name="ledger_monthlyrollup_bucket_unique"
+            )
+        ]

@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from django.urls import path
+
+from schema.views import graphql_view, health
+
+urlpatterns = [
+    path("graphql/", graphql_view, name="graphql"),
+    path("healthz", health, name="healthz"),
+]

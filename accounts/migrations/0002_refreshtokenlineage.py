@@ -5,18 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('refresh_token', '0002_auto_20190130_0900'),
+        ("accounts", "0001_initial"),
+        ("refresh_token", "0002_auto_20190130_0900"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RefreshTokenLineage',
+            name="RefreshTokenLineage",
             fields=[
-                ('refresh_token', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='lineage', serialize=False, to='refresh_token.refreshtoken')),
-                ('family', models.UUIDField(db_index=True)),
+                (
+                    "refresh_token",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="lineage",
+                        serialize=False,
+                        to="refresh_token.refreshtoken",
+                    ),
+                ),
+                ("family", models.UUIDField(db_index=True)),
             ],
         ),
     ]

@@ -1,0 +1,114 @@
+"""The one owner of the Redis balance keys.
+
+Design: the key carries a per-user version (`ledger_balanceversion.version`) that every write bumps inside its own
+database transaction. A reader first reads the version from the database, then looks up
+`<prefix>:balance:<user>:<version>` in Redis. Consequences:
+- a write is visible to the very next read: the committed version names a key nobody has filled yet;
+- the reader/writer race (a reader computes the old figures, the writer commits, the reader stores them) can only
+  store old figures under the old version's key, which no later read asks for;
+- a Redis that was unreachable during a write, or comes back with old data, still holds only old-version keys;
+- with Redis down, reads compute from the database and writes do not touch Redis at all.
+Concurrent misses for one key elect one computer with SET NX; the others wait briefly for its result.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django_redis import get_redis_connection
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
+
+from ledger.models import BalanceVersion
+
+logger = logging.getLogger(__name__)
+
+_REDIS_ERRORS = (RedisError, ConnectionInterrupted, OSError)
+# How long a concurrent miss waits for the elected computer before computing by itself.
+_FILL_WAIT_SECONDS = 2.0
+_FILL_POLL_SECONDS = 0.005
+_FILL_LOCK_MILLISECONDS = 5000
+
+
+@dataclass(frozen=True)
+class BalanceFigures:
+    income_minor: int
+    expense_minor: int
+    transaction_count: int
+
+    def encode(self) -> bytes:
+        return f"{self.income_minor}:{self.expense_minor}:{self.transaction_count}".encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "BalanceFigures":
+        income, expense, count = (int(part) for part in raw.split(b":"))
+        return cls(income, expense, count)
+
+
+def balance_cache_key(user_id: object, version: int) -> str:
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return f"{prefix}:balance:{user_id}:{version}"
+
+
+def read_balance_version(user_id: object) -> int:
+    """The committed version; 0 for a user who never wrote."""
+    version = BalanceVersion.objects.filter(user_id=user_id).values_list("version", flat=True).first()
+    return version or 0
+
+
+def bump_balance_version(user_id: object) -> int:
+    """Increment the user's version; call inside the write's atomic block. Returns the new version.
+
+    On PostgreSQL the upsert also takes the row lock that serializes one user's writes until commit.
+    """
+    user_param = BalanceVersion._meta.get_field("user").get_db_prep_value(user_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_balanceversion (user_id, version) VALUES (%s, 1) "
+            "ON CONFLICT (user_id) DO UPDATE SET version = ledger_balanceversion.version + 1 "
+            "RETURNING version",
+            [user_param],
+        )
+        version = cursor.fetchone()[0]
+    # Tidy-up only (correctness comes from the version): drop the superseded key once the write is durable.
+    transaction.on_commit(lambda: _delete_quietly(balance_cache_key(user_id, version - 1)))
+    return version
+
+
+def cached_balance(user_id: object, compute: Callable[[], BalanceFigures]) -> BalanceFigures:
+    """The user's figures from Redis, or from `compute` (stored for the next reader) on a miss."""
+    key = balance_cache_key(user_id, read_balance_version(user_id))
+    figures = None
+    try:
+        client = get_redis_connection("default")
+        raw = client.get(key)
+        if raw is not None:
+            return BalanceFigures.decode(raw)
+        if client.set(f"{key}:fill", b"1", nx=True, px=_FILL_LOCK_MILLISECONDS):
+            try:
+                figures = compute()
+                client.set(key, figures.encode(), ex=settings.BALANCE_CACHE_TTL)
+                return figures
+            finally:
+                client.delete(f"{key}:fill")
+        deadline = time.monotonic() + _FILL_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(_FILL_POLL_SECONDS)
+            raw = client.get(key)
+            if raw is not None:
+                return BalanceFigures.decode(raw)
+    except _REDIS_ERRORS as error:
+        logger.warning("balance cache unavailable, computing from the database: %s", error)
+        if figures is not None:
+            return figures
+    return compute()
+
+
+def _delete_quietly(key: str) -> None:
+    try:
+        get_redis_connection("default").delete(key)
+    except _REDIS_ERRORS as error:
+        logger.warning("balance cache tidy-up skipped: %s", error)

@@ -1,0 +1,128 @@
+"""Reads of the ledger. Every query starts from `Transaction.objects.owned_by(user)`, the one per-user scope."""
+
+import base64
+import binascii
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+
+from accounts.models import User
+from ledger import error_codes
+from ledger.balance_cache import BalanceFigures, cached_balance
+from ledger.models import Transaction, TransactionType
+from ledger.money import parse_amount, to_minor
+from ledger.validation import clean_text, invalid, parse_date, parse_transaction_id
+
+DEFAULT_PAGE_SIZE = 50
+
+
+def balance_figures(*, user: User) -> BalanceFigures:
+    """Income, expense and count of all the user's transactions, from the Redis cache when it has them."""
+    return cached_balance(user.pk, lambda: compute_balance_figures(user=user))
+
+
+def compute_balance_figures(*, user: User) -> BalanceFigures:
+    """One aggregate over the covering (user, type, amount) index; no Python loop over rows."""
+    totals = {TransactionType.INCOME.value: (0, 0), TransactionType.EXPENSE.value: (0, 0)}
+    rows = (
+        Transaction.objects.owned_by(user)
+        .order_by()
+        .values("type")
+        .annotate(total=Sum("amount_minor"), count=Count("amount_minor"))
+        .values_list("type", "total", "count")
+    )
+    for txn_type, total, count in rows:
+        totals[txn_type] = (total or 0, count)
+    income, expense = totals[TransactionType.INCOME.value], totals[TransactionType.EXPENSE.value]
+    return BalanceFigures(income_minor=income[0], expense_minor=expense[0], transaction_count=income[1] + expense[1])
+
+
+def transaction_get(*, user: User, transaction_id: object) -> Transaction | None:
+    """The user's transaction with this id, or None (also for another user's id)."""
+    pk = parse_transaction_id(transaction_id)
+    return None if pk is None else Transaction.objects.owned_by(user).filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class TransactionFilters:
+    type: str | None = None
+    category: object = None
+    date_from: object = None
+    date_to: object = None
+    min_amount: object = None
+    max_amount: object = None
+    search: object = None
+
+
+@dataclass(frozen=True)
+class TransactionPage:
+    rows: list[Transaction]
+    has_next_page: bool
+    has_previous_page: bool
+    filtered: QuerySet  # for the total count, evaluated only when asked for
+
+
+def transaction_filter(*, user: User, filters: TransactionFilters | None) -> QuerySet:
+    """The user's transactions narrowed by the filters; raises ValidationError naming the bad filter."""
+    queryset = Transaction.objects.owned_by(user)
+    if filters is None:
+        return queryset
+    if filters.type is not None:
+        queryset = queryset.filter(type=TransactionType(filters.type).value)
+    if filters.category is not None:
+        category = clean_text(
+            filters.category, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50
+        )
+        queryset = queryset.filter(category__iexact=category)
+    if filters.date_from is not None:
+        queryset = queryset.filter(date__gte=parse_date(filters.date_from, field="dateFrom"))
+    if filters.date_to is not None:
+        queryset = queryset.filter(date__lte=parse_date(filters.date_to, field="dateTo"))
+    if filters.min_amount is not None:
+        queryset = queryset.filter(amount_minor__gte=to_minor(parse_amount(filters.min_amount, field="minAmount")))
+    if filters.max_amount is not None:
+        queryset = queryset.filter(amount_minor__lte=to_minor(parse_amount(filters.max_amount, field="maxAmount")))
+    if filters.search is not None:
+        term = clean_text(filters.search, field="search", code=error_codes.INVALID_SEARCH, max_length=100)
+        if term:
+            queryset = queryset.filter(Q(description__icontains=term) | Q(category__icontains=term))
+    return queryset
+
+
+def transaction_page(
+    *, user: User, filters: TransactionFilters | None, first: int | None, after: str | None
+) -> TransactionPage:
+    """One page, newest date first, by keyset on (date, id): a deep page costs what the first one does."""
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if size < 0:
+        raise invalid("first", "Must be zero or more.", error_codes.INVALID_PAGE_SIZE)
+    size = min(size, settings.GRAPHQL_MAX_PAGE_SIZE)
+    filtered = transaction_filter(user=user, filters=filters)
+    page = filtered.order_by("-date", "-id")
+    if after is not None:
+        after_date, after_id = decode_cursor(after)
+        page = page.filter(Q(date__lt=after_date) | Q(date=after_date, id__lt=after_id))
+    rows = list(page[: size + 1])
+    return TransactionPage(
+        rows=rows[:size],
+        has_next_page=len(rows) > size,
+        has_previous_page=after is not None,
+        filtered=filtered,
+    )
+
+
+def encode_cursor(txn: Transaction) -> str:
+    """Opaque to clients: the keyset position (date, id) of a row."""
+    return base64.urlsafe_b64encode(f"{txn.date.isoformat()}|{txn.id.hex}".encode()).decode()
+
+
+def decode_cursor(cursor: object) -> tuple[datetime.date, uuid.UUID]:
+    try:
+        text = base64.urlsafe_b64decode(str(cursor).encode("ascii")).decode("ascii")
+        day, _, row_id = text.partition("|")
+        return datetime.date.fromisoformat(day), uuid.UUID(hex=row_id)
+    except (ValueError, binascii.Error, UnicodeError):
+        raise invalid("after", "Not a cursor returned by this API.", error_codes.INVALID_CURSOR) from None

@@ -1,0 +1,160 @@
+"""Writes to the ledger. Each service is one short database transaction that also bumps the user's balance
+version (the cache invalidation) and marks the affected rollup buckets dirty for the Go aggregator."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from ledger import error_codes
+from ledger.balance_cache import bump_balance_version
+from ledger.models import DirtyBucket, Transaction, TransactionType
+from ledger.money import parse_amount, to_minor
+from ledger.validation import clean_text, invalid, month_of, parse_date, parse_transaction_id
+
+DEFAULT_CATEGORY = "Other"
+_UNSET = object()
+
+
+def transaction_create(
+    *,
+    user: User,
+    amount: object,
+    type: str,
+    description: object = None,
+    category: object = None,
+    date: object = None,
+    idempotency_key: object = None,
+) -> Transaction:
+    """Record an income or expense. A retry with the same `idempotency_key` returns the first transaction."""
+    fields = _clean_fields(
+        amount=amount,
+        type=type,
+        description="" if description is None else description,
+        category=DEFAULT_CATEGORY if category is None else category,
+        date=timezone.localdate() if date is None else date,
+    )
+    key = None
+    if idempotency_key is not None:
+        key = clean_text(
+            idempotency_key,
+            field="idempotencyKey",
+            code=error_codes.INVALID_IDEMPOTENCY_KEY,
+            min_length=1,
+            max_length=255,
+        )
+    with transaction.atomic():
+        # The bump comes first: on PostgreSQL its row lock serializes this user's writes, so two retries with one
+        # idempotency key cannot both miss the lookup below.
+        bump_balance_version(user.pk)
+        if key is not None:
+            existing = Transaction.objects.owned_by(user).filter(idempotency_key=key).first()
+            if existing is not None:
+                return existing
+        created = Transaction.objects.create(user=user, idempotency_key=key, **fields)
+        _mark_buckets_dirty(user.pk, [fields["date"]])
+    return created
+
+
+def transaction_update(
+    *,
+    user: User,
+    transaction_id: object,
+    amount: object = _UNSET,
+    type: object = _UNSET,
+    description: object = _UNSET,
+    category: object = _UNSET,
+    date: object = _UNSET,
+) -> Transaction:
+    """Change the given fields of one of the user's transactions; omitted (or null) fields keep their value."""
+    given = {
+        name: value
+        for name, value in {
+            "amount": amount,
+            "type": type,
+            "description": description,
+            "category": category,
+            "date": date,
+        }.items()
+        if value is not _UNSET and value is not None
+    }
+    fields = _clean_fields(**given)
+    with transaction.atomic():
+        bump_balance_version(user.pk)
+        txn = _owned_for_update(user, transaction_id)
+        old_date = txn.date
+        for name, value in fields.items():
+            setattr(txn, name, value)
+        txn.save()
+        _mark_buckets_dirty(user.pk, [old_date, txn.date])
+    return txn
+
+
+def transaction_delete(*, user: User, transaction_id: object) -> str:
+    """Delete one of the user's transactions; returns its id."""
+    with transaction.atomic():
+        bump_balance_version(user.pk)
+        txn = _owned_for_update(user, transaction_id)
+        deleted_id = str(txn.pk)
+        txn.delete()
+        _mark_buckets_dirty(user.pk, [txn.date])
+    return deleted_id
+
+
+def _owned_for_update(user: User, transaction_id: object) -> Transaction:
+    # Another user's id, a deleted id and a malformed one all give the same answer, so ids reveal nothing.
+    pk = parse_transaction_id(transaction_id)
+    txn = None if pk is None else Transaction.objects.owned_by(user).select_for_update().filter(pk=pk).first()
+    if txn is None:
+        raise invalid("id", "No transaction with this id.", error_codes.NOT_FOUND)
+    return txn
+
+
+def _clean_fields(**raw: object) -> dict[str, object]:
+    """Validate every given field at once, so the client sees all problems in one answer."""
+    cleaned: dict[str, object] = {}
+    errors: dict[str, list] = {}
+    parsers = {
+        "amount": lambda value: to_minor(parse_amount(value)),
+        "type": _parse_type,
+        "description": lambda value: clean_text(
+            value, field="description", code=error_codes.INVALID_DESCRIPTION, max_length=255
+        ),
+        "category": lambda value: clean_text(
+            value, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50
+        ),
+        "date": parse_date,
+    }
+    for name, value in raw.items():
+        try:
+            cleaned["amount_minor" if name == "amount" else name] = parsers[name](value)
+        except ValidationError as error:
+            for field, field_errors in error.error_dict.items():
+                errors.setdefault(field, []).extend(field_errors)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _parse_type(value: object) -> str:
+    try:
+        return TransactionType(value).value
+    except ValueError:
+        raise invalid("type", "Must be INCOME or EXPENSE.", error_codes.INVALID_TYPE) from None
+
+
+def _mark_buckets_dirty(user_id: object, days: Iterable[datetime.date]) -> None:
+    """Upsert a dirty row per affected (user, month) and bump its generation (see ledger.models.DirtyBucket)."""
+    user_param = DirtyBucket._meta.get_field("user").get_db_prep_value(user_id, connection)
+    now = DirtyBucket._meta.get_field("marked_at").get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        for month in sorted({month_of(day) for day in days}):
+            cursor.execute(
+                "INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) VALUES (%s, %s, 1, %s) "
+                "ON CONFLICT (user_id, month) DO UPDATE SET "
+                "generation = ledger_dirtybucket.generation + 1, marked_at = excluded.marked_at",
+                [user_param, month, now],
+            )

@@ -1,0 +1,78 @@
+"""Field rules shared by the ledger's services and selectors: text that the database can store, and ISO dates."""
+
+import datetime
+import re
+import uuid
+
+from django.core.exceptions import ValidationError
+
+from ledger import error_codes
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
+def invalid(field: str, message: str, code: str) -> ValidationError:
+    """The one shape of a field error: ValidationError({field: ValidationError(message, code=code)})."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def clean_text(raw: object, *, field: str, code: str, max_length: int, min_length: int = 0) -> str:
+    """Trim and check a free-text value.
+
+    NUL characters and lone surrogates are refused: PostgreSQL cannot store the first and UTF-8 cannot encode the
+    second, so letting them through would turn bad input into a server error.
+    """
+    if not isinstance(raw, str):
+        raise invalid(field, "Must be a string.", code)
+    text = raw.strip()
+    if "\x00" in text or not _is_encodable(text):
+        raise invalid(field, "Contains characters that cannot be stored (NUL or unpaired surrogates).", code)
+    if len(text) < min_length:
+        raise invalid(field, f"Must be at least {min_length} character{'s' if min_length > 1 else ''}.", code)
+    if len(text) > max_length:
+        raise invalid(field, f"Must be at most {max_length} characters (got {len(text)}).", code)
+    return text
+
+
+def parse_date(raw: object, *, field: str = "date") -> datetime.date:
+    """Strict "YYYY-MM-DD" (no other ISO 8601 spellings), as the Date scalar promises."""
+    if isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime):
+        return raw
+    if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
+        try:
+            return datetime.date.fromisoformat(raw)
+        except ValueError:
+            pass
+    shown = raw[:40] if isinstance(raw, str) else raw
+    raise invalid(field, f'"{shown}" is not a valid date: use "YYYY-MM-DD".', error_codes.INVALID_DATE)
+
+
+def parse_month(raw: object, *, field: str) -> tuple[int, int]:
+    """Strict "YYYY-MM" -> (year, month)."""
+    match = _MONTH.fullmatch(raw) if isinstance(raw, str) else None
+    if match and 1 <= int(match.group(2)) <= 12 and int(match.group(1)) >= 1:
+        return int(match.group(1)), int(match.group(2))
+    shown = raw[:40] if isinstance(raw, str) else raw
+    raise invalid(field, f'"{shown}" is not a valid month: use "YYYY-MM".', error_codes.INVALID_MONTH_RANGE)
+
+
+def parse_transaction_id(raw: object) -> uuid.UUID | None:
+    """A transaction id as given by a client, or None when it cannot be one (which callers answer as not found)."""
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return None
+
+
+def month_of(day: datetime.date) -> str:
+    """The rollup bucket of a date: "YYYY-MM"."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _is_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

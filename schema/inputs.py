@@ -1,0 +1,38 @@
+"""Input types. Owner, ids, timestamps and balances are not inputs: nothing here can set them."""
+
+import strawberry
+
+from schema.scalars import Day, Money
+from schema.types import TransactionType
+
+
+@strawberry.input(description="A new income or expense.")
+class CreateTransactionInput:
+    amount: Money = strawberry.field(description='Positive, at most two decimals, e.g. "12.50".')
+    type: TransactionType
+    description: str | None = strawberry.field(default=None, description="Up to 255 characters.")
+    category: str | None = strawberry.field(default=None, description='1-50 characters; "Other" when omitted.')
+    date: Day | None = strawberry.field(default=None, description="Defaults to today.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key returns the first transaction instead of a second."
+    )
+
+
+@strawberry.input(description="Fields to change; omitted or null fields keep their value.")
+class UpdateTransactionInput:
+    amount: Money | None = strawberry.UNSET
+    type: TransactionType | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    category: str | None = strawberry.UNSET
+    date: Day | None = strawberry.UNSET
+
+
+@strawberry.input(description="All given conditions must hold.")
+class TransactionFilter:
+    type: TransactionType | None = None
+    category: str | None = strawberry.field(default=None, description="Exact category, any case.")
+    date_from: Day | None = strawberry.field(default=None, description="Inclusive.")
+    date_to: Day | None = strawberry.field(default=None, description="Inclusive.")
+    min_amount: Money | None = strawberry.field(default=None, description="Inclusive.")
+    max_amount: Money | None = strawberry.field(default=None, description="Inclusive.")
+    search: str | None = strawberry.field(default=None, description="Substring of description or category, any case.")

@@ -1,0 +1,99 @@
+"""Mutations: parse the input, call one service, map the result or its ValidationError into the payload."""
+
+import strawberry
+from django.core.exceptions import ValidationError
+
+from accounts import services as account_services
+from accounts import tokens
+from ledger import services as ledger_services
+from schema.context import current_user
+from schema.errors import FieldError, field_errors
+from schema.inputs import CreateTransactionInput, UpdateTransactionInput
+from schema.types import AuthPayload, DeletePayload, RegisterPayload, RevokePayload, TransactionPayload
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create an account. Log in afterwards to get tokens.")
+    def register(self, username: str, email: str, password: str) -> RegisterPayload:
+        try:
+            user = account_services.user_register(username=username, email=email, password=password)
+        except ValidationError as error:
+            return RegisterPayload(errors=field_errors(error))
+        return RegisterPayload(user=user)
+
+    @strawberry.mutation(description="Trade credentials for an access token (short-lived) and a refresh token.")
+    def login(self, username: str, password: str) -> AuthPayload:
+        try:
+            user = account_services.user_login(username=username, password=password)
+        except ValidationError as error:
+            return AuthPayload(errors=field_errors(error))
+        return _auth_payload(tokens.issue_token_pair(user))
+
+    @strawberry.mutation(description="Trade a refresh token for a new pair; the given one stops working.")
+    def refresh_token(self, refresh_token: str) -> AuthPayload:
+        try:
+            pair = tokens.rotate_refresh_token(refresh_token)
+        except tokens.RefreshTokenRejected as error:
+            return AuthPayload(errors=[_refresh_error(error)])
+        return _auth_payload(pair)
+
+    @strawberry.mutation(description="Log out: revoke a refresh token.")
+    def revoke_token(self, refresh_token: str) -> RevokePayload:
+        try:
+            tokens.revoke_refresh_token(refresh_token)
+        except tokens.RefreshTokenRejected as error:
+            return RevokePayload(revoked=False, errors=[_refresh_error(error)])
+        return RevokePayload(revoked=True)
+
+    @strawberry.mutation(description="Record an income or expense.")
+    def create_transaction(self, info: strawberry.Info, input: CreateTransactionInput) -> TransactionPayload:
+        user = current_user(info)
+        try:
+            txn = ledger_services.transaction_create(
+                user=user,
+                amount=input.amount,
+                type=input.type.value,
+                description=input.description,
+                category=input.category,
+                date=input.date,
+                idempotency_key=input.idempotency_key,
+            )
+        except ValidationError as error:
+            return TransactionPayload(errors=field_errors(error))
+        return TransactionPayload(transaction=txn)
+
+    @strawberry.mutation(description="Change some fields of one of the caller's transactions.")
+    def update_transaction(
+        self, info: strawberry.Info, id: strawberry.ID, input: UpdateTransactionInput
+    ) -> TransactionPayload:
+        user = current_user(info)
+        given = {
+            name: getattr(input, name)
+            for name in ("amount", "type", "description", "category", "date")
+            if getattr(input, name) is not strawberry.UNSET
+        }
+        if given.get("type") is not None:
+            given["type"] = given["type"].value
+        try:
+            txn = ledger_services.transaction_update(user=user, transaction_id=id, **given)
+        except ValidationError as error:
+            return TransactionPayload(errors=field_errors(error))
+        return TransactionPayload(transaction=txn)
+
+    @strawberry.mutation(description="Delete one of the caller's transactions.")
+    def delete_transaction(self, info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
+        user = current_user(info)
+        try:
+            deleted_id = ledger_services.transaction_delete(user=user, transaction_id=id)
+        except ValidationError as error:
+            return DeletePayload(errors=field_errors(error))
+        return DeletePayload(deleted_id=deleted_id)
+
+
+def _auth_payload(pair: tokens.TokenPair) -> AuthPayload:
+    return AuthPayload(token=pair.token, refresh_token=pair.refresh_token, user=pair.user)
+
+
+def _refresh_error(error: tokens.RefreshTokenRejected) -> FieldError:
+    return FieldError(field="refreshToken", message=error.message, code=error.code)

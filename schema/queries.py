@@ -1,0 +1,52 @@
+import strawberry
+from django.core.exceptions import ValidationError
+
+from ledger import selectors
+from schema.context import current_user
+from schema.errors import BadInputError
+from schema.inputs import TransactionFilter
+from schema.types import Balance, Transaction, TransactionConnection, User
+
+
+@strawberry.type
+class LedgerQuery:
+    @strawberry.field(description="The caller.")
+    def me(self, info: strawberry.Info) -> User:
+        return current_user(info)
+
+    @strawberry.field(description="The caller's totals, served from Redis; never older than the caller's last write.")
+    def balance(self, info: strawberry.Info) -> Balance:
+        return Balance(figures=selectors.balance_figures(user=current_user(info)))
+
+    @strawberry.field(description="The caller's transactions, newest date first. `first` defaults to 50, at most 500.")
+    def transactions(
+        self,
+        info: strawberry.Info,
+        filters: TransactionFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> TransactionConnection:
+        user = current_user(info)
+        try:
+            page = selectors.transaction_page(user=user, filters=_filters(filters), first=first, after=after)
+        except ValidationError as error:
+            raise BadInputError(error) from None
+        return TransactionConnection.from_page(page)
+
+    @strawberry.field(description="One of the caller's transactions; null for any other id.")
+    def transaction(self, info: strawberry.Info, id: strawberry.ID) -> Transaction | None:
+        return selectors.transaction_get(user=current_user(info), transaction_id=id)
+
+
+def _filters(given: TransactionFilter | None) -> selectors.TransactionFilters | None:
+    if given is None:
+        return None
+    return selectors.TransactionFilters(
+        type=None if given.type is None else given.type.value,
+        category=given.category,
+        date_from=given.date_from,
+        date_to=given.date_to,
+        min_amount=given.min_amount,
+        max_amount=given.max_amount,
+        search=given.search,
+    )

@@ -1,0 +1,56 @@
+"""Scalars whose parsing belongs to the domain.
+
+`Decimal` and `Date` pass client input through untouched: `ledger.money` and `ledger.validation` parse it, so a
+bad amount or date becomes a typed payload error (field, message, code) instead of a bare coercion error.
+"""
+
+import datetime
+from decimal import Decimal as PyDecimal
+from typing import NewType
+
+import strawberry
+from graphql import StringValueNode, ValueNode
+
+from ledger.money import format_amount
+
+
+class NumberLiteral:
+    """A numeric literal written in a query (`amount: 12.5`); kept distinct so the money parser can refuse it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _parse_literal(node: ValueNode, variables: dict | None = None) -> object:
+    if isinstance(node, StringValueNode):
+        return node.value
+    return NumberLiteral(getattr(node, "value", ""))
+
+
+def _serialize_money(value: PyDecimal) -> str:
+    return format_amount(value)
+
+
+def _serialize_date(value: datetime.date) -> str:
+    return value.isoformat()
+
+
+Money = NewType("Money", object)
+Day = NewType("Day", object)
+
+SCALAR_MAP = {
+    Money: strawberry.scalar(
+        name="Decimal",
+        description='An exact amount as a JSON string with exactly two decimals, e.g. "1200.00"; never a JSON number.',
+        serialize=_serialize_money,
+        parse_value=lambda value: value,
+        parse_literal=_parse_literal,
+    ),
+    Day: strawberry.scalar(
+        name="Date",
+        description='A calendar date, "YYYY-MM-DD".',
+        serialize=_serialize_date,
+        parse_value=lambda value: value,
+        parse_literal=_parse_literal,
+    ),
+}

@@ -1,0 +1,100 @@
+"""Shared fixtures. Servers (Redis, PostgreSQL) come from `make test` (devserver/run_tests.py); nothing is mocked."""
+
+import json
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django_redis import get_redis_connection
+
+from accounts.models import User
+from accounts.tokens import issue_token_pair
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not os.environ.get("REDIS_URL"):
+        pytest.exit("REDIS_URL is not set: run the suite with `make test`, which starts real servers", returncode=4)
+
+
+@pytest.fixture(autouse=True)
+def _empty_redis() -> None:
+    get_redis_connection("default").flushdb()
+
+
+@dataclass
+class GraphQLClient:
+    """Posts to /graphql/ like any HTTP client; `token` becomes `Authorization: Bearer <token>`."""
+
+    http: Client
+    token: str | None = None
+
+    def post(
+        self, query: str, variables: dict | None = None, *, token: str | None = None, headers: dict | None = None
+    ) -> dict:
+        extra = dict(headers or {})
+        bearer = token if token is not None else self.token
+        if bearer is not None:
+            extra["HTTP_AUTHORIZATION"] = f"Bearer {bearer}"
+        response = self.http.post(
+            "/graphql/",
+            data=json.dumps({"query": query, "variables": variables or {}}),
+            content_type="application/json",
+            **extra,
+        )
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    def data(self, query: str, variables: dict | None = None, **kwargs: object) -> dict:
+        """The `data` of a request that must not produce GraphQL errors."""
+        body = self.post(query, variables, **kwargs)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+@pytest.fixture
+def anonymous() -> GraphQLClient:
+    return GraphQLClient(http=Client())
+
+
+def make_user(username: str) -> User:
+    return User.objects.create_user(username=username, email=f"{username}@example.com", password="correct horse 9")
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return make_user("bob")
+
+
+@pytest.fixture
+def as_alice(alice: User) -> GraphQLClient:
+    return GraphQLClient(http=Client(), token=issue_token_pair(alice).token)
+
+
+@pytest.fixture
+def as_bob(bob: User) -> GraphQLClient:
+    return GraphQLClient(http=Client(), token=issue_token_pair(bob).token)
+
+
+CREATE = """
+mutation Create($input: CreateTransactionInput!) {
+  createTransaction(input: $input) {
+    transaction { id amount type description category date createdAt updatedAt }
+    errors { field message code }
+  }
+}
+"""
+
+BALANCE = "query { balance { total income expense transactionCount } }"
+
+
+def create(client: GraphQLClient, amount: str, type_: str = "EXPENSE", **fields: object) -> dict:
+    """Create through the API and return the transaction; the payload must carry no errors."""
+    payload = client.data(CREATE, {"input": {"amount": amount, "type": type_, **fields}})["createTransaction"]
+    assert payload["errors"] == []
+    return payload["transaction"]

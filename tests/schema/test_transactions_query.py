@@ -1,0 +1,143 @@
+import base64
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import GraphQLClient, create
+
+LIST = """
+query List($filters: TransactionFilter, $first: Int, $after: String) {
+  transactions(filters: $filters, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id amount type description category date } }
+  }
+}
+"""
+ONE = "query One($id: ID!) { transaction(id: $id) { id amount } }"
+
+
+@pytest.fixture
+def ledger(as_alice: GraphQLClient) -> list[dict]:
+    rows = [
+        ("2500.00", "INCOME", "Salary March", "Salary", "2026-03-01"),
+        ("12.40", "EXPENSE", "Groceries at Aldi", "Groceries", "2026-03-02"),
+        ("800.00", "EXPENSE", "Rent", "Housing", "2026-03-03"),
+        ("5.60", "EXPENSE", "Coffee", "Food", "2026-03-03"),
+        ("2500.00", "INCOME", "Salary April", "Salary", "2026-04-01"),
+        ("45.10", "EXPENSE", "groceries weekly", "groceries", "2026-04-02"),
+    ]
+    return [
+        create(as_alice, amount, kind, description=text, category=category, date=day)
+        for amount, kind, text, category, day in rows
+    ]
+
+
+def descriptions(body: dict) -> list[str]:
+    return [edge["node"]["description"] for edge in body["transactions"]["edges"]]
+
+
+def test_list_is_newest_date_first(as_alice: GraphQLClient, ledger: list[dict]) -> None:
+    body = as_alice.data(LIST)
+    assert body["transactions"]["totalCount"] == 6
+    dates = [edge["node"]["date"] for edge in body["transactions"]["edges"]]
+    assert dates == sorted(dates, reverse=True)
+    assert body["transactions"]["pageInfo"]["hasNextPage"] is False
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"type": "INCOME"}, {"Salary March", "Salary April"}),
+        ({"category": "GROCERIES"}, {"Groceries at Aldi", "groceries weekly"}),
+        ({"dateFrom": "2026-03-03", "dateTo": "2026-04-01"}, {"Rent", "Coffee", "Salary April"}),
+        ({"minAmount": "12.40", "maxAmount": "800.00"}, {"Groceries at Aldi", "Rent", "groceries weekly"}),
+        ({"search": "salary"}, {"Salary March", "Salary April"}),
+        ({"search": "ALDI", "type": "EXPENSE"}, {"Groceries at Aldi"}),
+        ({"type": "EXPENSE", "dateFrom": "2026-04-01"}, {"groceries weekly"}),
+    ],
+)
+def test_filters(as_alice: GraphQLClient, ledger: list[dict], filters: dict, expected: set[str]) -> None:
+    body = as_alice.data(LIST, {"filters": filters})
+    assert set(descriptions(body)) == expected
+    assert body["transactions"]["totalCount"] == len(expected)
+
+
+@pytest.mark.parametrize(
+    ("variables", "code"),
+    [
+        ({"filters": {"minAmount": "1e3"}}, "INVALID_AMOUNT"),
+        ({"filters": {"dateFrom": "03/01/2026"}}, "INVALID_DATE"),
+        ({"after": "garbage!"}, "INVALID_CURSOR"),
+        ({"after": base64.urlsafe_b64encode(b"2026-01-01|zz").decode()}, "INVALID_CURSOR"),
+        ({"first": -1}, "INVALID_PAGE_SIZE"),
+    ],
+)
+def test_bad_arguments_are_graphql_errors_with_a_code(as_alice: GraphQLClient, variables: dict, code: str) -> None:
+    body = as_alice.post(LIST, variables)
+    assert body["data"] is None
+    assert [error["extensions"]["code"] for error in body["errors"]] == [code]
+
+
+def test_pagination_walks_every_row_once_in_order(as_alice: GraphQLClient, ledger: list[dict]) -> None:
+    seen, after, pages = [], None, 0
+    while True:
+        body = as_alice.data(LIST, {"first": 4, "after": after})["transactions"]
+        pages += 1
+        seen += [edge["node"]["id"] for edge in body["edges"]]
+        assert body["pageInfo"]["hasPreviousPage"] is (after is not None)
+        if not body["pageInfo"]["hasNextPage"]:
+            break
+        after = body["pageInfo"]["endCursor"]
+        assert after == body["edges"][-1]["cursor"]
+    everything = [edge["node"]["id"] for edge in as_alice.data(LIST)["transactions"]["edges"]]
+    assert pages == 2
+    assert seen == everything
+    assert len(set(seen)) == 6
+
+
+def test_rows_on_the_same_date_are_not_skipped_between_pages(as_alice: GraphQLClient) -> None:
+    ids = {create(as_alice, f"{n}.00", date="2026-05-05")["id"] for n in range(1, 8)}
+    seen, after = [], None
+    for _ in range(10):
+        body = as_alice.data(LIST, {"first": 2, "after": after})["transactions"]
+        seen += [edge["node"]["id"] for edge in body["edges"]]
+        if not body["pageInfo"]["hasNextPage"]:
+            break
+        after = body["pageInfo"]["endCursor"]
+    assert sorted(seen) == sorted(ids)
+
+
+def test_first_is_capped(as_alice: GraphQLClient, settings) -> None:
+    settings.GRAPHQL_MAX_PAGE_SIZE = 3
+    for n in range(5):
+        create(as_alice, f"{n + 1}.00")
+    body = as_alice.data(LIST, {"first": 1000})["transactions"]
+    assert len(body["edges"]) == 3
+    assert body["pageInfo"]["hasNextPage"] is True
+
+
+def test_first_zero_returns_no_rows_but_the_count(as_alice: GraphQLClient, ledger: list[dict]) -> None:
+    body = as_alice.data(LIST, {"first": 0})["transactions"]
+    assert body["edges"] == []
+    assert body["totalCount"] == 6
+    assert body["pageInfo"]["hasNextPage"] is True
+
+
+def test_a_page_costs_a_constant_number_of_queries(as_alice: GraphQLClient) -> None:
+    for n in range(30):
+        create(as_alice, f"{n + 1}.00")
+    counts = []
+    for size in (1, 30):
+        with CaptureQueriesContext(connection) as captured:
+            as_alice.data(LIST, {"first": size})
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+    assert counts[0] <= 3  # user lookup, page, count
+
+
+def test_single_transaction_by_id(as_alice: GraphQLClient, ledger: list[dict]) -> None:
+    wanted = ledger[2]
+    assert as_alice.data(ONE, {"id": wanted["id"]})["transaction"] == {"id": wanted["id"], "amount": "800.00"}
+    assert as_alice.data(ONE, {"id": "not-an-id"})["transaction"] is None

@@ -1,0 +1,83 @@
+"""The system started exactly as `make run` starts it (devserver.run), driven over HTTP from outside."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from devserver.servers import free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class LiveStack:
+    process: subprocess.Popen
+    port: int
+    database_url: str
+    log: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def graphql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        request = urllib.request.Request(
+            f"{self.base}/graphql/",
+            data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+            headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+            return json.loads(response.read())
+
+
+def fresh_database_url(tmp_path: Path) -> str:
+    """A database of its own for the live server: a new PostgreSQL database, or a new SQLite file."""
+    url = os.environ["DATABASE_URL"]
+    if url.startswith(("postgres://", "postgresql://")):
+        name = f"e2e_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(os.environ["TEST_POSTGRES_URL"], autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        return url.rsplit("/", 1)[0] + f"/{name}"
+    return f"sqlite:///{tmp_path / 'live.sqlite3'}"
+
+
+@pytest.fixture
+def live_stack(tmp_path: Path) -> Iterator[LiveStack]:
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(
+        PORT=str(port), DATABASE_URL=fresh_database_url(tmp_path), WEB_CONCURRENCY="2", AGGREGATOR_INTERVAL="200ms"
+    )
+    log = tmp_path / "stack.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devserver.run"],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    stack = LiveStack(process=process, port=port, database_url=env["DATABASE_URL"], log=log)
+    try:
+        wait_for_port(port, 60, process)
+        yield stack
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

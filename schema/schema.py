@@ -4,12 +4,13 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.analytics import AnalyticsQuery
 from schema.extensions import schema_extensions
 from schema.mutations import Mutation
 from schema.queries import LedgerQuery
 from schema.scalars import SCALAR_MAP
 
-Query = merge_types("Query", (LedgerQuery,))
+Query = merge_types("Query", (LedgerQuery, AnalyticsQuery))
 
 
 class FinanceSchema(strawberry.Schema):

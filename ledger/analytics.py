@@ -1,0 +1,125 @@
+"""Reads of the monthly rollups written by the Go aggregator, exact whether or not it has run.
+
+Clean buckets come from `ledger_monthlyrollup`; buckets still listed in `ledger_dirtybucket` are aggregated live
+from the transactions. The dirty set is read first: a bucket that is clean at that moment has rollups at least that
+fresh, and one that is dirty is computed from the rows themselves, so an answer never disagrees with the writes
+committed before the request.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from accounts.models import User
+from ledger import error_codes
+from ledger.models import DirtyBucket, MonthlyRollup, Transaction, TransactionType
+from ledger.validation import invalid, month_of, parse_month
+
+MAX_MONTHS = 120
+
+
+@dataclass(frozen=True)
+class BucketTotal:
+    month: str
+    category: str
+    type: str
+    total_minor: int
+    count: int
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: str
+    income_minor: int
+    expense_minor: int
+    transaction_count: int
+
+
+@dataclass(frozen=True)
+class CategoryFigures:
+    category: str
+    type: str
+    total_minor: int
+    transaction_count: int
+
+
+def month_range(start: object, end: object) -> list[str]:
+    """Every "YYYY-MM" from start to end inclusive; refuses reversed ranges and ranges over 120 months."""
+    first, last = parse_month(start, field="from"), parse_month(end, field="to")
+    span = (last[0] - first[0]) * 12 + (last[1] - first[1]) + 1
+    if span < 1:
+        raise invalid("to", "`to` must not be before `from`.", error_codes.INVALID_MONTH_RANGE)
+    if span > MAX_MONTHS:
+        raise invalid(
+            "to", f"At most {MAX_MONTHS} months at a time (asked for {span}).", error_codes.INVALID_MONTH_RANGE
+        )
+    months, (year, month) = [], first
+    for _ in range(span):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def bucket_totals(*, user: User, months: list[str]) -> list[BucketTotal]:
+    """Totals per (month, category, type) over the months: rollups where clean, live sums where dirty."""
+    with transaction.atomic():
+        dirty = set(
+            DirtyBucket.objects.filter(user_id=user.pk, month__gte=months[0], month__lte=months[-1]).values_list(
+                "month", flat=True
+            )
+        )
+        clean = [
+            BucketTotal(row.month, row.category, row.type, row.total_minor, row.transaction_count)
+            for row in MonthlyRollup.objects.filter(user_id=user.pk, month__gte=months[0], month__lte=months[-1])
+            if row.month not in dirty
+        ]
+        return clean + _live_totals(user, sorted(dirty))
+
+
+def monthly_summary(*, user: User, start: object, end: object) -> list[MonthFigures]:
+    months = month_range(start, end)
+    per_month: dict[str, list[int]] = {month: [0, 0, 0] for month in months}
+    for bucket in bucket_totals(user=user, months=months):
+        figures = per_month[bucket.month]
+        figures[0 if bucket.type == TransactionType.INCOME else 1] += bucket.total_minor
+        figures[2] += bucket.count
+    return [MonthFigures(month, *per_month[month]) for month in months]
+
+
+def category_breakdown(*, user: User, start: object, end: object, type: str | None) -> list[CategoryFigures]:
+    """Totals per (category, type) over the months, largest total first."""
+    months = month_range(start, end)
+    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for bucket in bucket_totals(user=user, months=months):
+        if type is None or bucket.type == type:
+            entry = sums[(bucket.category, bucket.type)]
+            entry[0] += bucket.total_minor
+            entry[1] += bucket.count
+    rows = [CategoryFigures(category, kind, total, count) for (category, kind), (total, count) in sums.items()]
+    return sorted(rows, key=lambda row: (-row.total_minor, row.category, row.type))
+
+
+def _live_totals(user: User, months: list[str]) -> list[BucketTotal]:
+    if not months:
+        return []
+    within = Q()
+    for month in months:
+        year, number = parse_month(month, field="month")
+        start = datetime.date(year, number, 1)
+        end = datetime.date(year + 1, 1, 1) if number == 12 else datetime.date(year, number + 1, 1)
+        within |= Q(date__gte=start, date__lt=end)
+    rows = (
+        Transaction.objects.owned_by(user)
+        .filter(within)
+        .annotate(bucket=TruncMonth("date"))
+        .order_by()
+        .values("bucket", "category", "type")
+        .annotate(total=Sum("amount_minor"), count=Count("amount_minor"))
+    )
+    return [
+        BucketTotal(month_of(row["bucket"]), row["category"], row["type"], row["total"], row["count"]) for row in rows
+    ]

@@ -1,0 +1,81 @@
+"""Analytics from the Go aggregator's rollups (exact even where it has not run yet)."""
+
+from typing import Annotated
+
+import strawberry
+from django.core.exceptions import ValidationError
+
+from ledger import analytics
+from ledger.money import from_minor
+from schema.context import current_user
+from schema.errors import BadInputError
+from schema.scalars import Money
+from schema.types import TransactionType
+
+
+@strawberry.type(description="Income and expense of one month.")
+class MonthSummary:
+    month: str = strawberry.field(description='The month, "YYYY-MM".')
+    income: Money
+    expense: Money
+    net: Money = strawberry.field(description="Income minus expense.")
+    transaction_count: int
+
+
+@strawberry.type(description="Total of one category and type over a range of months.")
+class CategoryTotal:
+    category: str
+    type: TransactionType
+    total: Money
+    transaction_count: int
+
+
+@strawberry.type
+class AnalyticsQuery:
+    @strawberry.field(description='Every month from `from` to `to` ("YYYY-MM", inclusive, at most 120), oldest first.')
+    def monthly_summary(
+        self,
+        info: strawberry.Info,
+        from_: Annotated[str, strawberry.argument(name="from", description='First month, "YYYY-MM".')],
+        to: Annotated[str, strawberry.argument(description='Last month, "YYYY-MM".')],
+    ) -> list[MonthSummary]:
+        user = current_user(info)
+        try:
+            months = analytics.monthly_summary(user=user, start=from_, end=to)
+        except ValidationError as error:
+            raise BadInputError(error) from None
+        return [
+            MonthSummary(
+                month=month.month,
+                income=from_minor(month.income_minor),
+                expense=from_minor(month.expense_minor),
+                net=from_minor(month.income_minor - month.expense_minor),
+                transaction_count=month.transaction_count,
+            )
+            for month in months
+        ]
+
+    @strawberry.field(description="Totals per category and type over the months, largest total first.")
+    def category_breakdown(
+        self,
+        info: strawberry.Info,
+        from_: Annotated[str, strawberry.argument(name="from", description='First month, "YYYY-MM".')],
+        to: Annotated[str, strawberry.argument(description='Last month, "YYYY-MM".')],
+        type: TransactionType | None = None,
+    ) -> list[CategoryTotal]:
+        user = current_user(info)
+        try:
+            rows = analytics.category_breakdown(
+                user=user, start=from_, end=to, type=None if type is None else type.value
+            )
+        except ValidationError as error:
+            raise BadInputError(error) from None
+        return [
+            CategoryTotal(
+                category=row.category,
+                type=TransactionType(row.type),
+                total=from_minor(row.total_minor),
+                transaction_count=row.transaction_count,
+            )
+            for row in rows
+        ]

@@ -23,5 +23,8 @@ $(VENV)/.installed: requirements.txt
 aggregator:
 	@if [ -f go_aggregator/go.mod ]; then cd go_aggregator && $(GO) build -o bin/aggregator ./cmd/aggregator; fi
 
+schema: venv
+	$(PY) -m schema.export
+
 clean:
 	rm -rf $(VENV) var go_aggregator/bin

@@ -56,7 +56,7 @@ def main(pytest_args: list[str]) -> int:
 def run_go_tests(env: dict[str, str]) -> tuple[int, int]:
     print("=== go test ./... ===", flush=True)
     process = subprocess.Popen(
-        ["go", "test", "-count=1", "-json", "./..."],
+        ["go", "test", "-count=1", "-timeout=5m", "-json", "./..."],
         cwd=ROOT / "go_aggregator",
         env=env,
         stdout=subprocess.PIPE,

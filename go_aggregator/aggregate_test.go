@@ -1,0 +1,260 @@
+package aggregator_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	aggregator "finance/go_aggregator"
+)
+
+// txn is a test transaction in plain form.
+type txn struct {
+	user, date, category, typ string
+	amount                    int64
+}
+
+// naive computes the expected rollups the slow, obvious way.
+func naive(t *testing.T, txns []txn) []aggregator.Rollup {
+	t.Helper()
+	type key struct{ u, m, c, ty string }
+	acc := map[key]*aggregator.Rollup{}
+	for _, x := range txns {
+		m, err := aggregator.MonthOfDate(x.date)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := key{x.user, m.String(), x.category, x.typ}
+		if acc[k] == nil {
+			acc[k] = &aggregator.Rollup{UserID: x.user, Month: m.String(), Category: x.category, Type: x.typ}
+		}
+		acc[k].TotalMinor += x.amount
+		acc[k].TransactionCount++
+	}
+	out := []aggregator.Rollup{}
+	for _, r := range acc {
+		out = append(out, *r)
+	}
+	aggregator.SortRollups(out)
+	return out
+}
+
+func runEngine(t *testing.T, e *aggregator.Engine, txns []txn) (*aggregator.Result, error) {
+	t.Helper()
+	return e.Run(context.Background(), func(ctx context.Context, in *aggregator.Input) error {
+		for _, x := range txns {
+			m, err := aggregator.MonthOfDate(x.date)
+			if err != nil {
+				return err
+			}
+			typ, err := aggregator.ParseTxnType(x.typ)
+			if err != nil {
+				return err
+			}
+			if err := in.Add(in.User([]byte(x.user)), in.Category([]byte(x.category)), m, typ, x.amount); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func randomTxns(seed uint64, n, users int) []txn {
+	r := rand.New(rand.NewPCG(seed, 1))
+	cats := []string{"food", "rent", "salary", "fun", "travel", "bills"}
+	out := make([]txn, n)
+	for i := range out {
+		typ := aggregator.TypeExpense
+		if r.IntN(4) == 0 {
+			typ = aggregator.TypeIncome
+		}
+		out[i] = txn{
+			user:     fmt.Sprintf("%032x", r.IntN(users)+1),
+			date:     fmt.Sprintf("%04d-%02d-%02d", 2023+r.IntN(2), r.IntN(12)+1, r.IntN(28)+1),
+			category: cats[r.IntN(len(cats))],
+			typ:      typ,
+			amount:   int64(r.IntN(1_000_000) + 1),
+		}
+	}
+	return out
+}
+
+func TestEngine_MatchesNaiveAggregation(t *testing.T) {
+	tests := []struct {
+		name     string
+		workers  int
+		rowBatch int
+		rows     int
+		users    int
+	}{
+		{"empty", 3, 0, 0, 1},
+		{"one row", 1, 0, 1, 1},
+		{"one worker one user", 1, 0, 500, 1},
+		{"one user many workers", 8, 7, 500, 1},
+		{"many users two workers", 2, 64, 20_000, 300},
+		{"many users many workers tiny batches", 7, 1, 5_000, 1000},
+		{"more workers than users", 16, 3, 100, 3},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			txns := randomTxns(uint64(i), tt.rows, tt.users)
+			res, err := runEngine(t, &aggregator.Engine{Workers: tt.workers, RowBatch: tt.rowBatch}, txns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := res.Rollups
+			aggregator.SortRollups(got)
+			if want := naive(t, txns); !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+				t.Fatalf("rollups differ: got %d rows, want %d rows", len(got), len(want))
+			}
+			if got, want := res.RowsRead, int64(tt.rows); got != want {
+				t.Fatalf("RowsRead = %d, want %d", got, want)
+			}
+		})
+	}
+}
+
+func TestEngine_MergesRowsOfOneKey(t *testing.T) {
+	txns := []txn{
+		{"u1", "2024-03-01", "food", "expense", 150},
+		{"u1", "2024-03-31", "food", "expense", 250},
+		{"u1", "2024-04-01", "food", "expense", 7},
+		{"u1", "2024-03-05", "food", "income", 1000},
+		{"u2", "2024-03-05", "food", "expense", 1},
+	}
+	res, err := runEngine(t, &aggregator.Engine{Workers: 3, RowBatch: 2}, txns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Rollups
+	aggregator.SortRollups(got)
+	want := []aggregator.Rollup{
+		{UserID: "u1", Month: "2024-03", Category: "food", Type: "expense", TotalMinor: 400, TransactionCount: 2},
+		{UserID: "u1", Month: "2024-03", Category: "food", Type: "income", TotalMinor: 1000, TransactionCount: 1},
+		{UserID: "u1", Month: "2024-04", Category: "food", Type: "expense", TotalMinor: 7, TransactionCount: 1},
+		{UserID: "u2", Month: "2024-03", Category: "food", Type: "expense", TotalMinor: 1, TransactionCount: 1},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+	if got, want := len(res.Buckets()), 3; got != want {
+		t.Fatalf("buckets = %d, want %d", got, want)
+	}
+}
+
+func TestEngine_DetectsOverflow(t *testing.T) {
+	tests := []struct {
+		name    string
+		amounts []int64
+		wantErr bool
+	}{
+		{"max fits", []int64{math.MaxInt64}, false},
+		{"max minus one plus one fits", []int64{math.MaxInt64 - 1, 1}, false},
+		{"max plus one overflows", []int64{math.MaxInt64, 1}, true},
+		{"two halves overflow", []int64{math.MaxInt64/2 + 1, math.MaxInt64/2 + 1}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var txns []txn
+			for _, a := range tt.amounts {
+				txns = append(txns, txn{"u", "2024-01-02", "c", "income", a})
+			}
+			res, err := runEngine(t, &aggregator.Engine{Workers: 2, RowBatch: 1}, txns)
+			if !tt.wantErr {
+				if err != nil {
+					t.Fatal(err)
+				}
+				var sum int64
+				for _, a := range tt.amounts {
+					sum += a
+				}
+				if got := res.Rollups[0].TotalMinor; got != sum {
+					t.Fatalf("total = %d, want %d", got, sum)
+				}
+				return
+			}
+			if got, want := aggregator.ErrorCode(err), aggregator.EOVERFLOW; got != want {
+				t.Fatalf("error code = %q (%v), want %q", got, err, want)
+			}
+		})
+	}
+}
+
+func TestEngine_ReadErrorCancelsWorkers(t *testing.T) {
+	boom := errors.New("boom")
+	_, err := (&aggregator.Engine{Workers: 4, RowBatch: 1}).Run(context.Background(), func(ctx context.Context, in *aggregator.Input) error {
+		for i := 0; i < 100; i++ {
+			if err := in.Add(in.User([]byte{byte(i)}), in.Category([]byte("c")), 1, aggregator.Income, 1); err != nil {
+				return err
+			}
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want boom", err)
+	}
+}
+
+func TestEngine_UnknownTypeIsRejected(t *testing.T) {
+	_, err := runEngine(t, &aggregator.Engine{Workers: 2}, []txn{{"u", "2024-01-01", "c", "refund", 5}})
+	if got, want := aggregator.ErrorCode(err), aggregator.EINVALID; got != want {
+		t.Fatalf("code = %q, want %q", got, want)
+	}
+}
+
+func TestEngine_SteadyStateDoesNotAllocatePerRow(t *testing.T) {
+	e := &aggregator.Engine{Workers: 2}
+	users := make([][]byte, 100)
+	for i := range users {
+		users[i] = []byte(fmt.Sprintf("%032x", i))
+	}
+	cat := []byte("groceries")
+	const rows = 200_000
+	var res *aggregator.Result
+	allocs := testing.AllocsPerRun(1, func() {
+		var err error
+		res, err = e.Run(context.Background(), func(ctx context.Context, in *aggregator.Input) error {
+			for i := 0; i < rows; i++ {
+				if err := in.Add(in.User(users[i%100]), in.Category(cat), aggregator.MonthOfYM(2024, i%12+1), aggregator.Expense, 1); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	if res.RowsRead != rows {
+		t.Fatalf("rows = %d", res.RowsRead)
+	}
+	if perRow := allocs / rows; perRow > 0.05 {
+		t.Fatalf("%.0f allocations for %d rows (%.3f per row), want near zero", allocs, rows, perRow)
+	}
+}
+
+func BenchmarkEngine(b *testing.B) {
+	users := make([][]byte, 10_000)
+	for i := range users {
+		users[i] = []byte(fmt.Sprintf("%016x", i))
+	}
+	cats := [][]byte{[]byte("food"), []byte("rent"), []byte("fun"), []byte("travel")}
+	e := &aggregator.Engine{Workers: 2}
+	b.ReportAllocs()
+	b.ResetTimer()
+	_, err := e.Run(context.Background(), func(ctx context.Context, in *aggregator.Input) error {
+		for i := 0; i < b.N; i++ {
+			if err := in.Add(in.User(users[i%len(users)]), in.Category(cats[i&3]), aggregator.MonthOfYM(2024, i%12+1), aggregator.TxnType(i&1), int64(i&1023+1)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}

@@ -1,0 +1,253 @@
+// Command aggregator recomputes the monthly rollups of the finance API from
+// its ledger tables. See the README for flags, tables and exit codes.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	aggregator "finance/go_aggregator"
+	"finance/go_aggregator/postgres"
+	"finance/go_aggregator/sqlite"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // unreachable database, wrong schema, failed run
+	exitUsage = 2 // bad flags
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string) int {
+	m := NewMain()
+	if err := m.ParseFlags(args); errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	} else if err != nil {
+		printError(m.Stderr, err)
+		return exitUsage
+	}
+	err := m.Run(ctx)
+	if cerr := m.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		printError(m.Stderr, err)
+		return exitError
+	}
+	return exitOK
+}
+
+// printError writes err as the one "aggregator: ..." line on stderr.
+func printError(w io.Writer, err error) {
+	msg := aggregator.ErrorMessage(err)
+	if errors.Is(err, context.Canceled) {
+		msg = "interrupted"
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	fmt.Fprintln(w, "aggregator: "+msg)
+}
+
+// Config is the parsed command line.
+type Config struct {
+	DatabaseURL string
+	Workers     int
+	BatchSize   int
+	Full        bool
+	Watch       time.Duration
+}
+
+// Main is the program: flags in, one run (or a watch loop) out.
+type Main struct {
+	Config  Config
+	Service aggregator.RollupService
+	Stdout  io.Writer
+	Stderr  io.Writer
+	// ShowProgress enables the live progress line; set when stderr is a terminal.
+	ShowProgress bool
+}
+
+// NewMain returns a Main writing to the process's stdout and stderr.
+func NewMain() *Main {
+	return &Main{
+		Stdout:       os.Stdout,
+		Stderr:       os.Stderr,
+		ShowProgress: term.IsTerminal(int(os.Stderr.Fd())),
+	}
+}
+
+// ParseFlags reads the command line into m.Config.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("aggregator", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&m.Config.DatabaseURL, "database-url", os.Getenv("DATABASE_URL"), "database URL (default $DATABASE_URL): sqlite:///rel.db, sqlite:////abs.db, postgres://...")
+	fs.IntVar(&m.Config.Workers, "workers", runtime.NumCPU(), "aggregation worker goroutines")
+	fs.IntVar(&m.Config.BatchSize, "batch-size", aggregator.DefaultBatchSize, "dirty buckets per database transaction")
+	fs.BoolVar(&m.Config.Full, "full", false, "rebuild every rollup from scratch")
+	fs.DurationVar(&m.Config.Watch, "watch", 0, "keep running, processing dirty buckets every interval, until SIGINT/SIGTERM")
+	once := fs.Bool("once", false, "one run, then exit (the default)")
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(m.Stderr)
+		fmt.Fprintln(m.Stderr, "usage: aggregator [--database-url URL] [--workers N] [--full] [--once | --watch DURATION]")
+		fs.PrintDefaults()
+		return err
+	} else if err != nil {
+		return aggregator.Errorf(aggregator.EINVALID, "%v (see --help)", err)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return aggregator.Errorf(aggregator.EINVALID, "unexpected argument %q (see --help)", fs.Arg(0))
+	case m.Config.Workers < 1:
+		return aggregator.Errorf(aggregator.EINVALID, "--workers must be at least 1, got %d", m.Config.Workers)
+	case m.Config.BatchSize < 1:
+		return aggregator.Errorf(aggregator.EINVALID, "--batch-size must be at least 1, got %d", m.Config.BatchSize)
+	case m.Config.Watch < 0:
+		return aggregator.Errorf(aggregator.EINVALID, "--watch must be a positive duration, got %s", m.Config.Watch)
+	case *once && m.Config.Watch > 0:
+		return aggregator.Errorf(aggregator.EINVALID, "--once and --watch are mutually exclusive")
+	case m.Config.DatabaseURL == "":
+		return aggregator.Errorf(aggregator.EINVALID, "no database: set DATABASE_URL or pass --database-url")
+	}
+	if _, err := aggregator.ParseDatabaseURL(m.Config.DatabaseURL); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Run opens the database, checks its schema and runs once, or every
+// --watch interval until ctx is cancelled (which then is not an error).
+func (m *Main) Run(ctx context.Context) error {
+	if m.Service == nil {
+		svc, err := open(ctx, m.Config.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		m.Service = svc
+	}
+	if err := m.Service.CheckSchema(ctx); err != nil {
+		return err
+	}
+	if m.Config.Watch == 0 {
+		return m.cycle(ctx, m.Config.Full)
+	}
+	ticker := time.NewTicker(m.Config.Watch)
+	defer ticker.Stop()
+	full := m.Config.Full // --full --watch: rebuild first, then stay incremental
+	for {
+		if err := m.cycle(ctx, full); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			// A watcher outlives a locked or restarting database: report and retry next interval.
+			fmt.Fprintf(m.Stderr, "aggregator: %v (retrying in %s)\n", err, m.Config.Watch)
+		} else {
+			full = false
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+		}
+	}
+}
+
+// Close releases the database.
+func (m *Main) Close() error {
+	if m.Service != nil {
+		return m.Service.Close()
+	}
+	return nil
+}
+
+// cycle is one run and its JSON report line.
+func (m *Main) cycle(ctx context.Context, full bool) error {
+	opts := aggregator.RunOptions{Workers: m.Config.Workers, BatchSize: m.Config.BatchSize, Progress: &aggregator.Progress{}}
+	mode := aggregator.ModeIncremental
+	if full {
+		mode = aggregator.ModeFull
+	}
+	stopProgress := m.startProgress(mode, opts.Progress)
+	var report aggregator.RunReport
+	var err error
+	if full {
+		report, err = m.Service.Full(ctx, opts)
+	} else {
+		report, err = m.Service.Incremental(ctx, opts)
+	}
+	stopProgress()
+	if err != nil {
+		return err
+	}
+	if m.Config.Watch > 0 && !full && report.RowsRead == 0 && report.BucketsUpdated == 0 {
+		return nil // an idle watch cycle: keep the log quiet
+	}
+	return json.NewEncoder(m.Stdout).Encode(report)
+}
+
+// startProgress refreshes one progress line on stderr every 200 ms while a
+// run goes on, when stderr is a terminal; the returned func stops and clears it.
+func (m *Main) startProgress(mode aggregator.Mode, p *aggregator.Progress) func() {
+	if !m.ShowProgress {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		start := time.Now()
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(m.Stderr, "\r\033[K")
+				return
+			case <-t.C:
+				us := time.Since(start).Microseconds()
+				rows, buckets := p.Rows(), p.Buckets()
+				fmt.Fprintf(m.Stderr, "\r\033[K%s: %d buckets (%d/s), %d rows (%d/s)",
+					mode, buckets, buckets*1_000_000/us, rows, rows*1_000_000/us)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+// open connects to the database DATABASE_URL names.
+func open(ctx context.Context, rawURL string) (aggregator.RollupService, error) {
+	u, err := aggregator.ParseDatabaseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	connectCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	switch u.Driver {
+	case aggregator.DriverPostgres:
+		return postgres.Open(connectCtx, u.DSN)
+	default:
+		return sqlite.Open(connectCtx, u.DSN)
+	}
+}

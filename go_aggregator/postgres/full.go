@@ -1,0 +1,122 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	aggregator "finance/go_aggregator"
+)
+
+// fullCopySQL streams every transaction in binary form.
+const fullCopySQL = `COPY (SELECT user_id, date, category, type, amount_minor FROM ledger_transaction) TO STDOUT (FORMAT binary)`
+
+// Full rebuilds every rollup. It holds the exclusive session advisory lock
+// for the whole run, so no incremental batch overlaps it. The dirty rows and
+// the transactions are read in one REPEATABLE READ READ ONLY transaction (one
+// snapshot); the rollups are then replaced and the snapshotted dirty rows
+// deleted, each only if its generation is unchanged, in one READ COMMITTED
+// transaction, so rows bumped after the snapshot stay dirty. (Deleting them
+// inside the repeatable-read transaction would fail with a serialization
+// error whenever the API bumps a row concurrently.)
+func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.RunReport, error) {
+	start := time.Now()
+	report := aggregator.RunReport{Mode: aggregator.ModeFull, Workers: opts.WorkerCount()}
+
+	if _, err := db.conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, AdvisoryLockKey); err != nil {
+		return report, fmt.Errorf("take exclusive advisory lock: %w", err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _ = db.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, AdvisoryLockKey)
+	}()
+
+	dirty, result, err := db.snapshot(ctx, opts)
+	if err != nil {
+		return report, err
+	}
+
+	tx, err := db.conn.Begin(ctx)
+	if err != nil {
+		return report, fmt.Errorf("begin full write: %w", err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, `DELETE FROM ledger_monthlyrollup`); err != nil {
+		return report, fmt.Errorf("delete all rollups: %w", err)
+	}
+	written, err := insertRollups(ctx, tx, result.Rollups)
+	if err != nil {
+		return report, err
+	}
+	if db.AfterClaim != nil {
+		if err := db.AfterClaim(ctx, tx, dirty); err != nil {
+			return report, fmt.Errorf("after claim hook: %w", err)
+		}
+	}
+	if _, err := clearDirty(ctx, tx, dirty); err != nil {
+		return report, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return report, fmt.Errorf("commit full write: %w", err)
+	}
+
+	buckets := int64(len(result.Buckets()))
+	opts.Progress.AddBuckets(buckets)
+	report.RowsRead = result.RowsRead
+	report.BucketsUpdated = buckets
+	report.RollupsWritten = written
+	report.Finish(start)
+	return report, nil
+}
+
+// snapshot reads the dirty generations and aggregates every transaction
+// under one repeatable-read snapshot.
+func (db *DB) snapshot(ctx context.Context, opts aggregator.RunOptions) ([]aggregator.DirtyBucket, *aggregator.Result, error) {
+	tx, err := db.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, nil, fmt.Errorf("begin snapshot: %w", err)
+	}
+	defer tx.Rollback(context.Background())
+
+	rows, err := tx.Query(ctx, `SELECT user_id::text, month, generation FROM ledger_dirtybucket`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot dirty buckets: %w", err)
+	}
+	var dirty []aggregator.DirtyBucket
+	var b aggregator.DirtyBucket
+	if _, err := pgx.ForEachRow(rows, []any{&b.UserID, &b.Month, &b.Generation}, func() error {
+		dirty = append(dirty, b)
+		return nil
+	}); err != nil {
+		return nil, nil, fmt.Errorf("snapshot dirty buckets: %w", err)
+	}
+
+	result, err := AggregateCopy(ctx, db.conn, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, nil, fmt.Errorf("end snapshot: %w", err)
+	}
+	return dirty, result, nil
+}
+
+// AggregateCopy streams every transaction with binary COPY and aggregates it
+// with the engine, without writing anything. It runs in conn's current
+// transaction, if any.
+func AggregateCopy(ctx context.Context, conn *pgx.Conn, opts aggregator.RunOptions) (*aggregator.Result, error) {
+	engine := &aggregator.Engine{Workers: opts.WorkerCount(), UserName: formatUUID, Progress: opts.Progress}
+	return engine.Run(ctx, func(ctx context.Context, in *aggregator.Input) error {
+		p := &copyParser{in: in}
+		if _, err := conn.PgConn().CopyTo(ctx, p, fullCopySQL); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("copy transactions: %w", err)
+		}
+		return p.finish()
+	})
+}

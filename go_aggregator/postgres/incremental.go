@@ -1,0 +1,197 @@
+package postgres
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	aggregator "finance/go_aggregator"
+)
+
+// Incremental claims dirty buckets batch by batch and recomputes them. Each
+// batch is one transaction; see the package comment for the locking.
+func (db *DB) Incremental(ctx context.Context, opts aggregator.RunOptions) (aggregator.RunReport, error) {
+	start := time.Now()
+	report := aggregator.RunReport{Mode: aggregator.ModeIncremental, Workers: opts.WorkerCount()}
+	// The id cursor makes a run finite: a row left dirty because its
+	// generation moved keeps its id and is not claimed again in this run.
+	var afterID int64
+	for {
+		b, err := db.incrementalBatch(ctx, opts, afterID)
+		if err != nil {
+			return report, err
+		}
+		if b.claimed == 0 {
+			break
+		}
+		afterID = b.lastID
+		report.RowsRead += b.rows
+		report.BucketsUpdated += int64(b.claimed)
+		report.RollupsWritten += b.rollups
+		opts.Progress.AddBuckets(int64(b.claimed))
+	}
+	report.Finish(start)
+	return report, nil
+}
+
+type batchResult struct {
+	claimed int
+	lastID  int64
+	rows    int64
+	rollups int64
+}
+
+func (db *DB) incrementalBatch(ctx context.Context, opts aggregator.RunOptions, afterID int64) (batchResult, error) {
+	var res batchResult
+	tx, err := db.conn.Begin(ctx)
+	if err != nil {
+		return res, fmt.Errorf("begin batch: %w", err)
+	}
+	defer tx.Rollback(context.Background())
+
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, AdvisoryLockKey); err != nil {
+		return res, fmt.Errorf("take shared advisory lock: %w", err)
+	}
+	claimed, lastID, err := claimBuckets(ctx, tx, afterID, opts.Batch())
+	if err != nil {
+		return res, err
+	}
+	if len(claimed) == 0 {
+		return res, nil
+	}
+
+	result, err := aggregateBuckets(ctx, tx, claimed, opts)
+	if err != nil {
+		return res, err
+	}
+	if err := deleteBucketRollups(ctx, tx, claimed); err != nil {
+		return res, err
+	}
+	written, err := insertRollups(ctx, tx, result.Rollups)
+	if err != nil {
+		return res, err
+	}
+	if db.AfterClaim != nil {
+		if err := db.AfterClaim(ctx, tx, claimed); err != nil {
+			return res, fmt.Errorf("after claim hook: %w", err)
+		}
+	}
+	if _, err := clearDirty(ctx, tx, claimed); err != nil {
+		return res, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return res, fmt.Errorf("commit batch: %w", err)
+	}
+	return batchResult{claimed: len(claimed), lastID: lastID, rows: result.RowsRead, rollups: written}, nil
+}
+
+// claimBuckets locks up to limit dirty rows after the cursor, skipping rows
+// another aggregator (or an API write in flight) holds.
+func claimBuckets(ctx context.Context, tx pgx.Tx, afterID int64, limit int) ([]aggregator.DirtyBucket, int64, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT id, user_id::text, month, generation
+		FROM ledger_dirtybucket
+		WHERE id > $1
+		ORDER BY id
+		LIMIT $2
+		FOR UPDATE SKIP LOCKED`, afterID, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("claim buckets: %w", err)
+	}
+	var claimed []aggregator.DirtyBucket
+	var id, lastID int64
+	var b aggregator.DirtyBucket
+	_, err = pgx.ForEachRow(rows, []any{&id, &b.UserID, &b.Month, &b.Generation}, func() error {
+		claimed = append(claimed, b)
+		lastID = id
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("claim buckets: %w", err)
+	}
+	return claimed, lastID, nil
+}
+
+// aggregateBuckets streams the claimed buckets' transactions through the engine.
+func aggregateBuckets(ctx context.Context, tx pgx.Tx, claimed []aggregator.DirtyBucket, opts aggregator.RunOptions) (*aggregator.Result, error) {
+	users := make([]string, len(claimed))
+	starts := make([]string, len(claimed))
+	stops := make([]string, len(claimed))
+	for i, b := range claimed {
+		m, err := aggregator.ParseMonth(b.Month)
+		if err != nil {
+			return nil, fmt.Errorf("dirty bucket of user %s: %w", b.UserID, err)
+		}
+		users[i], starts[i], stops[i] = b.UserID, m.FirstDay(), m.Next().FirstDay()
+	}
+	engine := &aggregator.Engine{Workers: opts.WorkerCount(), UserName: formatUUID, Progress: opts.Progress}
+	return engine.Run(ctx, func(ctx context.Context, in *aggregator.Input) error {
+		rows, err := tx.Query(ctx, `
+			SELECT t.user_id, t.date, t.category, t.type, t.amount_minor
+			FROM unnest($1::text[], $2::text[], $3::text[]) AS b(user_id, start_date, stop_date)
+			JOIN ledger_transaction t
+			  ON t.user_id = b.user_id::uuid
+			 AND t.date >= b.start_date::date
+			 AND t.date < b.stop_date::date`, users, starts, stops)
+		if err != nil {
+			return fmt.Errorf("read transactions: %w", err)
+		}
+		defer rows.Close()
+		fds := rows.FieldDescriptions()
+		for rows.Next() {
+			v := rows.RawValues()
+			if len(v) != 5 || v[0] == nil || v[1] == nil || v[2] == nil || v[3] == nil || v[4] == nil {
+				return aggregator.Errorf(aggregator.EINVALID, "unexpected NULL in ledger_transaction")
+			}
+			month, err := decodeMonth(v[1], fds[1].Format)
+			if err != nil {
+				return err
+			}
+			typ, err := aggregator.ParseTxnType(v[3])
+			if err != nil {
+				return err
+			}
+			amount, err := decodeInt8(v[4], fds[4].Format)
+			if err != nil {
+				return err
+			}
+			if err := in.Add(in.User(v[0]), in.Category(v[2]), month, typ, amount); err != nil {
+				return err
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read transactions: %w", err)
+		}
+		return nil
+	})
+}
+
+// decodeMonth decodes a date value in either wire format.
+func decodeMonth(b []byte, format int16) (aggregator.Month, error) {
+	if format == pgx.BinaryFormatCode {
+		if len(b) != 4 {
+			return 0, aggregator.Errorf(aggregator.EINVALID, "binary date of %d bytes", len(b))
+		}
+		return aggregator.MonthOfPGDate(int32(binary.BigEndian.Uint32(b)))
+	}
+	return aggregator.MonthOfDate(b)
+}
+
+// decodeInt8 decodes a bigint value in either wire format.
+func decodeInt8(b []byte, format int16) (int64, error) {
+	if format == pgx.BinaryFormatCode {
+		if len(b) != 8 {
+			return 0, aggregator.Errorf(aggregator.EINVALID, "binary bigint of %d bytes", len(b))
+		}
+		return int64(binary.BigEndian.Uint64(b)), nil
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return 0, aggregator.Errorf(aggregator.EINVALID, "invalid amount_minor %q", string(b))
+	}
+	return n, nil
+}

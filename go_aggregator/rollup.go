@@ -1,0 +1,192 @@
+// Package aggregator rebuilds the monthly rollups of the personal-finance API.
+//
+// The Django side writes ledger_transaction rows and, in the same database
+// transaction, marks every affected (user, month) bucket dirty in
+// ledger_dirtybucket. This program recomputes the dirty buckets (or, with
+// --full, every bucket) from ledger_transaction and replaces their rows in
+// ledger_monthlyrollup. The root package holds the domain types and the
+// storage-independent aggregation engine; the postgres and sqlite packages
+// hold one implementation each of RollupService.
+package aggregator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Transaction types as stored in ledger_transaction.type.
+const (
+	TypeIncome  = "income"
+	TypeExpense = "expense"
+)
+
+// TxnType is a transaction type in its compact form used on the hot path.
+type TxnType uint8
+
+// Compact transaction types.
+const (
+	Income TxnType = iota
+	Expense
+)
+
+// String returns the database spelling of the type.
+func (t TxnType) String() string {
+	if t == Expense {
+		return TypeExpense
+	}
+	return TypeIncome
+}
+
+// ParseTxnType maps the database spelling of a type to its compact form
+// without allocating.
+func ParseTxnType[T string | []byte](s T) (TxnType, error) {
+	switch string(s) {
+	case TypeIncome:
+		return Income, nil
+	case TypeExpense:
+		return Expense, nil
+	}
+	return 0, Errorf(EINVALID, "unknown transaction type %q", string(s))
+}
+
+// Bucket identifies one (user, month) bucket, the unit of dirtiness.
+type Bucket struct {
+	UserID string // opaque: written back exactly as read
+	Month  string // "YYYY-MM"
+}
+
+// DirtyBucket is a claimed row of ledger_dirtybucket.
+type DirtyBucket struct {
+	Bucket
+	Generation int64
+}
+
+// Rollup is one row of ledger_monthlyrollup.
+type Rollup struct {
+	UserID           string
+	Month            string // "YYYY-MM"
+	Category         string
+	Type             string // TypeIncome or TypeExpense
+	TotalMinor       int64  // sum of amount_minor, in minor units
+	TransactionCount int64
+}
+
+// Mode names the kind of run in the report.
+type Mode string
+
+// Run modes.
+const (
+	ModeIncremental Mode = "incremental"
+	ModeFull        Mode = "full"
+)
+
+// RunReport is the one JSON line printed to stdout after every run.
+type RunReport struct {
+	Mode           Mode  `json:"mode"`
+	RowsRead       int64 `json:"rows_read"`
+	BucketsUpdated int64 `json:"buckets_updated"`
+	RollupsWritten int64 `json:"rollups_written"`
+	ElapsedMS      int64 `json:"elapsed_ms"`
+	RowsPerSec     int64 `json:"rows_per_sec"`
+	Workers        int   `json:"workers"`
+}
+
+// RunOptions tunes one run of a RollupService.
+type RunOptions struct {
+	Workers   int       // aggregation workers; <= 0 means 1
+	BatchSize int       // dirty buckets per database transaction; <= 0 means DefaultBatchSize
+	Progress  *Progress // optional live counters
+}
+
+// DefaultBatchSize is the number of dirty buckets claimed per database transaction.
+const DefaultBatchSize = 500
+
+// Batch returns the effective batch size.
+func (o RunOptions) Batch() int {
+	if o.BatchSize <= 0 {
+		return DefaultBatchSize
+	}
+	return o.BatchSize
+}
+
+// WorkerCount returns the effective number of workers.
+func (o RunOptions) WorkerCount() int {
+	if o.Workers <= 0 {
+		return 1
+	}
+	return o.Workers
+}
+
+// RollupService recomputes rollups in one database.
+type RollupService interface {
+	// CheckSchema verifies that every table and column in RequiredColumns exists.
+	CheckSchema(ctx context.Context) error
+	// Incremental recomputes the dirty buckets and clears the dirty marks it consumed.
+	Incremental(ctx context.Context, opts RunOptions) (RunReport, error)
+	// Full rebuilds every rollup from scratch.
+	Full(ctx context.Context, opts RunOptions) (RunReport, error)
+	// Close releases the database connections.
+	Close() error
+}
+
+// Error codes.
+const (
+	EINVALID     = "invalid"     // bad flag, URL or data
+	ESCHEMA      = "schema"      // the database schema is missing a table or column
+	EUNAVAILABLE = "unavailable" // the database cannot be reached
+	EOVERFLOW    = "overflow"    // an int64 sum would overflow
+	EINTERNAL    = "internal"
+)
+
+// Error is an application error with a machine-readable code and a message
+// fit for the one line printed on stderr.
+type Error struct {
+	Code    string
+	Message string
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	return fmt.Sprintf("aggregator error: code=%s message=%s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
+// for any other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of the first *Error in err's chain, or
+// err.Error() for any other error.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
+
+// Finish fills the timing fields of a report for a run that began at start.
+func (r *RunReport) Finish(start time.Time) {
+	elapsed := time.Since(start)
+	r.ElapsedMS = elapsed.Milliseconds()
+	// Integer rate: exact enough and overflow-free below 9e12 rows.
+	if us := elapsed.Microseconds(); us > 0 {
+		r.RowsPerSec = r.RowsRead * 1_000_000 / us
+	}
+}

@@ -1,0 +1,341 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	aggregator "finance/go_aggregator"
+	"finance/go_aggregator/sqlite"
+)
+
+// DDL is Django's schema for the tables the aggregator uses (sqlmigrate, SQLite).
+const DDL = `
+CREATE TABLE "accounts_user" ("id" char(32) NOT NULL PRIMARY KEY);
+CREATE TABLE "ledger_transaction" ("id" char(32) NOT NULL PRIMARY KEY, "amount_minor" bigint NOT NULL, "type" varchar(7) NOT NULL, "description" varchar(255) NOT NULL, "category" varchar(50) NOT NULL, "date" date NOT NULL, "idempotency_key" varchar(255) NULL, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "user_id" char(32) NOT NULL REFERENCES "accounts_user" ("id"), CHECK ("amount_minor" > 0), CHECK ("type" IN ('income', 'expense')));
+CREATE INDEX "ledger_txn_user_date_id" ON "ledger_transaction" ("user_id", "date" DESC, "id" DESC);
+CREATE TABLE "ledger_dirtybucket" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "month" varchar(7) NOT NULL, "generation" bigint NOT NULL, "marked_at" datetime NOT NULL, "user_id" char(32) NOT NULL, UNIQUE ("user_id", "month"));
+CREATE TABLE "ledger_monthlyrollup" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "month" varchar(7) NOT NULL, "category" varchar(50) NOT NULL, "type" varchar(7) NOT NULL, "total_minor" bigint NOT NULL, "transaction_count" integer NOT NULL, "user_id" char(32) NOT NULL, UNIQUE ("user_id", "month", "category", "type"));
+`
+
+// markDirtySQL is exactly what the API runs for every affected bucket.
+const markDirtySQL = `INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) VALUES (?, ?, 1, datetime('now'))
+ON CONFLICT (user_id, month) DO UPDATE SET generation = ledger_dirtybucket.generation + 1, marked_at = excluded.marked_at`
+
+// MustOpenDB creates a migrated SQLite file in a temp dir and opens it.
+func MustOpenDB(tb testing.TB) *sqlite.DB {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "db.sqlite3")
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := raw.Exec(DDL); err != nil {
+		tb.Fatal(err)
+	}
+	raw.Close()
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+var txnSeq int
+
+// addTxn inserts a transaction and marks its bucket dirty, as the API does.
+func addTxn(tb testing.TB, db execer, user, date, category, typ string, amount int64) string {
+	tb.Helper()
+	txnSeq++
+	id := fmt.Sprintf("%032x", txnSeq)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `INSERT OR IGNORE INTO accounts_user (id) VALUES (?)`, user); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, date, created_at, updated_at, user_id)
+		VALUES (?, ?, ?, '', ?, ?, datetime('now'), datetime('now'), ?)`, id, amount, typ, category, date, user); err != nil {
+		tb.Fatal(err)
+	}
+	markDirty(tb, db, user, date[:7])
+	return id
+}
+
+func deleteTxn(tb testing.TB, db execer, id, user, month string) {
+	tb.Helper()
+	if _, err := db.ExecContext(context.Background(), `DELETE FROM ledger_transaction WHERE id = ?`, id); err != nil {
+		tb.Fatal(err)
+	}
+	markDirty(tb, db, user, month)
+}
+
+func markDirty(tb testing.TB, db execer, user, month string) {
+	tb.Helper()
+	if _, err := db.ExecContext(context.Background(), markDirtySQL, user, month); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func rollups(tb testing.TB, db *sql.DB) []aggregator.Rollup {
+	tb.Helper()
+	rows, err := db.Query(`SELECT user_id, month, category, type, total_minor, transaction_count FROM ledger_monthlyrollup ORDER BY user_id, month, category, type`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	out := []aggregator.Rollup{}
+	for rows.Next() {
+		var r aggregator.Rollup
+		if err := rows.Scan(&r.UserID, &r.Month, &r.Category, &r.Type, &r.TotalMinor, &r.TransactionCount); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// expected computes the rollups with SQL as an independent oracle.
+func expected(tb testing.TB, db *sql.DB) []aggregator.Rollup {
+	tb.Helper()
+	rows, err := db.Query(`SELECT user_id, substr(date, 1, 7), category, type, SUM(amount_minor), COUNT(*)
+		FROM ledger_transaction GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	out := []aggregator.Rollup{}
+	for rows.Next() {
+		var r aggregator.Rollup
+		if err := rows.Scan(&r.UserID, &r.Month, &r.Category, &r.Type, &r.TotalMinor, &r.TransactionCount); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func dirty(tb testing.TB, db *sql.DB) []aggregator.DirtyBucket {
+	tb.Helper()
+	rows, err := db.Query(`SELECT user_id, month, generation FROM ledger_dirtybucket ORDER BY user_id, month`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	out := []aggregator.DirtyBucket{}
+	for rows.Next() {
+		var b aggregator.DirtyBucket
+		if err := rows.Scan(&b.UserID, &b.Month, &b.Generation); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+var opts = aggregator.RunOptions{Workers: 3, BatchSize: 2}
+
+const (
+	alice = "0000000000000000000000000000000a"
+	bob   = "0000000000000000000000000000000b"
+)
+
+func TestIncremental_RecomputesOnlyDirtyBuckets(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	addTxn(t, db.SQL(), alice, "2024-01-10", "food", "expense", 1250)
+	addTxn(t, db.SQL(), alice, "2024-01-11", "food", "expense", 750)
+	addTxn(t, db.SQL(), alice, "2024-02-01", "salary", "income", 500000)
+	addTxn(t, db.SQL(), bob, "2024-01-31", "rent", "expense", 90000)
+	report, err := db.Incremental(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := report, (aggregator.RunReport{Mode: "incremental", RowsRead: 4, BucketsUpdated: 3, RollupsWritten: 3, Workers: 3}); got.RowsRead != want.RowsRead || got.BucketsUpdated != want.BucketsUpdated || got.RollupsWritten != want.RollupsWritten || got.Mode != want.Mode || got.Workers != want.Workers {
+		t.Fatalf("report = %+v, want %+v", got, want)
+	}
+	if got, want := rollups(t, db.SQL()), expected(t, db.SQL()); !reflect.DeepEqual(got, want) {
+		t.Fatalf("rollups = %+v, want %+v", got, want)
+	}
+	if got := dirty(t, db.SQL()); len(got) != 0 {
+		t.Fatalf("dirty = %+v, want none", got)
+	}
+
+	// Tamper with a clean bucket: a run must not touch it.
+	if _, err := db.SQL().Exec(`UPDATE ledger_monthlyrollup SET total_minor = 1 WHERE user_id = ? AND month = '2024-01'`, bob); err != nil {
+		t.Fatal(err)
+	}
+	addTxn(t, db.SQL(), alice, "2024-02-15", "salary", "income", 1)
+	report, err = db.Incremental(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.BucketsUpdated != 1 || report.RowsRead != 2 || report.RollupsWritten != 1 {
+		t.Fatalf("report = %+v, want one bucket with two rows", report)
+	}
+	got := rollups(t, db.SQL())
+	want := []aggregator.Rollup{
+		{UserID: alice, Month: "2024-01", Category: "food", Type: "expense", TotalMinor: 2000, TransactionCount: 2},
+		{UserID: alice, Month: "2024-02", Category: "salary", Type: "income", TotalMinor: 500001, TransactionCount: 2},
+		{UserID: bob, Month: "2024-01", Category: "rent", Type: "expense", TotalMinor: 1, TransactionCount: 1},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("rollups = %+v\nwant %+v", got, want)
+	}
+}
+
+func TestIncremental_CategoryThatDisappearedVanishes(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	id := addTxn(t, db.SQL(), alice, "2024-03-03", "food", "expense", 100)
+	addTxn(t, db.SQL(), alice, "2024-04-03", "food", "expense", 100)
+	if _, err := db.Incremental(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	deleteTxn(t, db.SQL(), id, alice, "2024-03")
+	if _, err := db.Incremental(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	want := []aggregator.Rollup{{UserID: alice, Month: "2024-04", Category: "food", Type: "expense", TotalMinor: 100, TransactionCount: 1}}
+	if got := rollups(t, db.SQL()); !reflect.DeepEqual(got, want) {
+		t.Fatalf("rollups = %+v, want %+v", got, want)
+	}
+}
+
+func TestIncremental_GenerationBumpedDuringRunStaysDirty(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	addTxn(t, db.SQL(), alice, "2024-05-01", "food", "expense", 10)
+	addTxn(t, db.SQL(), bob, "2024-05-01", "food", "expense", 20)
+	// A write lands on alice's bucket after the claim, before the finish.
+	db.AfterClaim = func(ctx context.Context, tx *sql.Tx, claimed []aggregator.DirtyBucket) error {
+		for _, b := range claimed {
+			if b.UserID == alice {
+				addTxn(t, tx, alice, "2024-05-02", "food", "expense", 5)
+			}
+		}
+		return nil
+	}
+	if _, err := db.Incremental(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	want := []aggregator.DirtyBucket{{Bucket: aggregator.Bucket{UserID: alice, Month: "2024-05"}, Generation: 2}}
+	if got := dirty(t, db.SQL()); !reflect.DeepEqual(got, want) {
+		t.Fatalf("dirty = %+v, want %+v", got, want)
+	}
+
+	db.AfterClaim = nil
+	if _, err := db.Incremental(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := dirty(t, db.SQL()); len(got) != 0 {
+		t.Fatalf("dirty = %+v, want none", got)
+	}
+	if got, want := rollups(t, db.SQL()), expected(t, db.SQL()); !reflect.DeepEqual(got, want) {
+		t.Fatalf("rollups = %+v, want %+v", got, want)
+	}
+}
+
+func TestFull_EqualsIncremental(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(7, 7))
+	tx, err := db.SQL().Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats := []string{"food", "rent", "fun", "salary"}
+	for i := 0; i < 3000; i++ {
+		typ := "expense"
+		if r.IntN(3) == 0 {
+			typ = "income"
+		}
+		addTxn(t, tx, fmt.Sprintf("%032x", r.IntN(40)+1), fmt.Sprintf("2024-%02d-%02d", r.IntN(12)+1, r.IntN(28)+1), cats[r.IntN(4)], typ, int64(r.IntN(100000)+1))
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	inc, err := db.Incremental(ctx, aggregator.RunOptions{Workers: 4, BatchSize: 37})
+	if err != nil {
+		t.Fatal(err)
+	}
+	afterIncremental := rollups(t, db.SQL())
+	if want := expected(t, db.SQL()); !reflect.DeepEqual(afterIncremental, want) {
+		t.Fatalf("incremental rollups differ from oracle")
+	}
+
+	// A stale row for a bucket with no transactions must go too.
+	if _, err := db.SQL().Exec(`INSERT INTO ledger_monthlyrollup (user_id, month, category, type, total_minor, transaction_count) VALUES (?, '1999-01', 'x', 'income', 1, 1)`, alice); err != nil {
+		t.Fatal(err)
+	}
+	full, err := db.Full(ctx, aggregator.RunOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rollups(t, db.SQL()); !reflect.DeepEqual(got, afterIncremental) {
+		t.Fatalf("full rollups differ from incremental")
+	}
+	if full.RowsRead != 3000 || inc.RowsRead != 3000 || full.RollupsWritten != int64(len(afterIncremental)) || full.Mode != aggregator.ModeFull {
+		t.Fatalf("full = %+v, incremental = %+v", full, inc)
+	}
+}
+
+func TestFull_ClearsDirtyButKeepsBumped(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	addTxn(t, db.SQL(), alice, "2024-05-01", "food", "expense", 10)
+	addTxn(t, db.SQL(), bob, "2024-06-01", "food", "expense", 20)
+	db.AfterClaim = func(ctx context.Context, tx *sql.Tx, claimed []aggregator.DirtyBucket) error {
+		markDirty(t, tx, bob, "2024-06")
+		return nil
+	}
+	if _, err := db.Full(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	want := []aggregator.DirtyBucket{{Bucket: aggregator.Bucket{UserID: bob, Month: "2024-06"}, Generation: 2}}
+	if got := dirty(t, db.SQL()); !reflect.DeepEqual(got, want) {
+		t.Fatalf("dirty = %+v, want %+v", got, want)
+	}
+}
+
+func TestCheckSchema(t *testing.T) {
+	t.Run("complete", func(t *testing.T) {
+		if err := MustOpenDB(t).CheckSchema(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	tests := []struct {
+		name  string
+		alter string
+		want  string
+	}{
+		{"missing table", `DROP TABLE ledger_dirtybucket`, `database schema is missing ledger_dirtybucket: run "python manage.py migrate" first`},
+		{"missing column", `ALTER TABLE ledger_monthlyrollup DROP COLUMN transaction_count`, `database schema is missing ledger_monthlyrollup.transaction_count: run "python manage.py migrate" first`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := MustOpenDB(t)
+			if _, err := db.SQL().Exec(tt.alter); err != nil {
+				t.Fatal(err)
+			}
+			err := db.CheckSchema(context.Background())
+			if got := aggregator.ErrorMessage(err); got != tt.want || aggregator.ErrorCode(err) != aggregator.ESCHEMA {
+				t.Fatalf("got %q (%s), want %q", got, aggregator.ErrorCode(err), tt.want)
+			}
+		})
+	}
+}
+
+func TestOpen_MissingFile(t *testing.T) {
+	_, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "nope.db"))
+	if aggregator.ErrorCode(err) != aggregator.EUNAVAILABLE {
+		t.Fatalf("err = %v, want unavailable", err)
+	}
+}

@@ -11,3 +11,8 @@ REFRESH_TOKEN_EXPIRED = "REFRESH_TOKEN_EXPIRED"
 
 # GraphQL error `extensions.code` for a request that needs a user and has none (or a bad token).
 UNAUTHENTICATED = "UNAUTHENTICATED"
+WRONG_PASSWORD = "WRONG_PASSWORD"
+INVALID_RESET_TOKEN = "INVALID_RESET_TOKEN"
+
+# GraphQL error `extensions.code` when too many attempts came from one address or at one account.
+RATE_LIMITED = "RATE_LIMITED"

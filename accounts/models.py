@@ -9,13 +9,23 @@ class CaseInsensitiveUserManager(UserManager):
     """Usernames are unique without regard to case, so every lookup by natural key ignores case too."""
 
     def get_by_natural_key(self, username: str) -> "User":
-        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+        return self.with_username(username).get()
+
+    def with_username(self, username: str) -> models.QuerySet:
+        # lower(username) = lower(%s) uses the functional unique index; `__iexact` would compare UPPER() and scan.
+        return self.get_queryset().alias(username_lower=Lower("username")).filter(username_lower=username.lower())
+
+    def with_email(self, email: str) -> models.QuerySet:
+        return self.get_queryset().alias(email_lower=Lower("email")).filter(email_lower=email.lower())
 
 
 class User(AbstractUser):
     # Random ids: sequential ones would let any user count everyone else's sign-ups.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField("email address")
+    # Access tokens carry the version they were issued under; logout, password change and reset bump it, so every
+    # token issued before stops working at once instead of living out its lifetime.
+    token_version = models.PositiveIntegerField(default=0)
 
     objects = CaseInsensitiveUserManager()
 

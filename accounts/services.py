@@ -1,12 +1,22 @@
-"""Account writes: registration and credential checks."""
+"""Account writes: registration, credential checks, password change and reset."""
 
+import logging
+
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from accounts import error_codes
+from accounts import error_codes, rate_limits
 from accounts.models import User
+from accounts.tokens import TokenPair, issue_token_pair, revoke_all_sessions
+
+logger = logging.getLogger(__name__)
 
 MAX_PASSWORD_LENGTH = 4096  # hashing cost grows with length; nobody types more
 
@@ -16,21 +26,14 @@ def user_register(*, username: object, email: object, password: object) -> User:
     errors: dict[str, list[ValidationError]] = {}
     username = _clean_username(username, errors)
     email = _clean_email(email, errors)
-    if isinstance(password, str) and _storable(password) and 0 < len(password) <= MAX_PASSWORD_LENGTH:
-        try:
-            password_validation.validate_password(password, User(username=username or "", email=email or ""))
-        except ValidationError as error:
-            errors.setdefault("password", []).extend(
-                ValidationError(message, code=error_codes.INVALID_PASSWORD) for message in error.messages
-            )
-    else:
-        errors.setdefault("password", []).append(
-            ValidationError("Enter a password of up to 4096 characters.", code=error_codes.INVALID_PASSWORD)
-        )
+    try:
+        _validate_new_password(password, User(username=username or "", email=email or ""), field="password")
+    except ValidationError as error:
+        errors.update(error.error_dict)
     if not errors:
-        if User.objects.filter(username__iexact=username).exists():
+        if User.objects.with_username(username).exists():
             errors["username"] = [_taken("username", error_codes.DUPLICATE_USERNAME)]
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.with_email(email).exists():
             errors["email"] = [_taken("email", error_codes.DUPLICATE_EMAIL)]
     if errors:
         raise ValidationError(errors)
@@ -40,7 +43,7 @@ def user_register(*, username: object, email: object, password: object) -> User:
     except IntegrityError:
         # A concurrent registration took the name between the check and the insert: the unique constraints on
         # lower(username) and lower(email) are the last word.
-        taken_username = User.objects.filter(username__iexact=username).exists()
+        taken_username = User.objects.with_username(username).exists()
         field, code = (
             ("username", error_codes.DUPLICATE_USERNAME)
             if taken_username
@@ -52,8 +55,13 @@ def user_register(*, username: object, email: object, password: object) -> User:
         raise ValidationError({field: [_taken(field, code)]}) from None
 
 
-def user_login(*, username: object, password: object) -> User:
-    """The active user with these credentials; one answer for an unknown user and a wrong password."""
+def user_login(*, username: object, password: object, address: str = "unknown") -> User:
+    """The active user with these credentials; one answer for an unknown user and a wrong password.
+
+    Raises rate_limits.RateLimited when this address, or this username from this address, tried too often.
+    """
+    throttle_name = username if isinstance(username, str) else ""
+    rate_limits.check_login_allowed(username=throttle_name, address=address)
     user = None
     if (
         isinstance(username, str)
@@ -65,6 +73,7 @@ def user_login(*, username: object, password: object) -> User:
     ):
         user = authenticate(username=username, password=password)
     if user is None:
+        rate_limits.record_login_failure(username=throttle_name, address=address)
         raise ValidationError(
             {
                 None: ValidationError(
@@ -72,7 +81,86 @@ def user_login(*, username: object, password: object) -> User:
                 )
             }
         )
+    rate_limits.clear_login_failures(username=throttle_name, address=address)
     return user
+
+
+def user_change_password(*, user: User, old_password: object, new_password: object) -> TokenPair:
+    """Change the password, end every other session, and return a fresh token pair for this one."""
+    if not isinstance(old_password, str) or not _storable(old_password) or not user.check_password(old_password):
+        raise ValidationError(
+            {"oldPassword": ValidationError("The current password is wrong.", code=error_codes.WRONG_PASSWORD)}
+        )
+    _validate_new_password(new_password, user, field="newPassword")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        revoke_all_sessions(user)
+        return issue_token_pair(user)
+
+
+def password_reset_request(*, email: object, address: str = "unknown") -> None:
+    """Email a one-time reset link if an active account has this email. The caller's answer never tells which."""
+    rate_limits.check_password_reset_allowed(address=address)
+    if not isinstance(email, str) or not _storable(email):
+        return
+    user = User.objects.with_email(email.strip()).filter(is_active=True).first()
+    if user is None:
+        return
+    token = f"{urlsafe_base64_encode(force_bytes(user.pk))}.{default_token_generator.make_token(user)}"
+    link = settings.PASSWORD_RESET_URL.format(token=token)
+    try:
+        send_mail(
+            "Reset your password",
+            f"Someone asked to reset the password of {user.username}. If it was you, open:\n\n{link}\n\n"
+            f"The link works once and expires in {settings.PASSWORD_RESET_TIMEOUT // 60} minutes.",
+            None,
+            [user.email],
+        )
+    except OSError:
+        # A mail outage must not reveal that the account exists by answering differently.
+        logger.exception("password reset email could not be sent")
+
+
+def password_reset_confirm(*, token: object, new_password: object) -> TokenPair:
+    """Set a new password with a token from the reset email (expires; works once), ending every session."""
+    user = _user_for_reset_token(token)
+    if user is None:
+        raise ValidationError(
+            {"token": ValidationError("This reset link is invalid or expired.", code=error_codes.INVALID_RESET_TOKEN)}
+        )
+    _validate_new_password(new_password, user, field="newPassword")
+    with transaction.atomic():
+        user.set_password(new_password)  # changes the hash the token was made from: the token is spent
+        user.save(update_fields=["password"])
+        revoke_all_sessions(user)
+        return issue_token_pair(user)
+
+
+def _user_for_reset_token(token: object) -> User | None:
+    if not isinstance(token, str) or "." not in token or len(token) > 200:
+        return None
+    encoded_id, _, secret = token.partition(".")
+    try:
+        user = User.objects.filter(pk=force_str(urlsafe_base64_decode(encoded_id)), is_active=True).first()
+    except (ValueError, TypeError, ValidationError, UnicodeDecodeError):
+        return None
+    if user is None or not default_token_generator.check_token(user, secret):
+        return None
+    return user
+
+
+def _validate_new_password(password: object, user: User, *, field: str) -> None:
+    if not isinstance(password, str) or not _storable(password) or not 0 < len(password) <= MAX_PASSWORD_LENGTH:
+        raise ValidationError(
+            {field: ValidationError("Enter a password of up to 4096 characters.", code=error_codes.INVALID_PASSWORD)}
+        )
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError(
+            {field: [ValidationError(message, code=error_codes.INVALID_PASSWORD) for message in error.messages]}
+        ) from None
 
 
 def _clean_username(raw: object, errors: dict) -> str | None:

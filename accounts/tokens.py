@@ -1,6 +1,7 @@
 """Access and refresh tokens, built on django-graphql-jwt's token functions, auth backend and refresh-token model.
 
-- Access tokens: graphql_jwt's HS256 JWTs (`get_token`), verified with expiry by its `JSONWebTokenBackend`.
+- Access tokens: graphql_jwt's HS256 JWTs (`get_token`), verified (signature, algorithm, expiry, active user) by
+  its `get_payload` / `get_user_by_payload`, plus a `ver` claim that logout and password changes invalidate.
 - Refresh tokens: rows of graphql_jwt's `refresh_token.RefreshToken`. The library stores whatever string it is
   given in `token`; we give it the SHA-256 digest of a random secret and hand the secret to the client once, so a
   leaked database does not leak usable refresh tokens. `get_refresh_token_by_digest` is configured as the
@@ -15,17 +16,17 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F, QuerySet
+from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.utils import timezone
-from graphql_jwt.backends import JSONWebTokenBackend
 from graphql_jwt.exceptions import JSONWebTokenError
 from graphql_jwt.refresh_token.models import RefreshToken
 from graphql_jwt.shortcuts import get_token
+from graphql_jwt.utils import get_payload
 
 from accounts import error_codes
 from accounts.models import RefreshTokenLineage, User
-
-_jwt_backend = JSONWebTokenBackend()
 
 
 class AuthenticationFailed(Exception):
@@ -51,19 +52,45 @@ class TokenPair:
     refresh_token: str
 
 
-def user_from_request(request: HttpRequest) -> User | None:
+def user_from_request(request: HttpRequest, users: QuerySet | None = None) -> User | None:
     """The user named by the request's `Authorization: Bearer <token>`; None without that header.
 
-    Raises AuthenticationFailed for a malformed, tampered, expired or wrongly signed token, or one whose user no
-    longer exists or is inactive.
+    Raises AuthenticationFailed for a malformed, tampered, expired or wrongly signed token (graphql_jwt's
+    get_payload checks signature, algorithm and expiry), one whose user no longer exists or is inactive, and one
+    issued before the user's last logout or password change. Only the header is read: graphql_jwt would also
+    accept a `JWT` cookie, which a cross-site form could replay, so cookies are ignored on purpose.
+
+    `users` lets the caller load related rows in the same query (the one query a cached balance costs).
     """
+    header = request.META.get("HTTP_AUTHORIZATION")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise AuthenticationFailed("Send the access token as `Authorization: Bearer <token>`.")
     try:
-        user = _jwt_backend.authenticate(request=request)
+        payload = get_payload(token)
     except JSONWebTokenError as error:
         raise AuthenticationFailed(str(error)) from None
-    if user is None and request.META.get("HTTP_AUTHORIZATION"):
-        raise AuthenticationFailed("Invalid or unknown access token.")
+    username = payload.get(User.USERNAME_FIELD)
+    user = None
+    if isinstance(username, str) and username:
+        user = (
+            (users if users is not None else User.objects.all())
+            .alias(username_lower=Lower(User.USERNAME_FIELD))
+            .filter(username_lower=username.lower())
+            .first()
+        )
+    if user is None or not user.is_active or payload.get("ver") != user.token_version:
+        raise AuthenticationFailed("This access token is no longer valid: log in again.")
     return user
+
+
+def revoke_all_sessions(user: User) -> None:
+    """Logout everywhere: revoke every refresh token and invalidate every access token of the user."""
+    RefreshToken.objects.filter(user=user, revoked__isnull=True).update(revoked=timezone.now())
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=["token_version"])
 
 
 def issue_token_pair(user: User, *, family: uuid.UUID | None = None) -> TokenPair:
@@ -71,7 +98,7 @@ def issue_token_pair(user: User, *, family: uuid.UUID | None = None) -> TokenPai
     secret = secrets.token_urlsafe(32)
     refresh = RefreshToken.objects.create(user=user, token=_digest(secret))
     RefreshTokenLineage.objects.create(refresh_token=refresh, family=family or uuid.uuid4())
-    return TokenPair(user=user, token=get_token(user), refresh_token=secret)
+    return TokenPair(user=user, token=get_token(user, ver=user.token_version), refresh_token=secret)
 
 
 def rotate_refresh_token(secret: object) -> TokenPair:
@@ -104,11 +131,17 @@ def rotate_refresh_token(secret: object) -> TokenPair:
 
 
 def revoke_refresh_token(secret: object) -> None:
-    """Logout: revoke this refresh token (a no-op for one already revoked)."""
+    """Logout: the presented token proves who is leaving; every session of that user ends.
+
+    A token that was already used or revoked is refused and, like a replay, revokes its family.
+    """
     presented = _find(secret)
     if presented is None:
         raise RefreshTokenRejected("Invalid refresh token.", error_codes.INVALID_REFRESH_TOKEN)
-    RefreshToken.objects.filter(pk=presented.pk, revoked__isnull=True).update(revoked=timezone.now())
+    if presented.revoked is not None:
+        _revoke_family(presented, presented.lineage.family if hasattr(presented, "lineage") else None)
+        raise RefreshTokenRejected("This refresh token was already used or revoked.", error_codes.INVALID_REFRESH_TOKEN)
+    revoke_all_sessions(presented.user)
 
 
 def get_refresh_token_by_digest(refresh_token_model: type, token: str, context: object = None) -> RefreshToken:

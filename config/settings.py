@@ -24,14 +24,18 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.staticfiles",
+    "corsheaders",
     "graphql_jwt.refresh_token.apps.RefreshTokenConfig",
     "strawberry_django",
     "accounts",
     "ledger",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -111,7 +115,46 @@ GRAPHQL_JWT = {
 }
 
 GRAPHQL_MAX_PAGE_SIZE = 500
-GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=True)
+# importTransactions takes the CSV as a string of at most this many bytes (UTF-8). The request body may be larger
+# than the CSV (JSON escapes quotes and newlines), so Django's own body limit sits above it; a CSV over the cap then
+# gets the mutation's clear error rather than a bare 400.
+CSV_IMPORT_MAX_BYTES = env.int("CSV_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * CSV_IMPORT_MAX_BYTES + 1024 * 1024
+# Production (DEBUG off) turns these off unless a setting explicitly enables them.
+GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=DEBUG)
+GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=DEBUG)
+GRAPHQL_FIELD_SUGGESTIONS = env.bool("GRAPHQL_FIELD_SUGGESTIONS", default=DEBUG)
+
+# Login throttling (see accounts/rate_limits.py): failures per (username, address) and attempts per address.
+LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS = env.int("LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS", default=5)
+LOGIN_ATTEMPTS_PER_ADDRESS = env.int("LOGIN_ATTEMPTS_PER_ADDRESS", default=30)
+LOGIN_WINDOW_SECONDS = env.int("LOGIN_WINDOW_SECONDS", default=900)
+PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=5)
+# How many proxies in front of the server append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Browsers call this API from the origins listed here. Bearer tokens travel in a header, never in cookies, so
+# credentialed CORS is off; a wildcard is allowed only that way.
+CORS_ALLOWED_ORIGINS = [origin for origin in env.list("CORS_ALLOWED_ORIGINS", default=[]) if origin != "*"]
+CORS_ALLOW_ALL_ORIGINS = "*" in env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = r"^/graphql/?$"
+
+# Password reset: Django's token generator (expires, single use) and email backend.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+PASSWORD_RESET_URL = env.str("PASSWORD_RESET_URL", default="http://localhost:8000/reset-password?token={token}")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+
+# Security headers (SecurityMiddleware, XFrameOptionsMiddleware), on in every mode.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)  # set when served over HTTPS only
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -119,12 +162,26 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Browser libraries come from npm (`make assets` installs frontend/node_modules, git-ignored) and are served by
+# WhiteNoise straight from their package directories, under gunicorn and with DEBUG off, with no collectstatic step.
+# Only these directories are exposed, under fixed prefixes; WhiteNoise refuses paths outside them.
+FRONTEND_MODULES = BASE_DIR / "frontend" / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/graphiql", FRONTEND_MODULES / "graphiql"),
+    ("vendor/react", FRONTEND_MODULES / "react" / "umd"),
+    ("vendor/react-dom", FRONTEND_MODULES / "react-dom" / "umd"),
+]
+WHITENOISE_USE_FINDERS = True
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "ops.logging.JsonLogFormatter"},
+    },
+    # One JSON object per line in production (log shippers parse it); plain text for people in DEBUG.
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain" if DEBUG else "json"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
@@ -134,5 +191,3 @@ if not DEBUG:
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured("DEBUG is off: set SECRET_KEY to a random string of at least 32 characters.")
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"

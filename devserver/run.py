@@ -23,6 +23,13 @@ def main() -> int:
     env.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'db.sqlite3'}")
     env.setdefault("PORT", "8000")
     (ROOT / "var").mkdir(exist_ok=True)
+    # gunicorn runs several workers: prometheus_client's multiprocess mode sums their metrics from files here,
+    # which must start empty (counts of a previous run would otherwise be added in). One per port, so a second
+    # stack (the e2e tests) never wipes a running one's.
+    metrics_dir = Path(env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(ROOT / "var" / f"prometheus-{env['PORT']}")))
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in metrics_dir.glob("*.db"):
+        stale.unlink()
     redis: RedisServer | None = None
     children: list[tuple[str, subprocess.Popen]] = []
     stopping = False

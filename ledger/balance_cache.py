@@ -22,6 +22,7 @@ from django_redis import get_redis_connection
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
+from ledger.cache_metrics import BALANCE_CACHE_HITS, BALANCE_CACHE_MISSES
 from ledger.models import BalanceVersion
 
 logger = logging.getLogger(__name__)
@@ -78,17 +79,34 @@ def bump_balance_version(user_id: object) -> int:
     return version
 
 
-def cached_balance(user_id: object, compute: Callable[[], BalanceFigures]) -> BalanceFigures:
-    """The user's figures from Redis, or from `compute` (stored for the next reader) on a miss."""
-    key = balance_cache_key(user_id, read_balance_version(user_id))
+def preloaded_balance_version(user: object) -> int | None:
+    """The version loaded along with the user (select_related("balance_version")), or None if it was not."""
+    relation = type(user).balance_version.related
+    if not relation.is_cached(user):
+        return None
+    row = relation.get_cached_value(user)
+    return 0 if row is None else row.version
+
+
+def cached_balance(
+    user_id: object, compute: Callable[[], BalanceFigures], *, version: int | None = None
+) -> BalanceFigures:
+    """The user's figures from Redis, or from `compute` (stored for the next reader) on a miss.
+
+    `version` may be passed when it was read in this request after the caller's last write (it is loaded with the
+    authenticated user); otherwise it is read here.
+    """
+    key = balance_cache_key(user_id, read_balance_version(user_id) if version is None else version)
     figures = None
     try:
         client = get_redis_connection("default")
         raw = client.get(key)
         if raw is not None:
+            BALANCE_CACHE_HITS.inc()
             return BalanceFigures.decode(raw)
         if client.set(f"{key}:fill", b"1", nx=True, px=_FILL_LOCK_MILLISECONDS):
             try:
+                BALANCE_CACHE_MISSES.inc()
                 figures = compute()
                 client.set(key, figures.encode(), ex=settings.BALANCE_CACHE_TTL)
                 return figures
@@ -99,11 +117,13 @@ def cached_balance(user_id: object, compute: Callable[[], BalanceFigures]) -> Ba
             time.sleep(_FILL_POLL_SECONDS)
             raw = client.get(key)
             if raw is not None:
+                BALANCE_CACHE_HITS.inc()
                 return BalanceFigures.decode(raw)
     except _REDIS_ERRORS as error:
         logger.warning("balance cache unavailable, computing from the database: %s", error)
         if figures is not None:
             return figures
+    BALANCE_CACHE_MISSES.inc()
     return compute()
 
 

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import User
 from ledger import error_codes
-from ledger.balance_cache import BalanceFigures, cached_balance
+from ledger.balance_cache import BalanceFigures, cached_balance, preloaded_balance_version
 from ledger.models import Transaction, TransactionType
 from ledger.money import parse_amount, to_minor
 from ledger.validation import clean_text, invalid, parse_date, parse_transaction_id
@@ -21,7 +21,7 @@ DEFAULT_PAGE_SIZE = 50
 
 def balance_figures(*, user: User) -> BalanceFigures:
     """Income, expense and count of all the user's transactions, from the Redis cache when it has them."""
-    return cached_balance(user.pk, lambda: compute_balance_figures(user=user))
+    return cached_balance(user.pk, lambda: compute_balance_figures(user=user), version=preloaded_balance_version(user))
 
 
 def compute_balance_figures(*, user: User) -> BalanceFigures:

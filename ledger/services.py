@@ -55,7 +55,7 @@ def transaction_create(
             if existing is not None:
                 return existing
         created = Transaction.objects.create(user=user, idempotency_key=key, **fields)
-        _mark_buckets_dirty(user.pk, [fields["date"]])
+        mark_buckets_dirty(user.pk, [fields["date"]])
     return created
 
 
@@ -89,7 +89,7 @@ def transaction_update(
         for name, value in fields.items():
             setattr(txn, name, value)
         txn.save()
-        _mark_buckets_dirty(user.pk, [old_date, txn.date])
+        mark_buckets_dirty(user.pk, [old_date, txn.date])
     return txn
 
 
@@ -100,7 +100,7 @@ def transaction_delete(*, user: User, transaction_id: object) -> str:
         txn = _owned_for_update(user, transaction_id)
         deleted_id = str(txn.pk)
         txn.delete()
-        _mark_buckets_dirty(user.pk, [txn.date])
+        mark_buckets_dirty(user.pk, [txn.date])
     return deleted_id
 
 
@@ -146,7 +146,7 @@ def _parse_type(value: object) -> str:
         raise invalid("type", "Must be INCOME or EXPENSE.", error_codes.INVALID_TYPE) from None
 
 
-def _mark_buckets_dirty(user_id: object, days: Iterable[datetime.date]) -> None:
+def mark_buckets_dirty(user_id: object, days: Iterable[datetime.date]) -> None:
     """Upsert a dirty row per affected (user, month) and bump its generation (see ledger.models.DirtyBucket)."""
     user_param = DirtyBucket._meta.get_field("user").get_db_prep_value(user_id, connection)
     now = DirtyBucket._meta.get_field("marked_at").get_db_prep_value(timezone.now(), connection)

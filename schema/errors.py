@@ -23,14 +23,11 @@ class FieldError:
 def field_errors(error: ValidationError) -> list[FieldError]:
     """Flatten a ValidationError({field: [...]}) into FieldErrors, keeping every message and its code."""
     if not hasattr(error, "error_dict"):
-        return [
-            FieldError(field=None, message=message.message % (message.params or {}), code=_code(message))
-            for message in error.error_list
-        ]
+        return [FieldError(field=None, message=_text(item), code=_code(item)) for item in error.error_list]
     return [
         FieldError(
             field=None if field in (None, NON_FIELD_ERRORS) else field,
-            message=item.message % (item.params or {}),
+            message=_text(item),
             code=_code(item),
         )
         for field, items in error.error_dict.items()
@@ -41,6 +38,14 @@ def field_errors(error: ValidationError) -> list[FieldError]:
 class UnauthenticatedError(GraphQLError):
     def __init__(self, message: str = "Authentication required: send Authorization: Bearer <token>.") -> None:
         super().__init__(message, extensions={"code": account_codes.UNAUTHENTICATED})
+
+
+class RateLimitedError(GraphQLError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many attempts: try again in {retry_after} seconds.",
+            extensions={"code": account_codes.RATE_LIMITED, "retryAfter": retry_after},
+        )
 
 
 class BadInputError(GraphQLError):
@@ -58,6 +63,11 @@ def should_mask(error: GraphQLError) -> bool:
         return False
     logger.error("unexpected error in %s", error.path, exc_info=original)
     return True
+
+
+def _text(error: ValidationError) -> str:
+    # Interpolate only when there are params: messages may quote client input, which can contain "%".
+    return str(error.message % error.params) if error.params else str(error.message)
 
 
 def _code(error: ValidationError) -> str:

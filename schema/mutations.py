@@ -3,13 +3,20 @@
 import strawberry
 from django.core.exceptions import ValidationError
 
+from accounts import rate_limits, tokens
 from accounts import services as account_services
-from accounts import tokens
 from ledger import services as ledger_services
 from schema.context import current_user
-from schema.errors import FieldError, field_errors
+from schema.errors import FieldError, RateLimitedError, field_errors
 from schema.inputs import CreateTransactionInput, UpdateTransactionInput
-from schema.types import AuthPayload, DeletePayload, RegisterPayload, RevokePayload, TransactionPayload
+from schema.types import (
+    AuthPayload,
+    DeletePayload,
+    RegisterPayload,
+    RequestPasswordResetPayload,
+    RevokePayload,
+    TransactionPayload,
+)
 
 
 @strawberry.type
@@ -22,13 +29,51 @@ class Mutation:
             return RegisterPayload(errors=field_errors(error))
         return RegisterPayload(user=user)
 
-    @strawberry.mutation(description="Trade credentials for an access token (short-lived) and a refresh token.")
-    def login(self, username: str, password: str) -> AuthPayload:
+    @strawberry.mutation(
+        description="Trade credentials for an access token (short-lived) and a refresh token. Throttled per "
+        "address and per username from an address: over the limit answers a RATE_LIMITED error with retryAfter."
+    )
+    def login(self, info: strawberry.Info, username: str, password: str) -> AuthPayload:
+        address = rate_limits.client_address(info.context.request)
         try:
-            user = account_services.user_login(username=username, password=password)
+            user = account_services.user_login(username=username, password=password, address=address)
+        except rate_limits.RateLimited as limited:
+            raise RateLimitedError(limited.retry_after) from None
         except ValidationError as error:
             return AuthPayload(errors=field_errors(error))
         return _auth_payload(tokens.issue_token_pair(user))
+
+    @strawberry.mutation(
+        description="Change the caller's password. Every other session ends; the payload carries a new token pair."
+    )
+    def change_password(self, info: strawberry.Info, old_password: str, new_password: str) -> AuthPayload:
+        user = current_user(info)
+        try:
+            pair = account_services.user_change_password(
+                user=user, old_password=old_password, new_password=new_password
+            )
+        except ValidationError as error:
+            return AuthPayload(errors=field_errors(error))
+        return _auth_payload(pair)
+
+    @strawberry.mutation(
+        description="Email a one-time password reset link. Answers the same whether or not the email is registered."
+    )
+    def request_password_reset(self, info: strawberry.Info, email: str) -> RequestPasswordResetPayload:
+        address = rate_limits.client_address(info.context.request)
+        try:
+            account_services.password_reset_request(email=email, address=address)
+        except rate_limits.RateLimited as limited:
+            raise RateLimitedError(limited.retry_after) from None
+        return RequestPasswordResetPayload(accepted=True)
+
+    @strawberry.mutation(description="Set a new password with the token from the reset email; every session ends.")
+    def reset_password(self, token: str, new_password: str) -> AuthPayload:
+        try:
+            pair = account_services.password_reset_confirm(token=token, new_password=new_password)
+        except ValidationError as error:
+            return AuthPayload(errors=field_errors(error))
+        return _auth_payload(pair)
 
     @strawberry.mutation(description="Trade a refresh token for a new pair; the given one stops working.")
     def refresh_token(self, refresh_token: str) -> AuthPayload:
@@ -38,7 +83,7 @@ class Mutation:
             return AuthPayload(errors=[_refresh_error(error)])
         return _auth_payload(pair)
 
-    @strawberry.mutation(description="Log out: revoke a refresh token.")
+    @strawberry.mutation(description="Log out everywhere: revoke every refresh token and access token of its user.")
     def revoke_token(self, refresh_token: str) -> RevokePayload:
         try:
             tokens.revoke_refresh_token(refresh_token)

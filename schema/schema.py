@@ -1,22 +1,34 @@
+import re
+
 import strawberry
+from django.conf import settings
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.analytics import AnalyticsQuery
+from schema.data_transfer import DataTransferMutation, DataTransferQuery
 from schema.extensions import schema_extensions
 from schema.mutations import Mutation
 from schema.queries import LedgerQuery
 from schema.scalars import SCALAR_MAP
 
-Query = merge_types("Query", (LedgerQuery, AnalyticsQuery))
+Query = merge_types("Query", (LedgerQuery, AnalyticsQuery, DataTransferQuery))
+Mutation = merge_types("Mutation", (Mutation, DataTransferMutation))
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 
 
 class FinanceSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Client mistakes are not server errors; unexpected ones are logged once, by schema.errors.should_mask.
-        return None
+        if not settings.GRAPHQL_FIELD_SUGGESTIONS:
+            # graphql-core suggests names for unknown fields, arguments, types and enum values; in production
+            # they would map the schema for someone who cannot introspect it.
+            for error in errors:
+                error.message = _SUGGESTION.sub("", error.message)
 
 
 schema = FinanceSchema(

@@ -134,6 +134,14 @@ class RevokePayload:
 
 
 @strawberry.type
+class RequestPasswordResetPayload:
+    accepted: bool = strawberry.field(
+        default=True, description="Always true: whether an email was sent is not revealed."
+    )
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class TransactionPayload:
     transaction: Transaction | None = None
     errors: list[FieldError] = strawberry.field(default_factory=list)

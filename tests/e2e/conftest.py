@@ -8,6 +8,7 @@ import sys
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,14 +53,16 @@ def fresh_database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'live.sqlite3'}"
 
 
-@pytest.fixture
-def live_stack(tmp_path: Path) -> Iterator[LiveStack]:
+@contextmanager
+def running_stack(workdir: Path, **extra_env: str) -> Iterator[LiveStack]:
+    """Start devserver.run (what `make run` runs) on a fresh database and a free port; SIGTERM it afterwards."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(
-        PORT=str(port), DATABASE_URL=fresh_database_url(tmp_path), WEB_CONCURRENCY="2", AGGREGATOR_INTERVAL="200ms"
+        PORT=str(port), DATABASE_URL=fresh_database_url(workdir), WEB_CONCURRENCY="2", AGGREGATOR_INTERVAL="200ms"
     )
-    log = tmp_path / "stack.log"
+    env.update(extra_env)
+    log = workdir / "stack.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "devserver.run"],
@@ -81,3 +84,9 @@ def live_stack(tmp_path: Path) -> Iterator[LiveStack]:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@pytest.fixture
+def live_stack(tmp_path: Path) -> Iterator[LiveStack]:
+    with running_stack(tmp_path) as stack:
+        yield stack

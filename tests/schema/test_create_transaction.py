@@ -132,3 +132,11 @@ def test_maximum_amount_is_kept_exactly(as_alice: GraphQLClient) -> None:
 def test_date_far_in_the_past_is_accepted(as_alice: GraphQLClient) -> None:
     assert create(as_alice, "1.00", date="1999-01-01")["date"] == "1999-01-01"
     assert Transaction.objects.get().date == datetime.date(1999, 1, 1)
+
+
+def test_input_quoted_back_in_an_error_may_contain_percent_signs(as_alice: GraphQLClient) -> None:
+    payload = as_alice.data(CREATE, {"input": {"amount": "50%", "type": "EXPENSE", "date": "%s%d"}})[
+        "createTransaction"
+    ]
+    assert sorted(e["code"] for e in payload["errors"]) == ["INVALID_AMOUNT", "INVALID_DATE"]
+    assert any("50%" in e["message"] for e in payload["errors"])

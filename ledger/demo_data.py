@@ -1,0 +1,310 @@
+"""Demo data: users with years of realistic transactions, loaded fast, with the ledger's invariants kept.
+
+Each demo user gets a salary (with a raise every January), rent, utilities (heating high in winter, low in
+summer), subscriptions, weekly groceries, summer travel, December gifts, the odd freelance job or tax refund, and
+everyday spending (coffee, dining, transport, shopping...) filling up to the requested count. Amounts are integer
+cents drawn from integer ranges: no float touches money here either. The same seed gives the same data.
+
+Loading: PostgreSQL gets the rows through COPY, SQLite through executemany, all in one database transaction that
+also bumps each user's balance version and marks each affected (user, month) dirty, exactly as every API write
+does, so the cached balance and the analytics are exact from the first request.
+"""
+
+import calendar
+import datetime
+import os
+import random
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
+
+from accounts.models import User
+from ledger.models import BalanceVersion, TransactionType
+from ledger.services import mark_buckets_dirty
+
+DEMO_PASSWORD = "demo-password-123"
+DEMO_USERNAME_PREFIX = "demo"
+# Months of history when not given: about 150 transactions a month (five a day) is what a real person has, so more
+# transactions mean a longer history rather than a person buying forty coffees a day.
+TRANSACTIONS_PER_MONTH = 150
+MIN_MONTHS, MAX_MONTHS = 12, 240
+_CHUNK_ROWS = 10_000
+
+INCOME, EXPENSE = TransactionType.INCOME.value, TransactionType.EXPENSE.value
+
+# (date, amount_minor, type, category, description)
+DemoRow = tuple[datetime.date, int, str, str, str]
+
+_EMPLOYERS = ("Acme Corp", "Globex", "Initech", "Umbrella Health", "Stark Industries", "Wayne Enterprises")
+# category -> (weight, low cents, high cents, descriptions): everyday spending, drawn to fill the count.
+_EVERYDAY: dict[str, tuple[int, int, int, tuple[str, ...]]] = {
+    "Coffee": (22, 250, 650, ("Corner Cafe", "Blue Bottle", "Station espresso", "Bakery latte")),
+    "Dining": (16, 1200, 6500, ("Trattoria Roma", "Sushi bar", "Burger joint", "Thai kitchen", "Pizza night")),
+    "Transport": (16, 250, 4500, ("Metro ticket", "Bus pass top-up", "Taxi", "Fuel station", "Bike share")),
+    "Groceries": (14, 300, 3500, ("Corner shop", "Bakery", "Farmers market", "Late-night store")),
+    "Shopping": (10, 900, 12000, ("Bookshop", "Clothing store", "Electronics", "Home goods", "Online order")),
+    "Entertainment": (8, 800, 4500, ("Cinema", "Concert tickets", "Museum", "Bowling", "Game store")),
+    "Health": (6, 500, 6000, ("Pharmacy", "Dentist co-pay", "Optician", "Physio session")),
+    "Personal care": (5, 1000, 5500, ("Hairdresser", "Barber", "Cosmetics")),
+    "Other": (3, 200, 3000, ("Post office", "Charity donation", "Parking", "Laundry")),
+}
+_EVERYDAY_NAMES = tuple(_EVERYDAY)
+_EVERYDAY_WEIGHTS = tuple(weight for weight, *_ in _EVERYDAY.values())
+_TRAVEL = ("Flights", "Hotel", "Car rental", "Holiday apartment", "Train tickets")
+_GIFTS = ("Toy store", "Bookshop gift", "Jewellery", "Gift cards", "Wine shop", "Department store")
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    usernames: list[str]
+    rows: int
+
+
+class DemoUsersExist(Exception):
+    def __init__(self, usernames: list[str]) -> None:
+        super().__init__(f"demo users already exist: {', '.join(usernames)}")
+        self.usernames = usernames
+
+
+def demo_usernames(count: int) -> list[str]:
+    return [f"{DEMO_USERNAME_PREFIX}{number}" for number in range(1, count + 1)]
+
+
+def history_months(transactions: int) -> int:
+    return max(MIN_MONTHS, min(MAX_MONTHS, -(-transactions // TRANSACTIONS_PER_MONTH)))
+
+
+def demo_transactions(*, rng: random.Random, count: int, today: datetime.date, months: int) -> list[DemoRow]:
+    """`count` rows for one person over the `months` months up to `today` (the most recent ones when the
+    recurring items alone exceed `count`), oldest first."""
+    first_month = _add_months(today.replace(day=1), -(months - 1))
+    salary = rng.randrange(280_000, 750_000, 500)
+    rows = [row for row in _recurring_rows(rng, first_month, months, salary) if row[0] <= today]
+    if len(rows) >= count:
+        rows.sort(key=lambda row: row[0])
+        return rows[len(rows) - count :]
+    rows.extend(_everyday_rows(rng, count - len(rows), first_month, today, salary))
+    rows.sort(key=lambda row: row[0])
+    return rows
+
+
+def seed_demo(
+    *,
+    users: int,
+    transactions: int,
+    reset: bool = False,
+    months: int | None = None,
+    seed: int = 2026,
+    on_rows: Callable[[int], object] | None = None,
+) -> SeedResult:
+    """Create `users` demo users (demo1, demo2, ...; password DEMO_PASSWORD) with `transactions` rows each.
+
+    Refuses with DemoUsersExist when any of those users exists, unless `reset`, which deletes them (and all their
+    data) first. `months` of history default to history_months(transactions). `on_rows(n)` is called as rows are
+    written (progress bars).
+    """
+    months = months or history_months(transactions)
+    usernames = demo_usernames(users)
+    existing = dict(
+        User.objects.annotate(lower=Lower("username")).filter(lower__in=usernames).values_list("pk", "username")
+    )
+    if existing:
+        if not reset:
+            raise DemoUsersExist(sorted(existing.values()))
+        User.objects.filter(pk__in=existing).delete()  # cascades to their transactions, rollups, tokens
+    password_hash = make_password(DEMO_PASSWORD)  # hashed once: the slow part of creating a user
+    today = timezone.localdate()
+    written = 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked at commit, PostgreSQL would queue a
+            # trigger event per copied row first. Checking each row as it arrives is faster; restored below.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        people = User.objects.bulk_create(
+            [User(username=name, email=f"{name}@example.com", password=password_hash) for name in usernames]
+        )
+        # What bump_balance_version does for a write, for users who are new: version 1 names a cache key nobody has
+        # filled, and there is no older key to tidy away in Redis (so seeding needs no Redis at all).
+        BalanceVersion.objects.bulk_create([BalanceVersion(user=person, version=1) for person in people])
+        for index, person in enumerate(people):
+            rows = demo_transactions(
+                rng=random.Random(seed * 1000 + index), count=transactions, today=today, months=months
+            )
+            _insert_rows(person.pk, rows, on_rows)
+            written += len(rows)
+            mark_buckets_dirty(person.pk, {row[0].replace(day=1) for row in rows})
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE ledger_transaction")  # fresh planner statistics for the new volume
+    return SeedResult(usernames=usernames, rows=written)
+
+
+def _recurring_rows(rng: random.Random, first_month: datetime.date, months: int, salary: int) -> Iterator[DemoRow]:
+    rent = salary * rng.randint(25, 35) // 100 // 500 * 500
+    employer = rng.choice(_EMPLOYERS)
+    for offset in range(months):
+        month = _add_months(first_month, offset)
+        year, number = month.year, month.month
+        if number == 1 and offset:
+            salary = salary * 103 // 100  # a yearly raise
+        winter, summer = number in (11, 12, 1, 2, 3), number in (6, 7, 8)
+        yield (_payday(year, number), salary, INCOME, "Salary", f"{employer} payroll")
+        yield (month, rent, EXPENSE, "Rent", f"Rent {calendar.month_name[number]}")
+        yield (month.replace(day=5), rng.randint(4500, 9000), EXPENSE, "Utilities", "Electricity")
+        heating = rng.randint(9000, 18000) if winter else rng.randint(1500, 3500)
+        yield (month.replace(day=6), heating, EXPENSE, "Utilities", "Heating (gas)")
+        yield (month.replace(day=8), 3999, EXPENSE, "Utilities", "Internet")
+        yield (month.replace(day=9), 2500, EXPENSE, "Utilities", "Mobile phone")
+        yield (month.replace(day=12), 1299, EXPENSE, "Subscriptions", "Video streaming")
+        yield (month.replace(day=14), 999, EXPENSE, "Subscriptions", "Music streaming")
+        yield (month.replace(day=3), 3500, EXPENSE, "Health", "Gym membership")
+        if number in (3, 6, 9, 12):
+            yield (month.replace(day=20), rng.randint(6000, 9000), EXPENSE, "Utilities", "Water (quarterly)")
+        for day in _weekly(year, number, rng.randint(0, 1) + 5):  # Saturdays or Sundays
+            yield (day, rng.randint(5500, 14000), EXPENSE, "Groceries", "Weekly groceries")
+        if summer:
+            for _ in range(rng.randint(1, 3)):
+                yield (
+                    _random_day(rng, year, number),
+                    rng.randint(15000, 90000),
+                    EXPENSE,
+                    "Travel",
+                    rng.choice(_TRAVEL),
+                )
+        if number == 12:
+            for _ in range(rng.randint(4, 9)):
+                day = month.replace(day=rng.randint(1, 24))
+                yield (day, rng.randint(1500, 15000), EXPENSE, "Gifts", rng.choice(_GIFTS))
+            yield (month.replace(day=15), salary // 2, INCOME, "Salary", f"{employer} year-end bonus")
+        if number == 4 and rng.random() < 0.7:
+            yield (
+                month.replace(day=rng.randint(10, 28)),
+                rng.randint(20000, 120000),
+                INCOME,
+                "Tax refund",
+                "Tax refund",
+            )
+        if rng.random() < 0.25:
+            yield (_random_day(rng, year, number), rng.randint(20000, 150000), INCOME, "Freelance", "Freelance invoice")
+
+
+def _everyday_rows(
+    rng: random.Random, count: int, first: datetime.date, last: datetime.date, salary: int
+) -> list[DemoRow]:
+    # Everyday spending aims at about a third of the salary per month, whatever the count: each draw from its
+    # category's range is scaled by `scale` (integer percent, 30 at least so a coffee still costs something), so
+    # more rows means smaller purchases rather than a person spending ten times their income.
+    days = (last - first).days + 1
+    months = max(1, days * 12 // 365)
+    per_month = max(1, count // months)
+    average = sum(weight * (low + high) // 2 for weight, low, high, _ in _EVERYDAY.values()) // sum(_EVERYDAY_WEIGHTS)
+    scale = max(30, min(100, (salary // 3) * 100 // (per_month * average)))
+    categories = rng.choices(_EVERYDAY_NAMES, weights=_EVERYDAY_WEIGHTS, k=count)
+    rows = []
+    for category in categories:
+        _, low, high, descriptions = _EVERYDAY[category]
+        day = first + datetime.timedelta(days=rng.randrange(days))
+        amount = max(100, rng.randint(low, high) * scale // 100)
+        rows.append((day, amount, EXPENSE, category, rng.choice(descriptions)))
+    return rows
+
+
+def _insert_rows(user_id: uuid.UUID, rows: list[DemoRow], on_rows: Callable[[int], object] | None) -> None:
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        # COPY's text format: the vocabulary above has no tab, newline or backslash (checked below), so no escaping.
+        # A queued writer sends from its own thread while this one formats the next chunk.
+        stamp, user = now.isoformat(), str(user_id)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            with raw.copy(f"COPY ledger_transaction ({_COLUMNS}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
+                for chunk in _chunks(rows):
+                    ids = _random_ids(len(chunk))
+                    copy.write(
+                        "".join(
+                            f"{row_id}\t{user}\t{amount}\t{kind}\t{description}\t{category}\t{day.isoformat()}"
+                            f"\t\\N\t{stamp}\t{stamp}\n"
+                            for row_id, (day, amount, kind, category, description) in zip(ids, chunk, strict=True)
+                        )
+                    )
+                    if on_rows is not None:
+                        on_rows(len(chunk))
+        return
+    stamp, user = connection.ops.adapt_datetimefield_value(now), user_id.hex
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows):
+            cursor.executemany(
+                f"INSERT INTO ledger_transaction ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, %s, %s)",
+                [
+                    (row_id, user, amount, kind, description, category, day.isoformat(), stamp, stamp)
+                    for row_id, (day, amount, kind, category, description) in zip(
+                        _random_ids(len(chunk)), chunk, strict=True
+                    )
+                ],
+            )
+            if on_rows is not None:
+                on_rows(len(chunk))
+
+
+def _random_ids(count: int) -> list[str]:
+    """`count` random version-4 UUIDs as 32 hex digits (both databases accept that spelling), from one urandom
+    call: uuid.uuid4() per row costs more than formatting the row itself."""
+    digits = os.urandom(16 * count).hex()
+    return [
+        f"{digits[i : i + 12]}4{digits[i + 13 : i + 16]}{_VARIANT[digits[i + 16]]}{digits[i + 17 : i + 32]}"
+        for i in range(0, 32 * count, 32)
+    ]
+
+
+# The variant nibble of an RFC 4122 UUID is 10xx: map any hex digit onto 8, 9, a or b.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+_COLUMNS = "id, user_id, amount_minor, type, description, category, date, idempotency_key, created_at, updated_at"
+
+
+def _chunks(rows: list[DemoRow]) -> Iterator[list[DemoRow]]:
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        yield rows[start : start + _CHUNK_ROWS]
+
+
+def _add_months(month: datetime.date, count: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + count
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _payday(year: int, month: int) -> datetime.date:
+    day = datetime.date(year, month, 25)
+    while day.weekday() >= 5:  # paid on the Friday before a weekend
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+def _weekly(year: int, month: int, weekday: int) -> Iterator[datetime.date]:
+    day = datetime.date(year, month, 1)
+    day += datetime.timedelta(days=(weekday - day.weekday()) % 7)
+    while day.month == month:
+        yield day
+        day += datetime.timedelta(days=7)
+
+
+def _random_day(rng: random.Random, year: int, month: int) -> datetime.date:
+    return datetime.date(year, month, rng.randint(1, calendar.monthrange(year, month)[1]))
+
+
+def _check_copy_safe(*texts: str) -> None:
+    for text in texts:
+        if any(character in text for character in "\t\n\r\\"):
+            raise ValueError(f"demo vocabulary must be safe for COPY's text format: {text!r}")
+
+
+_check_copy_safe(*_EMPLOYERS, *_TRAVEL, *_GIFTS, *_EVERYDAY_NAMES, *(d for *_, ds in _EVERYDAY.values() for d in ds))

@@ -1,0 +1,1 @@
+"""Operations endpoints and plumbing: readiness, Prometheus metrics, structured logs."""

@@ -1,0 +1,68 @@
+"""Prometheus metrics per GraphQL operation: how many, how long, how many ended with errors.
+
+Operation names come from clients, so they are sanitized and capped per process (MAX_OPERATION_NAMES): a client
+sending random names must not grow the metric series without bound. Unnamed operations count as "anonymous".
+"""
+
+import re
+import time
+from collections.abc import Iterator
+
+from prometheus_client import Counter, Histogram
+from strawberry.extensions import SchemaExtension
+
+MAX_OPERATION_NAMES = 200
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_LABELS = ("operation", "type")
+
+GRAPHQL_REQUESTS = Counter(
+    "finance_graphql_requests_total", "GraphQL operations executed, by operation name and type.", _LABELS
+)
+GRAPHQL_ERRORS = Counter(
+    "finance_graphql_errors_total",
+    "GraphQL operations whose result carried errors, by operation name and type.",
+    _LABELS,
+)
+GRAPHQL_DURATION = Histogram(
+    "finance_graphql_request_duration_seconds",
+    "Time from parsing to the result, by operation name and type.",
+    _LABELS,
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+_seen_names: set[str] = set()
+
+
+class OperationMetricsExtension(SchemaExtension):
+    """Times each operation (parse, validate, execute) and counts it under its name and type."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        elapsed = time.perf_counter() - started
+        context = self.execution_context
+        labels = (operation_label(context.operation_name), _operation_type(context))
+        GRAPHQL_REQUESTS.labels(*labels).inc()
+        GRAPHQL_DURATION.labels(*labels).observe(elapsed)
+        result = context.result
+        if context.pre_execution_errors or (result is not None and result.errors):
+            GRAPHQL_ERRORS.labels(*labels).inc()
+
+
+def operation_label(name: str | None) -> str:
+    if not name:
+        return "anonymous"
+    if not _NAME.fullmatch(name):
+        return "invalid"
+    if name not in _seen_names:
+        if len(_seen_names) >= MAX_OPERATION_NAMES:
+            return "other"
+        _seen_names.add(name)
+    return name
+
+
+def _operation_type(context: object) -> str:
+    try:
+        return context.operation_type.value
+    except Exception:  # no document (a parse error) or no operation with the given name
+        return "unknown"

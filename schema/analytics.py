@@ -16,18 +16,18 @@ from schema.types import TransactionType
 @strawberry.type(description="Income and expense of one month.")
 class MonthSummary:
     month: str = strawberry.field(description='The month, "YYYY-MM".')
-    income: Money
-    expense: Money
+    income: Money = strawberry.field(description="Income of the month.")
+    expense: Money = strawberry.field(description="Expenses of the month.")
     net: Money = strawberry.field(description="Income minus expense.")
-    transaction_count: int
+    transaction_count: int = strawberry.field(description="Transactions dated in the month.")
 
 
 @strawberry.type(description="Total of one category and type over a range of months.")
 class CategoryTotal:
-    category: str
-    type: TransactionType
-    total: Money
-    transaction_count: int
+    category: str = strawberry.field(description="The category, as spelled on the transactions.")
+    type: TransactionType = strawberry.field(description="Income or expense.")
+    total: Money = strawberry.field(description="Sum over the months.")
+    transaction_count: int = strawberry.field(description="Transactions counted.")
 
 
 @strawberry.type
@@ -61,7 +61,9 @@ class AnalyticsQuery:
         info: strawberry.Info,
         from_: Annotated[str, strawberry.argument(name="from", description='First month, "YYYY-MM".')],
         to: Annotated[str, strawberry.argument(description='Last month, "YYYY-MM".')],
-        type: TransactionType | None = None,
+        type: Annotated[
+            TransactionType | None, strawberry.argument(description="Only income or only expenses; both if null.")
+        ] = None,
     ) -> list[CategoryTotal]:
         user = current_user(info)
         try:

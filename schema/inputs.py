@@ -9,7 +9,7 @@ from schema.types import TransactionType
 @strawberry.input(description="A new income or expense.")
 class CreateTransactionInput:
     amount: Money = strawberry.field(description='Positive, at most two decimals, e.g. "12.50".')
-    type: TransactionType
+    type: TransactionType = strawberry.field(description="Income or expense.")
     description: str | None = strawberry.field(default=None, description="Up to 255 characters.")
     category: str | None = strawberry.field(default=None, description='1-50 characters; "Other" when omitted.')
     date: Day | None = strawberry.field(default=None, description="Defaults to today.")
@@ -20,16 +20,16 @@ class CreateTransactionInput:
 
 @strawberry.input(description="Fields to change; omitted or null fields keep their value.")
 class UpdateTransactionInput:
-    amount: Money | None = strawberry.UNSET
-    type: TransactionType | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    category: str | None = strawberry.UNSET
-    date: Day | None = strawberry.UNSET
+    amount: Money | None = strawberry.field(default=strawberry.UNSET, description='Positive, e.g. "12.50".')
+    type: TransactionType | None = strawberry.field(default=strawberry.UNSET, description="Income or expense.")
+    description: str | None = strawberry.field(default=strawberry.UNSET, description="Up to 255 characters.")
+    category: str | None = strawberry.field(default=strawberry.UNSET, description="1-50 characters.")
+    date: Day | None = strawberry.field(default=strawberry.UNSET, description='"YYYY-MM-DD".')
 
 
 @strawberry.input(description="All given conditions must hold.")
 class TransactionFilter:
-    type: TransactionType | None = None
+    type: TransactionType | None = strawberry.field(default=None, description="Only income or only expenses.")
     category: str | None = strawberry.field(default=None, description="Exact category, any case.")
     date_from: Day | None = strawberry.field(default=None, description="Inclusive.")
     date_to: Day | None = strawberry.field(default=None, description="Inclusive.")

@@ -1,5 +1,7 @@
 """Mutations: parse the input, call one service, map the result or its ValidationError into the payload."""
 
+from typing import Annotated
+
 import strawberry
 from django.core.exceptions import ValidationError
 
@@ -19,10 +21,19 @@ from schema.types import (
 )
 
 
+def arg(description: str) -> object:
+    return strawberry.argument(description=description)
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create an account. Log in afterwards to get tokens.")
-    def register(self, username: str, email: str, password: str) -> RegisterPayload:
+    def register(
+        self,
+        username: Annotated[str, arg("Letters, digits and @.+-_, up to 150; unique without regard to case.")],
+        email: Annotated[str, arg("A valid address; unique without regard to case.")],
+        password: Annotated[str, arg("Checked by Django's password validators.")],
+    ) -> RegisterPayload:
         try:
             user = account_services.user_register(username=username, email=email, password=password)
         except ValidationError as error:
@@ -33,7 +44,12 @@ class Mutation:
         description="Trade credentials for an access token (short-lived) and a refresh token. Throttled per "
         "address and per username from an address: over the limit answers a RATE_LIMITED error with retryAfter."
     )
-    def login(self, info: strawberry.Info, username: str, password: str) -> AuthPayload:
+    def login(
+        self,
+        info: strawberry.Info,
+        username: Annotated[str, arg("Any case.")],
+        password: Annotated[str, arg("The account's password.")],
+    ) -> AuthPayload:
         address = rate_limits.client_address(info.context.request)
         try:
             user = account_services.user_login(username=username, password=password, address=address)
@@ -46,7 +62,12 @@ class Mutation:
     @strawberry.mutation(
         description="Change the caller's password. Every other session ends; the payload carries a new token pair."
     )
-    def change_password(self, info: strawberry.Info, old_password: str, new_password: str) -> AuthPayload:
+    def change_password(
+        self,
+        info: strawberry.Info,
+        old_password: Annotated[str, arg("The current password.")],
+        new_password: Annotated[str, arg("Checked by Django's password validators.")],
+    ) -> AuthPayload:
         user = current_user(info)
         try:
             pair = account_services.user_change_password(
@@ -59,7 +80,9 @@ class Mutation:
     @strawberry.mutation(
         description="Email a one-time password reset link. Answers the same whether or not the email is registered."
     )
-    def request_password_reset(self, info: strawberry.Info, email: str) -> RequestPasswordResetPayload:
+    def request_password_reset(
+        self, info: strawberry.Info, email: Annotated[str, arg("The account's email address.")]
+    ) -> RequestPasswordResetPayload:
         address = rate_limits.client_address(info.context.request)
         try:
             account_services.password_reset_request(email=email, address=address)
@@ -68,7 +91,11 @@ class Mutation:
         return RequestPasswordResetPayload(accepted=True)
 
     @strawberry.mutation(description="Set a new password with the token from the reset email; every session ends.")
-    def reset_password(self, token: str, new_password: str) -> AuthPayload:
+    def reset_password(
+        self,
+        token: Annotated[str, arg("The token from the reset email.")],
+        new_password: Annotated[str, arg("Checked by Django's password validators.")],
+    ) -> AuthPayload:
         try:
             pair = account_services.password_reset_confirm(token=token, new_password=new_password)
         except ValidationError as error:
@@ -76,7 +103,7 @@ class Mutation:
         return _auth_payload(pair)
 
     @strawberry.mutation(description="Trade a refresh token for a new pair; the given one stops working.")
-    def refresh_token(self, refresh_token: str) -> AuthPayload:
+    def refresh_token(self, refresh_token: Annotated[str, arg("From login or the last refresh.")]) -> AuthPayload:
         try:
             pair = tokens.rotate_refresh_token(refresh_token)
         except tokens.RefreshTokenRejected as error:
@@ -84,7 +111,7 @@ class Mutation:
         return _auth_payload(pair)
 
     @strawberry.mutation(description="Log out everywhere: revoke every refresh token and access token of its user.")
-    def revoke_token(self, refresh_token: str) -> RevokePayload:
+    def revoke_token(self, refresh_token: Annotated[str, arg("Any live refresh token of the user.")]) -> RevokePayload:
         try:
             tokens.revoke_refresh_token(refresh_token)
         except tokens.RefreshTokenRejected as error:
@@ -92,7 +119,9 @@ class Mutation:
         return RevokePayload(revoked=True)
 
     @strawberry.mutation(description="Record an income or expense.")
-    def create_transaction(self, info: strawberry.Info, input: CreateTransactionInput) -> TransactionPayload:
+    def create_transaction(
+        self, info: strawberry.Info, input: Annotated[CreateTransactionInput, arg("The new transaction.")]
+    ) -> TransactionPayload:
         user = current_user(info)
         try:
             txn = ledger_services.transaction_create(
@@ -110,7 +139,10 @@ class Mutation:
 
     @strawberry.mutation(description="Change some fields of one of the caller's transactions.")
     def update_transaction(
-        self, info: strawberry.Info, id: strawberry.ID, input: UpdateTransactionInput
+        self,
+        info: strawberry.Info,
+        id: Annotated[strawberry.ID, arg("One of the caller's transactions.")],
+        input: Annotated[UpdateTransactionInput, arg("Only the fields to change.")],
     ) -> TransactionPayload:
         user = current_user(info)
         given = {
@@ -127,7 +159,9 @@ class Mutation:
         return TransactionPayload(transaction=txn)
 
     @strawberry.mutation(description="Delete one of the caller's transactions.")
-    def delete_transaction(self, info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
+    def delete_transaction(
+        self, info: strawberry.Info, id: Annotated[strawberry.ID, arg("One of the caller's transactions.")]
+    ) -> DeletePayload:
         user = current_user(info)
         try:
             deleted_id = ledger_services.transaction_delete(user=user, transaction_id=id)

@@ -1,3 +1,5 @@
+from typing import Annotated
+
 import strawberry
 from django.core.exceptions import ValidationError
 
@@ -22,9 +24,9 @@ class LedgerQuery:
     def transactions(
         self,
         info: strawberry.Info,
-        filters: TransactionFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        filters: Annotated[TransactionFilter | None, strawberry.argument(description="Narrow the rows.")] = None,
+        first: Annotated[int | None, strawberry.argument(description="Page size: 50 by default, at most 500.")] = None,
+        after: Annotated[str | None, strawberry.argument(description="A cursor from a previous page.")] = None,
     ) -> TransactionConnection:
         user = current_user(info)
         try:
@@ -34,7 +36,9 @@ class LedgerQuery:
         return TransactionConnection.from_page(page)
 
     @strawberry.field(description="One of the caller's transactions; null for any other id.")
-    def transaction(self, info: strawberry.Info, id: strawberry.ID) -> Transaction | None:
+    def transaction(
+        self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="Its id.")]
+    ) -> Transaction | None:
         return selectors.transaction_get(user=current_user(info), transaction_id=id)
 
 

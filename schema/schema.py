@@ -4,7 +4,6 @@ import strawberry
 from django.conf import settings
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
-from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.analytics import AnalyticsQuery
@@ -14,8 +13,15 @@ from schema.mutations import Mutation
 from schema.queries import LedgerQuery
 from schema.scalars import SCALAR_MAP
 
-Query = merge_types("Query", (LedgerQuery, AnalyticsQuery, DataTransferQuery))
-Mutation = merge_types("Mutation", (Mutation, DataTransferMutation))
+# Merged by inheritance (what strawberry.tools.merge_types does), which also lets the roots carry descriptions.
+Query = strawberry.type(
+    type("Query", (LedgerQuery, AnalyticsQuery, DataTransferQuery), {}),
+    description="Reads. Every field except the schema's own needs `Authorization: Bearer <token>`.",
+)
+Mutation = strawberry.type(
+    type("Mutation", (Mutation, DataTransferMutation), {}),
+    description="Writes. Validation problems come back in each payload's `errors`; nothing is written then.",
+)
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)

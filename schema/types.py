@@ -16,33 +16,35 @@ from ledger.money import from_minor
 from schema.errors import FieldError
 from schema.scalars import Day, Money
 
+_ERRORS = "Why the input was refused; empty on success."
+
 
 @strawberry.enum(description="Whether money came in or went out.")
 class TransactionType(enum.Enum):
-    INCOME = TransactionTypeChoice.INCOME.value
-    EXPENSE = TransactionTypeChoice.EXPENSE.value
+    INCOME = strawberry.enum_value(TransactionTypeChoice.INCOME.value, description="Money in.")
+    EXPENSE = strawberry.enum_value(TransactionTypeChoice.EXPENSE.value, description="Money out.")
 
 
 @strawberry_django.type(UserModel, description="An account holder.")
 class User:
-    id: strawberry.ID
-    username: auto
-    email: auto
+    id: strawberry.ID = strawberry_django.field(description="Random and stable; reveals nothing about other users.")
+    username: auto = strawberry_django.field(description="Unique without regard to case.")
+    email: auto = strawberry_django.field(description="Unique without regard to case.")
 
 
 @strawberry_django.type(TransactionModel, description="One income or expense.")
 class Transaction:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry_django.field(description="Random and stable.")
     description: str = strawberry_django.field(description="Free text, up to 255 characters.")
     category: str = strawberry_django.field(description='Trimmed, 1-50 characters; "Other" by default.')
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
+    created_at: datetime.datetime = strawberry_django.field(description="When it was recorded (UTC).")
+    updated_at: datetime.datetime = strawberry_django.field(description="When it last changed (UTC).")
 
     @strawberry_django.field(only=["amount_minor"], description="Always positive; the type says which way.")
     def amount(self, root: TransactionModel) -> Money:
         return from_minor(root.amount_minor)
 
-    @strawberry_django.field(only=["type"])
+    @strawberry_django.field(only=["type"], description="Income or expense.")
     def type(self, root: TransactionModel) -> TransactionType:
         return TransactionType(root.type)
 
@@ -59,37 +61,37 @@ class Balance:
     def total(self) -> Money:
         return from_minor(self.figures.income_minor - self.figures.expense_minor)
 
-    @strawberry.field
+    @strawberry.field(description="Sum of all income.")
     def income(self) -> Money:
         return from_minor(self.figures.income_minor)
 
-    @strawberry.field
+    @strawberry.field(description="Sum of all expenses.")
     def expense(self) -> Money:
         return from_minor(self.figures.expense_minor)
 
-    @strawberry.field(name="transactionCount")
+    @strawberry.field(name="transactionCount", description="How many transactions the totals cover.")
     def transaction_count(self) -> int:
         return self.figures.transaction_count
 
 
 @strawberry.type(description="Relay page information.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More rows follow `endCursor`.")
+    has_previous_page: bool = strawberry.field(description="True when this page was asked for with `after`.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first row of this page.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last row: pass it as `after` for more.")
 
 
-@strawberry.type
+@strawberry.type(description="One row of a page and its position.")
 class TransactionEdge:
     cursor: str = strawberry.field(description="Pass as `after` to continue after this row.")
-    node: Transaction
+    node: Transaction = strawberry.field(description="The transaction.")
 
 
 @strawberry.type(description="A page of transactions, newest date first.")
 class TransactionConnection:
-    edges: list[TransactionEdge]
-    page_info: PageInfo
+    edges: list[TransactionEdge] = strawberry.field(description="The rows of this page, newest date first.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits; how to get the next one.")
     page: strawberry.Private[selectors.TransactionPage]
 
     @strawberry.field(description="How many transactions match the filters (all pages).")
@@ -111,43 +113,45 @@ class TransactionConnection:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The result of register.")
 class RegisterPayload:
-    user: User | None = None
-    errors: list[FieldError] = strawberry.field(default_factory=list)
+    user: User | None = strawberry.field(default=None, description="The new account; null when refused.")
+    errors: list[FieldError] = strawberry.field(default_factory=list, description=_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="Tokens for a session, or why there are none.")
 class AuthPayload:
     token: str | None = strawberry.field(
         default=None, description="Access token: send as `Authorization: Bearer <token>`."
     )
     refresh_token: str | None = strawberry.field(default=None, description="Trade it for a new pair with refreshToken.")
-    user: User | None = None
-    errors: list[FieldError] = strawberry.field(default_factory=list)
+    user: User | None = strawberry.field(default=None, description="Whose tokens these are.")
+    errors: list[FieldError] = strawberry.field(default_factory=list, description=_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of revokeToken (logout).")
 class RevokePayload:
-    revoked: bool = False
-    errors: list[FieldError] = strawberry.field(default_factory=list)
+    revoked: bool = strawberry.field(default=False, description="True when the sessions were ended.")
+    errors: list[FieldError] = strawberry.field(default_factory=list, description=_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of requestPasswordReset.")
 class RequestPasswordResetPayload:
     accepted: bool = strawberry.field(
         default=True, description="Always true: whether an email was sent is not revealed."
     )
-    errors: list[FieldError] = strawberry.field(default_factory=list)
+    errors: list[FieldError] = strawberry.field(default_factory=list, description=_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of creating or changing a transaction.")
 class TransactionPayload:
-    transaction: Transaction | None = None
-    errors: list[FieldError] = strawberry.field(default_factory=list)
+    transaction: Transaction | None = strawberry.field(
+        default=None, description="The transaction as stored; null when refused."
+    )
+    errors: list[FieldError] = strawberry.field(default_factory=list, description=_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of deleteTransaction.")
 class DeletePayload:
-    deleted_id: strawberry.ID | None = None
-    errors: list[FieldError] = strawberry.field(default_factory=list)
+    deleted_id: strawberry.ID | None = strawberry.field(default=None, description="The id that was deleted.")
+    errors: list[FieldError] = strawberry.field(default_factory=list, description=_ERRORS)

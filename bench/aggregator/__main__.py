@@ -1,0 +1,5 @@
+import sys
+
+from bench.aggregator.run import main
+
+sys.exit(main())

@@ -1,0 +1,93 @@
+"""Transactions for 10,000 users, generated in PostgreSQL (INSERT ... SELECT generate_series), grown size by size.
+
+Rows are what the API writes (uuid id, amount_minor > 0, income/expense, a category, a date in the last 5 years,
+timestamps); one in ten is income. Loading 10M rows row by row into four indexes would take longer than the
+benchmark, so the load drops ledger_transaction's indexes, inserts with FK triggers off (the user ids come from
+accounts_user, so the rows are valid by construction), and recreates the indexes from their saved definitions.
+VACUUM ANALYZE then sets the hint bits, so no measured scan pays for writing them.
+
+Every (user, month) the load touched is marked dirty with the API's upsert: the rollups are stale for exactly those
+buckets, as if the API had written the rows.
+"""
+
+import psycopg
+
+from bench.stack import log
+from bench.users import insert_users
+
+USERS = 10_000
+USER_PREFIX = "agg_user_"
+DAYS = 5 * 365
+CATEGORIES = ["Groceries", "Rent", "Transport", "Dining", "Utilities", "Health", "Fun", "Other"]
+
+
+def create_users(conn: psycopg.Connection) -> list[str]:
+    """10,000 users (the first one through the ORM); returns their ids as text."""
+    insert_users(conn, first=f"{USER_PREFIX}main", prefix=USER_PREFIX, count=USERS - 1, password_hash="!")
+    return [str(row[0]) for row in conn.execute("SELECT id FROM accounts_user ORDER BY id")]
+
+
+def grow_transactions(conn: psycopg.Connection, *, add: int, seed: float) -> None:
+    """Add `add` random transactions spread over all users and the last 5 years."""
+    indexes = _drop_indexes(conn)
+    with conn.transaction():
+        conn.execute("SET LOCAL session_replication_role = replica")  # no FK trigger per row
+        conn.execute("SELECT setseed(%s)", [seed])  # the same data on every run
+        conn.execute(
+            """
+            INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, date,
+                                            idempotency_key, created_at, updated_at)
+            SELECT gen_random_uuid(), users.id,
+                   CASE WHEN income THEN 150000 + (random() * 350000)::int ELSE 100 + (random() * 25000)::int END,
+                   CASE WHEN income THEN 'income' ELSE 'expense' END,
+                   '',
+                   CASE WHEN income THEN 'Salary' ELSE (%(categories)s::text[])[1 + (random() * 7)::int] END,
+                   current_date - (random() * %(days)s)::int,
+                   NULL, now(), now()
+            FROM (SELECT g, random() < 0.1 AS income, (random() * %(users)s)::int %% %(users)s AS n
+                  FROM generate_series(1, %(add)s) AS g) AS rows
+            JOIN (SELECT id, (row_number() OVER (ORDER BY id)) - 1 AS n FROM accounts_user) AS users USING (n)
+            """,
+            {"categories": CATEGORIES, "days": DAYS, "users": USERS, "add": add},
+        )
+    _recreate_indexes(conn, indexes)
+    log("marking the loaded buckets dirty")
+    conn.execute(
+        """
+        INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at)
+        SELECT DISTINCT user_id, to_char(date, 'YYYY-MM'), 1, now() FROM ledger_transaction
+        ON CONFLICT (user_id, month) DO UPDATE
+          SET generation = ledger_dirtybucket.generation + 1, marked_at = excluded.marked_at
+        """
+    )
+    conn.execute("VACUUM ANALYZE ledger_transaction")
+    conn.execute("VACUUM ANALYZE ledger_dirtybucket")
+
+
+def _drop_indexes(conn: psycopg.Connection) -> list[str]:
+    """Drop every index of ledger_transaction; returns the statements that recreate them."""
+    constraints = conn.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = 'ledger_transaction'::regclass AND contype IN ('p', 'u')"
+    ).fetchall()
+    indexes = conn.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ledger_transaction' "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'ledger_transaction'::regclass)"
+    ).fetchall()
+    recreate = [
+        f'ALTER TABLE ledger_transaction ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints
+    ]
+    recreate += [definition for _, definition in indexes]
+    with conn.transaction():
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+        for name, _ in constraints:
+            conn.execute(f'ALTER TABLE ledger_transaction DROP CONSTRAINT "{name}"')
+    return recreate
+
+
+def _recreate_indexes(conn: psycopg.Connection, statements: list[str]) -> None:
+    conn.execute("SET maintenance_work_mem = '1GB'")
+    for statement in statements:
+        log(f"recreating: {statement[:90]}")
+        conn.execute(statement)

@@ -1,0 +1,1 @@
+"""`make bench`: the HTTP benchmark (wrk against the API as `make run` starts it)."""

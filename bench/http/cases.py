@@ -1,0 +1,80 @@
+"""The benchmark's cases: what each request is and what a correct answer contains."""
+
+import json
+from dataclasses import dataclass
+
+from bench.http.data import MAIN_TRANSACTIONS, OTHER_PREFIX, OTHER_USERS, PASSWORD, Dataset
+from bench.http.wrk import Request
+
+BALANCE = "query Balance { balance { total income expense transactionCount } }"
+PAGE = """query Page($after: String) {
+  transactions(first: 50, after: $after) {
+    edges { cursor node { id amount type category date description } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+CREATE = """mutation Create($input: CreateTransactionInput!) {
+  createTransaction(input: $input) { transaction { id amount } errors { field code message } }
+}"""
+LOGIN = """mutation Login($username: String!, $password: String!) {
+  login(username: $username, password: $password) { token errors { field code message } }
+}"""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    request: Request
+    note: str
+    # Runs with ledger_balanceversion replaced by a view that returns a new version on every read (see run.py).
+    fresh_version_per_read: bool = False
+
+
+def graphql_body(query: str, variables: dict | None = None) -> str:
+    return json.dumps({"query": query, "variables": variables or {}}, separators=(",", ":"))
+
+
+def build_cases(dataset: Dataset, token: str) -> list[Case]:
+    balance = Request(
+        "POST", "/graphql/", graphql_body(BALANCE), token, expect=f'"transactionCount":{MAIN_TRANSACTIONS}'
+    )
+    # "{n}" is replaced by the Lua script: 1,000 distinct amounts, and logins spread over the 1,000 other users.
+    create_body = graphql_body(CREATE, {"input": {"amount": "1{n}.25", "type": "EXPENSE", "category": "Bench"}})
+    login_body = graphql_body(LOGIN, {"username": OTHER_PREFIX + "{n}", "password": PASSWORD})
+    return [
+        Case("baseline", Request("GET", "/healthz", expect='"ok"'), "GET /healthz: no I/O, the web stack alone"),
+        Case("balance_hit", balance, "balance served from Redis"),
+        Case(
+            "balance_miss",
+            balance,
+            "balance with a new cache version on every read: Redis miss + aggregate of 100,000 rows",
+            fresh_version_per_read=True,
+        ),
+        Case(
+            "first_page",
+            Request("POST", "/graphql/", graphql_body(PAGE), token, expect='"hasNextPage":true'),
+            "transactions(first: 50)",
+        ),
+        Case(
+            "deep_page",
+            Request(
+                "POST",
+                "/graphql/",
+                graphql_body(PAGE, {"after": dataset.deep_cursor}),
+                token,
+                expect=str(dataset.deep_page_first_id),
+            ),
+            "transactions(first: 50, after: <row 99,900>)",
+        ),
+        Case(
+            "create_transaction",
+            Request("POST", "/graphql/", create_body, token, expect='"errors":[]', rotate=1000),
+            "createTransaction: insert + version bump + dirty bucket, one DB transaction",
+        ),
+        Case(
+            "login",
+            Request("POST", "/graphql/", login_body, expect='"errors":[]', rotate=OTHER_USERS),
+            "login: PBKDF2 password check + refresh token row",
+        ),
+        Case("baseline_again", Request("GET", "/healthz", expect='"ok"'), "baseline repeated: drift over the run"),
+    ]

@@ -22,13 +22,22 @@ MAX_ALIASES = 15
 MAX_TOKENS = 2000
 
 
-def _production_rules() -> AddValidationRules:
-    # Built per execution so GRAPHQL_INTROSPECTION is read at request time; the rule set is part of the
-    # validation cache key, so switching it never serves a stale verdict.
-    rules = [MaxFieldSelectionsRule, MaxDirectivesRule]
-    if not settings.GRAPHQL_INTROSPECTION:
-        rules.append(NoSchemaIntrospectionCustomRule)
-    return AddValidationRules(rules)
+# Built once: QueryDepthLimiter and MaxAliasesLimiter make a new rule class per instance, and the rule classes are
+# part of ValidationCache's key, so per-request instances would make every request miss the cache.
+_LIMIT_RULES = (
+    *QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    MaxFieldSelectionsRule,
+    MaxDirectivesRule,
+)
+
+
+def _validation_rules() -> AddValidationRules:
+    # GRAPHQL_INTROSPECTION is read per execution; the rule set is part of the cache key, so switching it never
+    # serves a stale verdict.
+    if settings.GRAPHQL_INTROSPECTION:
+        return AddValidationRules(list(_LIMIT_RULES))
+    return AddValidationRules([*_LIMIT_RULES, NoSchemaIntrospectionCustomRule])
 
 
 def schema_extensions() -> list:
@@ -37,9 +46,7 @@ def schema_extensions() -> list:
         OperationMetricsExtension,
         lambda: ParserCache(maxsize=256),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        _production_rules,
+        _validation_rules,
         lambda: ValidationCache(maxsize=256),
         lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal server error."),
         DjangoOptimizerExtension,

@@ -13,11 +13,11 @@
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from graphql_jwt.exceptions import JSONWebTokenError
@@ -52,7 +52,7 @@ class TokenPair:
     refresh_token: str
 
 
-def user_from_request(request: HttpRequest, users: QuerySet | None = None) -> User | None:
+def user_from_request(request: HttpRequest, find_user: Callable[[str], User | None] | None = None) -> User | None:
     """The user named by the request's `Authorization: Bearer <token>`; None without that header.
 
     Raises AuthenticationFailed for a malformed, tampered, expired or wrongly signed token (graphql_jwt's
@@ -60,7 +60,8 @@ def user_from_request(request: HttpRequest, users: QuerySet | None = None) -> Us
     issued before the user's last logout or password change. Only the header is read: graphql_jwt would also
     accept a `JWT` cookie, which a cross-site form could replay, so cookies are ignored on purpose.
 
-    `users` lets the caller load related rows in the same query (the one query a cached balance costs).
+    `find_user(username)` lets the caller load related rows in the same query (the one query a cached balance
+    costs); by default the user is looked up by name through the ORM.
     """
     header = request.META.get("HTTP_AUTHORIZATION")
     if header is None:
@@ -75,12 +76,7 @@ def user_from_request(request: HttpRequest, users: QuerySet | None = None) -> Us
     username = payload.get(User.USERNAME_FIELD)
     user = None
     if isinstance(username, str) and username:
-        user = (
-            (users if users is not None else User.objects.all())
-            .alias(username_lower=Lower(User.USERNAME_FIELD))
-            .filter(username_lower=username.lower())
-            .first()
-        )
+        user = find_user(username) if find_user is not None else User.objects.with_username(username).first()
     if user is None or not user.is_active or payload.get("ver") != user.token_version:
         raise AuthenticationFailed("This access token is no longer valid: log in again.")
     return user

@@ -80,12 +80,8 @@ def bump_balance_version(user_id: object) -> int:
 
 
 def preloaded_balance_version(user: object) -> int | None:
-    """The version loaded along with the user (select_related("balance_version")), or None if it was not."""
-    relation = type(user).balance_version.related
-    if not relation.is_cached(user):
-        return None
-    row = relation.get_cached_value(user)
-    return 0 if row is None else row.version
+    """The version loaded along with the user (ledger.selectors.user_with_balance_version), or None if it was not."""
+    return getattr(user, "loaded_balance_version", None)
 
 
 def cached_balance(

@@ -12,11 +12,30 @@ from django.db.models import Count, Q, QuerySet, Sum
 from accounts.models import User
 from ledger import error_codes
 from ledger.balance_cache import BalanceFigures, cached_balance, preloaded_balance_version
-from ledger.models import Transaction, TransactionType
+from ledger.models import BalanceVersion, Transaction, TransactionType
 from ledger.money import parse_amount, to_minor
 from ledger.validation import clean_text, invalid, parse_date, parse_transaction_id
 
 DEFAULT_PAGE_SIZE = 50
+
+
+def user_with_balance_version(username: str) -> User | None:
+    """The user named `username` (any case) with `loaded_balance_version` set, in one statement.
+
+    Raw SQL on purpose: this runs on every authenticated request, and composing the equivalent ORM query cost about
+    as much as the database round trip. Columns not selected are deferred (loaded on first access), so the instance
+    is a normal user for every other purpose.
+    """
+    users, versions = User._meta.db_table, BalanceVersion._meta.db_table
+    found = list(
+        User.objects.raw(
+            f"SELECT u.id, u.username, u.email, u.is_active, u.token_version, "  # noqa: S608 (no client input)
+            f"COALESCE(v.version, 0) AS loaded_balance_version "
+            f"FROM {users} u LEFT JOIN {versions} v ON v.user_id = u.id WHERE lower(u.username) = %s",
+            [username.lower()],
+        )
+    )
+    return found[0] if found else None
 
 
 def balance_figures(*, user: User) -> BalanceFigures:

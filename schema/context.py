@@ -7,6 +7,7 @@ from strawberry.django.context import StrawberryDjangoContext
 
 from accounts.models import User
 from accounts.tokens import AuthenticationFailed, user_from_request
+from ledger.selectors import user_with_balance_version
 from schema.errors import UnauthenticatedError
 
 _UNRESOLVED = object()
@@ -22,7 +23,7 @@ class RequestContext(StrawberryDjangoContext):
         if self._user is _UNRESOLVED:
             try:
                 # The balance version rides along (a LEFT JOIN): a cached balance then costs this one query.
-                self._user = user_from_request(self.request, User.objects.select_related("balance_version"))
+                self._user = user_from_request(self.request, find_user=user_with_balance_version)
             except AuthenticationFailed as error:
                 self._user, self._auth_error = None, error
         if self._user is None:

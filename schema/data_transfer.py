@@ -13,14 +13,13 @@ import strawberry
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from ledger import selectors
 from ledger.csv_io import CSV_TOO_LARGE, RowError
 from ledger.exports import transactions_export
 from ledger.imports import MAX_ERRORS, transactions_import
 from ledger.validation import invalid
 from schema.context import current_user
 from schema.errors import BadInputError, FieldError
-from schema.inputs import TransactionFilter
+from schema.inputs import TransactionFilter, selector_filters
 
 MAX_EXPORT_ROWS = 100_000
 EXPORT_TOO_LARGE = "EXPORT_TOO_LARGE"
@@ -96,7 +95,7 @@ class DataTransferQuery:
     ) -> str:
         user = current_user(info)
         try:
-            export = transactions_export(user=user, filters=_filters(filters))
+            export = transactions_export(user=user, filters=selector_filters(filters))
             count = export.row_count()
             if count > MAX_EXPORT_ROWS:
                 raise invalid(
@@ -122,17 +121,3 @@ def _field_of(error: RowError) -> str:
     if error.row is None:
         return "csv"
     return f"row {error.row}" if error.column is None else f"row {error.row}: {error.column}"
-
-
-def _filters(given: TransactionFilter | None) -> selectors.TransactionFilters | None:
-    if given is None:
-        return None
-    return selectors.TransactionFilters(
-        type=None if given.type is None else given.type.value,
-        category=given.category,
-        date_from=given.date_from,
-        date_to=given.date_to,
-        min_amount=given.min_amount,
-        max_amount=given.max_amount,
-        search=given.search,
-    )

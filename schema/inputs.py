@@ -2,6 +2,7 @@
 
 import strawberry
 
+from ledger.selectors import TransactionFilters
 from schema.scalars import Day, Money
 from schema.types import TransactionType
 
@@ -36,3 +37,18 @@ class TransactionFilter:
     min_amount: Money | None = strawberry.field(default=None, description="Inclusive.")
     max_amount: Money | None = strawberry.field(default=None, description="Inclusive.")
     search: str | None = strawberry.field(default=None, description="Substring of description or category, any case.")
+
+
+def selector_filters(given: TransactionFilter | None) -> TransactionFilters | None:
+    """The GraphQL filter input as the selectors' plain dataclass (values still raw: the selectors validate)."""
+    if given is None:
+        return None
+    return TransactionFilters(
+        type=None if given.type is None else given.type.value,
+        category=given.category,
+        date_from=given.date_from,
+        date_to=given.date_to,
+        min_amount=given.min_amount,
+        max_amount=given.max_amount,
+        search=given.search,
+    )

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from ledger import selectors
 from schema.context import current_user
 from schema.errors import BadInputError
-from schema.inputs import TransactionFilter
+from schema.inputs import TransactionFilter, selector_filters
 from schema.types import Balance, Transaction, TransactionConnection, User
 
 
@@ -30,7 +30,7 @@ class LedgerQuery:
     ) -> TransactionConnection:
         user = current_user(info)
         try:
-            page = selectors.transaction_page(user=user, filters=_filters(filters), first=first, after=after)
+            page = selectors.transaction_page(user=user, filters=selector_filters(filters), first=first, after=after)
         except ValidationError as error:
             raise BadInputError(error) from None
         return TransactionConnection.from_page(page)
@@ -40,17 +40,3 @@ class LedgerQuery:
         self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="Its id.")]
     ) -> Transaction | None:
         return selectors.transaction_get(user=current_user(info), transaction_id=id)
-
-
-def _filters(given: TransactionFilter | None) -> selectors.TransactionFilters | None:
-    if given is None:
-        return None
-    return selectors.TransactionFilters(
-        type=None if given.type is None else given.type.value,
-        category=given.category,
-        date_from=given.date_from,
-        date_to=given.date_to,
-        min_amount=given.min_amount,
-        max_amount=given.max_amount,
-        search=given.search,
-    )

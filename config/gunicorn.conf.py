@@ -12,3 +12,16 @@ timeout = 30
 graceful_timeout = 10
 accesslog = os.environ.get("ACCESS_LOG") or None
 preload_app = True
+
+# With DEBUG off the application logs one JSON object per line (ops/logging.py); gunicorn's own lines follow suit.
+if os.environ.get("DEBUG", "true").strip().lower() in ("0", "false", "no", "off"):
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "ops.logging.JsonLogFormatter"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        },
+    }

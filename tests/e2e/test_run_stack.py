@@ -67,3 +67,16 @@ def test_sigterm_stops_everything_it_started(live_stack: LiveStack) -> None:
     assert live_stack.process.wait(timeout=30) == 0
     left = subprocess.run(["pgrep", "-s", str(live_stack.process.pid)], capture_output=True, text=True).stdout.split()
     assert left == []
+
+
+def test_production_mode_logs_one_json_object_per_line(tmp_path) -> None:
+    import json
+
+    from tests.e2e.conftest import running_stack
+
+    with running_stack(tmp_path, DEBUG="false", SECRET_KEY="s" * 50) as stack:
+        assert stack.graphql("{ __typename }")["data"] == {"__typename": "Query"}
+    server_lines = [line for line in stack.log.read_text().splitlines() if not line.startswith("run: ")]
+    assert server_lines
+    records = [json.loads(line) for line in server_lines]  # every line the server wrote is a JSON object
+    assert any(record["logger"] == "gunicorn.error" for record in records)

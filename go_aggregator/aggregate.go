@@ -26,19 +26,6 @@ type row struct {
 	amountMinor int64
 }
 
-// accKey packs (user, category, month, type) into 16 bytes with no padding so
-// the map hashes it as plain memory.
-type accKey struct {
-	userCategory uint64 // user<<32 | category
-	monthType    uint64 // uint32(month)<<8 | type
-}
-
-type accumulator struct {
-	key        accKey
-	totalMinor int64
-	count      int64
-}
-
 // Engine aggregates transaction rows into rollups concurrently.
 type Engine struct {
 	Workers  int // number of worker goroutines; <= 0 means 1
@@ -59,7 +46,7 @@ type Input struct {
 	ctx      context.Context
 	engine   *Engine
 	batch    int
-	userIDs  map[string]uint32
+	userIDs  userIndex
 	users    []string
 	shards   []uint32 // shard of each interned user
 	catIDs   map[string]uint32
@@ -74,7 +61,7 @@ type Input struct {
 // User interns a user key and returns its compact id. Looking up a known key
 // does not allocate.
 func (in *Input) User(key []byte) uint32 {
-	if id, ok := in.userIDs[string(key)]; ok {
+	if id, ok := in.userIDs.get(key); ok {
 		return id
 	}
 	id := uint32(len(in.users))
@@ -84,7 +71,7 @@ func (in *Input) User(key []byte) uint32 {
 	}
 	h := fnv.New32a()
 	h.Write(key)
-	in.userIDs[string(key)] = id
+	in.userIDs.put(key, id)
 	in.users = append(in.users, name)
 	in.shards = append(in.shards, h.Sum32()%uint32(len(in.outs)))
 	return id
@@ -139,14 +126,80 @@ func (in *Input) flush(shard uint32) error {
 	return nil
 }
 
+// userIndex numbers raw user keys. PostgreSQL hands over 16-byte uuids: a
+// fixed-size array key hashes and compares faster than a string.
+type userIndex struct {
+	uuids map[[16]byte]uint32
+	other map[string]uint32
+}
+
+func (x userIndex) get(key []byte) (uint32, bool) {
+	if len(key) == 16 {
+		id, ok := x.uuids[[16]byte(key)]
+		return id, ok
+	}
+	id, ok := x.other[string(key)]
+	return id, ok
+}
+
+func (x userIndex) put(key []byte, id uint32) {
+	if len(key) == 16 {
+		x.uuids[[16]byte(key)] = id
+	} else {
+		x.other[string(key)] = id
+	}
+}
+
 // Result is the outcome of one aggregation.
 type Result struct {
 	RowsRead int64
-	Rollups  []Rollup
+	// Rollups are ordered by user id, month, category and type (byte order).
+	Rollups []Rollup
+
+	userIDs userIndex         // raw user key -> user number
+	catIDs  map[string]uint32 // category -> category number
+	tables  []*userTable      // by user number
+}
+
+// Find returns the index in r.Rollups of the rollup of (user, month,
+// category, type), where user is the raw key the read function gave
+// Input.User, or -1 if the aggregation has none. It does not allocate, so a
+// writer can compare millions of existing rows against the result.
+func (r *Result) Find(userKey []byte, month Month, category []byte, typ TxnType) int {
+	user, ok := r.userIDs.get(userKey)
+	if !ok {
+		return -1
+	}
+	cat, ok := r.catIDs[string(category)]
+	if !ok || int(user) >= len(r.tables) || r.tables[user] == nil {
+		return -1
+	}
+	return r.tables[user].find(cat, month, typ)
 }
 
 // Buckets returns the distinct (user, month) buckets present in the result.
+// Rollups in key order (as Run leaves them) need no map: a bucket's rows are
+// adjacent.
 func (r *Result) Buckets() []Bucket {
+	var out []Bucket
+	for i, ru := range r.Rollups {
+		b := Bucket{UserID: ru.UserID, Month: ru.Month}
+		if i > 0 {
+			prev := out[len(out)-1]
+			if b == prev {
+				continue
+			}
+			if b.UserID < prev.UserID || (b.UserID == prev.UserID && b.Month < prev.Month) {
+				return r.unorderedBuckets()
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// unorderedBuckets is Buckets for rollups in any order.
+func (r *Result) unorderedBuckets() []Bucket {
 	seen := make(map[Bucket]struct{})
 	var out []Bucket
 	for _, ru := range r.Rollups {
@@ -195,7 +248,7 @@ func (e *Engine) Run(ctx context.Context, read func(ctx context.Context, in *Inp
 		ctx:     ctx,
 		engine:  e,
 		batch:   batch,
-		userIDs: make(map[string]uint32),
+		userIDs: userIndex{uuids: make(map[[16]byte]uint32), other: make(map[string]uint32)},
 		catIDs:  make(map[string]uint32),
 		pending: make([][]row, workers),
 		outs:    make([]chan []row, workers),
@@ -206,11 +259,11 @@ func (e *Engine) Run(ctx context.Context, read func(ctx context.Context, in *Inp
 		in.pending[i] = make([]row, 0, batch)
 	}
 
-	accs := make([][]accumulator, workers)
+	shards := make([][]*userTable, workers)
 	for w := 0; w < workers; w++ {
 		g.Go(func() error {
 			var err error
-			accs[w], err = aggregateShard(ctx, in.outs[w], in.free)
+			shards[w], err = aggregateShard(ctx, in.outs[w], in.free)
 			return err
 		})
 	}
@@ -236,74 +289,80 @@ func (e *Engine) Run(ctx context.Context, read func(ctx context.Context, in *Inp
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	return in.result(shards)
+}
 
-	res := &Result{RowsRead: in.rowsRead}
-	n := 0
-	for _, a := range accs {
-		n += len(a)
+// result merges the workers' tables (their users are disjoint) and emits the
+// rollups in the order of the unique key (user, month, category, type), so a
+// writer inserts them in index order without sorting millions of rows.
+func (in *Input) result(shards [][]*userTable) (*Result, error) {
+	tables := make([]*userTable, len(in.users))
+	var order []uint32
+	for _, shard := range shards {
+		for user, t := range shard {
+			if t != nil {
+				tables[user] = t
+				order = append(order, uint32(user))
+			}
+		}
 	}
-	res.Rollups = make([]Rollup, 0, n)
+	sort.Slice(order, func(i, j int) bool { return in.users[order[i]] < in.users[order[j]] })
+
+	n := 0
+	for _, user := range order {
+		t := tables[user]
+		n += t.filled + len(t.sparse)
+	}
 	months := make(map[Month]string)
-	for _, shard := range accs {
-		for _, a := range shard {
-			m := Month(int32(a.key.monthType >> 8))
-			ms, ok := months[m]
-			if !ok {
-				ms = m.String()
-				months[m] = ms
-			}
-			if a.count > MaxTransactionCount {
-				return nil, Errorf(EOVERFLOW, "transaction_count overflow: %d transactions in one rollup", a.count)
-			}
-			res.Rollups = append(res.Rollups, Rollup{
-				UserID:           in.users[a.key.userCategory>>32],
-				Month:            ms,
-				Category:         in.cats[uint32(a.key.userCategory)],
-				Type:             TxnType(a.key.monthType).String(),
-				TotalMinor:       a.totalMinor,
-				TransactionCount: a.count,
-			})
+	month := func(m Month) string {
+		s, ok := months[m]
+		if !ok {
+			s = m.String()
+			months[m] = s
+		}
+		return s
+	}
+	res := &Result{RowsRead: in.rowsRead, Rollups: make([]Rollup, 0, n), userIDs: in.userIDs, catIDs: in.catIDs, tables: tables}
+	for _, user := range order {
+		res.Rollups = tables[user].emit(res.Rollups, in.users[user], in.cats, month)
+	}
+	for i := range res.Rollups {
+		if n := res.Rollups[i].TransactionCount; n > MaxTransactionCount {
+			return nil, Errorf(EOVERFLOW, "transaction_count overflow: %d transactions in one rollup", n)
 		}
 	}
 	return res, nil
 }
 
-// aggregateShard is one worker: it folds every batch it receives into its own
-// map and hands the emptied batch back for reuse.
-func aggregateShard(ctx context.Context, rows <-chan []row, free chan<- []row) ([]accumulator, error) {
-	index := make(map[accKey]int32)
-	var accs []accumulator
+// aggregateShard is one worker: it folds every batch it receives into the
+// tables of its own users and hands the emptied batch back for reuse.
+func aggregateShard(ctx context.Context, rows <-chan []row, free chan<- []row) ([]*userTable, error) {
+	var tables []*userTable // by global user id; nil for other shards' users
+	shape := &gridShape{}
 	for {
 		var batch []row
 		var ok bool
 		select {
 		case batch, ok = <-rows:
 			if !ok {
-				return accs, nil
+				return tables, nil
 			}
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 		for i := range batch {
 			r := &batch[i]
-			k := accKey{
-				userCategory: uint64(r.user)<<32 | uint64(r.category),
-				monthType:    uint64(uint32(r.month))<<8 | uint64(r.typ),
+			if int(r.user) >= len(tables) {
+				tables = append(tables, make([]*userTable, int(r.user)+1-len(tables))...)
 			}
-			idx, found := index[k]
-			if !found {
-				idx = int32(len(accs))
-				index[k] = idx
-				accs = append(accs, accumulator{key: k})
+			t := tables[r.user]
+			if t == nil {
+				t = newUserTable(r.month, shape)
+				tables[r.user] = t
 			}
-			a := &accs[idx]
-			s := a.totalMinor + r.amountMinor
-			if (r.amountMinor > 0 && s < a.totalMinor) || (r.amountMinor < 0 && s > a.totalMinor) {
-				_, err := AddMinor(a.totalMinor, r.amountMinor)
+			if err := t.add(r.category, r.month, r.typ, r.amountMinor); err != nil {
 				return nil, err
 			}
-			a.totalMinor = s
-			a.count++
 		}
 		select {
 		case free <- batch:

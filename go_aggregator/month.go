@@ -40,10 +40,10 @@ func (m Month) FirstDay() string { return m.String() + "-01" }
 // Next returns the following month.
 func (m Month) Next() Month { return m + 1 }
 
-// ParseMonth parses "YYYY-MM".
-func ParseMonth(s string) (Month, error) {
+// ParseMonth parses "YYYY-MM" without allocating.
+func ParseMonth[T string | []byte](s T) (Month, error) {
 	if len(s) != 7 || s[4] != '-' {
-		return 0, Errorf(EINVALID, "invalid month %q: want YYYY-MM", s)
+		return 0, Errorf(EINVALID, "invalid month %q: want YYYY-MM", string(s))
 	}
 	return parseYearMonth(s)
 }

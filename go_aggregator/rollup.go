@@ -87,7 +87,9 @@ type RunReport struct {
 	Mode           Mode  `json:"mode"`
 	RowsRead       int64 `json:"rows_read"`
 	BucketsUpdated int64 `json:"buckets_updated"`
-	RollupsWritten int64 `json:"rollups_written"`
+	RollupsWritten int64 `json:"rollups_written"`   // inserted or updated
+	RollupsDeleted int64 `json:"rollups_deleted"`   // stored rows of vanished (user, month, category, type) keys
+	RollupsKept    int64 `json:"rollups_unchanged"` // recomputed and equal to the stored row: not written
 	ElapsedMS      int64 `json:"elapsed_ms"`
 	RowsPerSec     int64 `json:"rows_per_sec"`
 	Workers        int   `json:"workers"`

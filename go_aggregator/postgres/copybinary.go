@@ -10,22 +10,40 @@ import (
 // copySignature opens every COPY ... (FORMAT binary) stream.
 var copySignature = []byte("PGCOPY\n\xff\r\n\x00")
 
-// copyParser parses a binary COPY stream of (user_id uuid, date date,
-// category text, type text, amount_minor bigint) tuples, fed by
-// PgConn.CopyTo, straight into an aggregator.Input. PostgreSQL sends about
-// one tuple per CopyData message, so a tuple split across writes is rare; the
-// remainder is then kept in buf. Known users and categories are looked up by
-// their bytes, so the steady state allocates nothing per row.
+// maxCopyFields bounds the fields of a tuple copyParser accepts.
+const maxCopyFields = 8
+
+// copyParser parses a binary COPY stream, fed by PgConn.CopyTo, and hands
+// each tuple's fields (no NULLs allowed) to tuple; the slices are only valid
+// during the call. PostgreSQL sends about one tuple per CopyData message, so
+// a tuple split across writes is rare; the remainder is then kept in buf.
 type copyParser struct {
-	in         *aggregator.Input
+	fields     int // fields per tuple, at most maxCopyFields
+	tuple      func(f [][]byte) error
+	what       string // the table read, for errors
 	buf        []byte
 	headerDone bool
 	trailer    bool
+	scratch    [maxCopyFields][]byte // the current tuple's fields; a local would escape through tuple
+}
+
+// transactionTuples turns (user_id uuid, date date, category text, type text,
+// amount_minor bigint) tuples into rows of an aggregator.Input. Known users
+// and categories are looked up by their bytes, so the steady state allocates
+// nothing per row.
+type transactionTuples struct {
+	in *aggregator.Input
 
 	// Cache of the last date seen: transactions cluster by date.
 	lastDays  int32
 	lastMonth aggregator.Month
 	haveLast  bool
+}
+
+// newTransactionParser returns a parser of fullCopySQL's stream into in.
+func newTransactionParser(in *aggregator.Input) *copyParser {
+	t := &transactionTuples{in: in}
+	return &copyParser{fields: 5, tuple: t.tuple, what: "ledger_transaction"}
 }
 
 // Write consumes one chunk of the stream.
@@ -86,14 +104,14 @@ func (p *copyParser) parse(data []byte) (int, error) {
 			off += 2
 			continue
 		}
-		if nfields != 5 {
-			return 0, aggregator.Errorf(aggregator.EINTERNAL, "binary COPY tuple has %d fields, want 5", nfields)
+		if int(nfields) != p.fields {
+			return 0, aggregator.Errorf(aggregator.EINTERNAL, "binary COPY tuple has %d fields, want %d", nfields, p.fields)
 		}
-		// Locate the five fields; stop if the tuple is incomplete.
-		var fields [5][]byte
+		// Locate the fields; stop if the tuple is incomplete.
+		fields := &p.scratch
 		pos := off + 2
 		complete := true
-		for i := 0; i < 5; i++ {
+		for i := 0; i < p.fields; i++ {
 			if pos+4 > len(data) {
 				complete = false
 				break
@@ -101,7 +119,7 @@ func (p *copyParser) parse(data []byte) (int, error) {
 			n := int32(binary.BigEndian.Uint32(data[pos:]))
 			pos += 4
 			if n < 0 {
-				return 0, aggregator.Errorf(aggregator.EINVALID, "unexpected NULL in ledger_transaction")
+				return 0, aggregator.Errorf(aggregator.EINVALID, "unexpected NULL in %s", p.what)
 			}
 			if pos+int(n) > len(data) {
 				complete = false
@@ -113,7 +131,7 @@ func (p *copyParser) parse(data []byte) (int, error) {
 		if !complete {
 			break
 		}
-		if err := p.tuple(&fields); err != nil {
+		if err := p.tuple(fields[:p.fields]); err != nil {
 			return 0, err
 		}
 		off = pos
@@ -121,7 +139,7 @@ func (p *copyParser) parse(data []byte) (int, error) {
 	return off, nil
 }
 
-func (p *copyParser) tuple(f *[5][]byte) error {
+func (p *transactionTuples) tuple(f [][]byte) error {
 	if len(f[1]) != 4 || len(f[4]) != 8 {
 		return aggregator.Errorf(aggregator.EINTERNAL, "unexpected binary COPY field sizes")
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	aggregator "finance/go_aggregator"
 )
@@ -16,9 +17,11 @@ const fullCopySQL = `COPY (SELECT user_id, date, category, type, amount_minor FR
 // Full rebuilds every rollup. It holds the exclusive session advisory lock
 // for the whole run, so no incremental batch overlaps it. The dirty rows and
 // the transactions are read in one REPEATABLE READ READ ONLY transaction (one
-// snapshot); the rollups are then replaced and the snapshotted dirty rows
-// deleted, each only if its generation is unchanged, in one READ COMMITTED
-// transaction, so rows bumped after the snapshot stay dirty. (Deleting them
+// snapshot), while a second connection reads the stored rollups. Only the
+// difference between the two is then written (see diff.go), and the
+// snapshotted dirty rows deleted, each only if its generation is unchanged,
+// in one READ COMMITTED transaction, so rows bumped after the snapshot stay
+// dirty. (Deleting them
 // inside the repeatable-read transaction would fail with a serialization
 // error whenever the API bumps a row concurrently.)
 func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.RunReport, error) {
@@ -34,20 +37,35 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 		_, _ = db.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, AdvisoryLockKey)
 	}()
 
-	dirty, result, err := db.snapshot(ctx, opts)
-	if err != nil {
+	// The stored rollups are read on a second connection while this one
+	// streams the transactions: the two COPYs overlap.
+	var stored *storedTable
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var err error
+		stored, err = db.readStoredTable(gctx)
+		return err
+	})
+	var dirty []aggregator.DirtyBucket
+	var result *aggregator.Result
+	g.Go(func() error {
+		var err error
+		dirty, result, err = db.snapshot(gctx, opts)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return report, err
 	}
+	diff := newRollupDiff(result)
+	diff.compareTable(stored)
+	stored = nil // let the collector have it before the writes
 
 	tx, err := db.conn.Begin(ctx)
 	if err != nil {
 		return report, fmt.Errorf("begin full write: %w", err)
 	}
 	defer tx.Rollback(context.Background())
-	if _, err := tx.Exec(ctx, `DELETE FROM ledger_monthlyrollup`); err != nil {
-		return report, fmt.Errorf("delete all rollups: %w", err)
-	}
-	written, err := insertRollups(ctx, tx, result.Rollups)
+	written, deleted, err := diff.apply(ctx, tx)
 	if err != nil {
 		return report, err
 	}
@@ -68,6 +86,8 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 	report.RowsRead = result.RowsRead
 	report.BucketsUpdated = buckets
 	report.RollupsWritten = written
+	report.RollupsDeleted = deleted
+	report.RollupsKept = diff.unchanged
 	report.Finish(start)
 	return report, nil
 }
@@ -110,7 +130,7 @@ func (db *DB) snapshot(ctx context.Context, opts aggregator.RunOptions) ([]aggre
 func AggregateCopy(ctx context.Context, conn *pgx.Conn, opts aggregator.RunOptions) (*aggregator.Result, error) {
 	engine := &aggregator.Engine{Workers: opts.WorkerCount(), UserName: formatUUID, Progress: opts.Progress}
 	return engine.Run(ctx, func(ctx context.Context, in *aggregator.Input) error {
-		p := &copyParser{in: in}
+		p := newTransactionParser(in)
 		if _, err := conn.PgConn().CopyTo(ctx, p, fullCopySQL); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()

@@ -77,7 +77,14 @@ def user_from_request(request: HttpRequest, find_user: Callable[[str], User | No
     user = None
     if isinstance(username, str) and username:
         user = find_user(username) if find_user is not None else User.objects.with_username(username).first()
-    if user is None or not user.is_active or payload.get("ver") != user.token_version:
+    # `uid` pins the token to this account: a username freed by a deleted user and taken by a new one must not
+    # inherit the old account's tokens.
+    if (
+        user is None
+        or not user.is_active
+        or payload.get("ver") != user.token_version
+        or payload.get("uid") != str(user.pk)
+    ):
         raise AuthenticationFailed("This access token is no longer valid: log in again.")
     return user
 
@@ -94,7 +101,7 @@ def issue_token_pair(user: User, *, family: uuid.UUID | None = None) -> TokenPai
     secret = secrets.token_urlsafe(32)
     refresh = RefreshToken.objects.create(user=user, token=_digest(secret))
     RefreshTokenLineage.objects.create(refresh_token=refresh, family=family or uuid.uuid4())
-    return TokenPair(user=user, token=get_token(user, ver=user.token_version), refresh_token=secret)
+    return TokenPair(user=user, token=get_token(user, ver=user.token_version, uid=str(user.pk)), refresh_token=secret)
 
 
 def rotate_refresh_token(secret: object) -> TokenPair:

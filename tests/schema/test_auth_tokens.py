@@ -193,3 +193,11 @@ def test_concurrent_refreshes_with_one_token_give_at_most_one_pair() -> None:
     assert len(results) == 4
     assert sum(1 for payload in results if payload["token"]) <= 1
     assert RefreshToken.objects.filter(revoked__isnull=True).count() <= 1
+
+
+def test_a_token_does_not_pass_to_a_new_account_with_the_same_username(anonymous: GraphQLClient, alice: User) -> None:
+    token = login(anonymous)["token"]
+    alice.delete()
+    User.objects.create_user(username="alice", email="new-alice@example.com", password="another passphrase 1")
+    body = anonymous.post(ME, token=token)
+    assert codes(body) == ["UNAUTHENTICATED"]

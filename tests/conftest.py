@@ -2,9 +2,12 @@
 
 import json
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django_redis import get_redis_connection
 
@@ -91,6 +94,25 @@ mutation Create($input: CreateTransactionInput!) {
 """
 
 BALANCE = "query { balance { total income expense transactionCount } }"
+
+
+def run_together(work: Callable[[], object], times: int) -> list[object]:
+    """Run `work` in `times` threads released at once (each with its own DB connection); return their results."""
+    gate, results = threading.Barrier(times), []
+
+    def worker() -> None:
+        gate.wait()
+        try:
+            results.append(work())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 def create(client: GraphQLClient, amount: str, type_: str = "EXPENSE", **fields: object) -> dict:

@@ -167,29 +167,15 @@ def test_unknown_refresh_tokens_are_refused(anonymous: GraphQLClient, alice: Use
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_refreshes_with_one_token_give_at_most_one_pair() -> None:
-    import threading
-
-    from django.db import connection
     from django.test import Client
 
-    from tests.conftest import make_user
+    from tests.conftest import make_user, run_together
 
     make_user("alice")
     secret = login(GraphQLClient(http=Client()))["refreshToken"]
-    gate, results = threading.Barrier(4), []
-
-    def refresh() -> None:
-        gate.wait()
-        try:
-            results.append(GraphQLClient(http=Client()).data(REFRESH, {"refreshToken": secret})["refreshToken"])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=refresh) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_together(
+        lambda: GraphQLClient(http=Client()).data(REFRESH, {"refreshToken": secret})["refreshToken"], 4
+    )
     assert len(results) == 4
     assert sum(1 for payload in results if payload["token"]) <= 1
     assert RefreshToken.objects.filter(revoked__isnull=True).count() <= 1

@@ -14,7 +14,7 @@ from accounts.tokens import issue_token_pair
 from devserver.servers import start_redis
 from ledger.balance_cache import balance_cache_key, cached_balance, read_balance_version
 from ledger.selectors import compute_balance_figures
-from tests.conftest import BALANCE, GraphQLClient, create, make_user
+from tests.conftest import BALANCE, GraphQLClient, create, make_user, run_together
 
 
 def balance(client: GraphQLClient) -> dict:
@@ -106,26 +106,14 @@ def test_redis_coming_back_with_old_data_is_not_believed(as_alice: GraphQLClient
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_misses_compute_the_aggregate_once(alice: User) -> None:
-    calls, results = [], []
-    gate = threading.Barrier(6)
+    calls = []
 
     def slow_compute():
         calls.append(1)
         threading.Event().wait(0.3)
         return compute_balance_figures(user=alice)
 
-    def reader():
-        gate.wait()
-        try:
-            results.append(cached_balance(alice.pk, slow_compute))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=reader) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_together(lambda: cached_balance(alice.pk, slow_compute), 6)
     assert len(calls) == 1
     assert len(results) == 6
 

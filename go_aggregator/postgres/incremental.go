@@ -7,53 +7,124 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	aggregator "finance/go_aggregator"
 )
+
+// incrementalStreams is how many batches run at once, each in its own
+// transaction on its own connection. A batch is mostly index scans on one
+// PostgreSQL backend, so a second stream keeps the other core busy; more would
+// only queue on the same cores. Claims stay in id order (incrementalRun.claim),
+// so the streams never contend for a row: each claim starts after the previous
+// one.
+const incrementalStreams = 2
 
 // Incremental claims dirty buckets batch by batch and recomputes them. Each
 // batch is one transaction; see the package comment for the locking.
 func (db *DB) Incremental(ctx context.Context, opts aggregator.RunOptions) (aggregator.RunReport, error) {
 	start := time.Now()
-	report := aggregator.RunReport{Mode: aggregator.ModeIncremental, Workers: opts.WorkerCount()}
-	// The id cursor makes a run finite: a row left dirty because its
-	// generation moved keeps its id and is not claimed again in this run.
-	var afterID int64
-	for {
-		b, err := db.incrementalBatch(ctx, opts, afterID)
-		if err != nil {
-			return report, err
-		}
-		if b.claimed == 0 {
-			break
-		}
-		afterID = b.lastID
-		report.RowsRead += b.rows
-		report.BucketsUpdated += int64(b.claimed)
-		report.RollupsWritten += b.rollups
-		report.RollupsDeleted += b.deleted
-		report.RollupsKept += b.unchanged
-		opts.Progress.AddBuckets(int64(b.claimed))
+	run := &incrementalRun{opts: opts, report: aggregator.RunReport{Mode: aggregator.ModeIncremental, Workers: opts.WorkerCount()}}
+	// The first batch alone: a run with at most one batch of work (the common
+	// case with --watch) opens no second connection.
+	claimed, err := run.batch(ctx, db, db.conn)
+	if err == nil && claimed == opts.Batch() {
+		err = run.streams(ctx, db)
 	}
-	report.Finish(start)
-	return report, nil
+	if err != nil {
+		return run.report, err
+	}
+	run.report.Finish(start)
+	return run.report, nil
+}
+
+// incrementalRun is the state the streams of one run share.
+type incrementalRun struct {
+	opts aggregator.RunOptions
+
+	// claimMu serializes the claims. The id cursor makes a run finite: a row
+	// left dirty because its generation moved keeps its id and is not claimed
+	// again in this run.
+	claimMu sync.Mutex
+	afterID int64
+
+	reportMu sync.Mutex
+	report   aggregator.RunReport
+}
+
+// streams runs batches on db's connection and on one more until nothing is
+// left to claim; the first error cancels the other stream.
+func (run *incrementalRun) streams(ctx context.Context, db *DB) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range incrementalStreams {
+		g.Go(func() error {
+			conn := db.conn
+			if i > 0 {
+				var err error
+				if conn, err = pgx.ConnectConfig(gctx, db.conn.Config()); err != nil {
+					if gctx.Err() != nil {
+						return gctx.Err()
+					}
+					return aggregator.Errorf(aggregator.EUNAVAILABLE, "cannot open a second connection: %v", rootCause(err))
+				}
+				defer conn.Close(context.Background())
+			}
+			for {
+				claimed, err := run.batch(gctx, db, conn)
+				if err != nil || claimed == 0 {
+					return err
+				}
+			}
+		})
+	}
+	return g.Wait()
+}
+
+// batch claims, recomputes and commits one batch on conn, adds it to the
+// report and returns how many buckets it claimed.
+func (run *incrementalRun) batch(ctx context.Context, db *DB, conn *pgx.Conn) (int, error) {
+	b, err := db.incrementalBatch(ctx, conn, run)
+	if err != nil || b.claimed == 0 {
+		return 0, err
+	}
+	run.reportMu.Lock()
+	defer run.reportMu.Unlock()
+	run.report.RowsRead += b.rows
+	run.report.BucketsUpdated += int64(b.claimed)
+	run.report.RollupsWritten += b.rollups
+	run.report.RollupsDeleted += b.deleted
+	run.report.RollupsKept += b.unchanged
+	run.opts.Progress.AddBuckets(int64(b.claimed))
+	return b.claimed, nil
+}
+
+// claim claims the next batch after the cursor and moves the cursor past it.
+func (run *incrementalRun) claim(ctx context.Context, tx pgx.Tx) ([]aggregator.DirtyBucket, error) {
+	run.claimMu.Lock()
+	defer run.claimMu.Unlock()
+	claimed, lastID, err := claimBuckets(ctx, tx, run.afterID, run.opts.Batch())
+	if err == nil && len(claimed) > 0 {
+		run.afterID = lastID
+	}
+	return claimed, err
 }
 
 type batchResult struct {
 	claimed   int
-	lastID    int64
 	rows      int64
 	rollups   int64 // inserted or updated
 	deleted   int64
 	unchanged int64
 }
 
-func (db *DB) incrementalBatch(ctx context.Context, opts aggregator.RunOptions, afterID int64) (batchResult, error) {
+func (db *DB) incrementalBatch(ctx context.Context, conn *pgx.Conn, run *incrementalRun) (batchResult, error) {
 	var res batchResult
-	tx, err := db.conn.Begin(ctx)
+	opts := run.opts
+	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return res, fmt.Errorf("begin batch: %w", err)
 	}
@@ -62,7 +133,7 @@ func (db *DB) incrementalBatch(ctx context.Context, opts aggregator.RunOptions, 
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, AdvisoryLockKey); err != nil {
 		return res, fmt.Errorf("take shared advisory lock: %w", err)
 	}
-	claimed, lastID, err := claimBuckets(ctx, tx, afterID, opts.Batch())
+	claimed, err := run.claim(ctx, tx)
 	if err != nil {
 		return res, err
 	}
@@ -93,7 +164,7 @@ func (db *DB) incrementalBatch(ctx context.Context, opts aggregator.RunOptions, 
 	if err := tx.Commit(ctx); err != nil {
 		return res, fmt.Errorf("commit batch: %w", err)
 	}
-	return batchResult{claimed: len(claimed), lastID: lastID, rows: result.RowsRead, rollups: written,
+	return batchResult{claimed: len(claimed), rows: result.RowsRead, rollups: written,
 		deleted: deleted, unchanged: diff.unchanged}, nil
 }
 

@@ -90,6 +90,12 @@ func rollups(tb testing.TB, db *sql.DB) []aggregator.Rollup {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return scanRollups(tb, rows)
+}
+
+// scanRollups reads (user, month, category, type, total, count) rows and closes them.
+func scanRollups(tb testing.TB, rows *sql.Rows) []aggregator.Rollup {
+	tb.Helper()
 	defer rows.Close()
 	out := []aggregator.Rollup{}
 	for rows.Next() {
@@ -98,6 +104,9 @@ func rollups(tb testing.TB, db *sql.DB) []aggregator.Rollup {
 			tb.Fatal(err)
 		}
 		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
 	}
 	return out
 }
@@ -110,16 +119,7 @@ func expected(tb testing.TB, db *sql.DB) []aggregator.Rollup {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer rows.Close()
-	out := []aggregator.Rollup{}
-	for rows.Next() {
-		var r aggregator.Rollup
-		if err := rows.Scan(&r.UserID, &r.Month, &r.Category, &r.Type, &r.TotalMinor, &r.TransactionCount); err != nil {
-			tb.Fatal(err)
-		}
-		out = append(out, r)
-	}
-	return out
+	return scanRollups(tb, rows)
 }
 
 func dirty(tb testing.TB, db *sql.DB) []aggregator.DirtyBucket {

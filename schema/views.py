@@ -16,22 +16,23 @@ class FinanceGraphQLView(GraphQLView):
         return RequestContext(request=request, response=response)
 
     def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        # Strawberry answers transport-level refusals (array batching, a body that is not JSON, a missing query)
-        # with a bare text body; clients get the GraphQL error shape with a code instead.
+        # Strawberry answers transport-level refusals (a body that is not JSON, a missing query) with a bare text
+        # body; clients get the GraphQL error shape with a code instead.
+        if request.method == "POST" and request.content_type == "application/json":
+            # Only the first byte is looked at: this is the hot path. Strawberry would fail with a 500 on a bare
+            # JSON string or number, and an array is a batch, which this API does not accept.
+            first = request.body.lstrip()[:1]
+            if first == b"[":
+                return _graphql_error(
+                    "Batching is not supported: send one operation per request.", 400, "BATCHING_NOT_ALLOWED"
+                )
+            if first != b"{":
+                return _graphql_error("The request body must be a JSON object with a `query`.", 400, "BAD_REQUEST")
         try:
-            if request.method == "POST" and request.content_type == "application/json":
-                # Strawberry assumes a JSON object (or a list, for batches) and fails with a 500 on a bare string
-                # or number; refuse those here. Only the first byte is looked at: this is the hot path.
-                first = request.body.lstrip()[:1]
-                if first not in (b"{", b"["):
-                    raise HTTPException(400, "The request body must be a JSON object with a `query`.")
             return self.run(request=request)
         except HTTPException as error:
-            code = "BATCHING_NOT_ALLOWED" if "atching" in error.reason else "BAD_REQUEST"
-            if error.status_code in (404, 405):
-                code = "NOT_FOUND" if error.status_code == 404 else "METHOD_NOT_ALLOWED"
-            body = {"errors": [{"message": error.reason, "extensions": {"code": code}}]}
-            return JsonResponse(body, status=error.status_code)
+            code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "BAD_REQUEST")
+            return _graphql_error(error.reason, error.status_code, code)
 
     def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
         if not settings.GRAPHIQL_ENABLED:  # read per request, so a deployment setting needs no code path
@@ -39,6 +40,10 @@ class FinanceGraphQLView(GraphQLView):
         # Strawberry's page loads React and GraphiQL from public CDNs; ours loads the copies `make assets` installs
         # from npm, served by this server, so GraphiQL works offline and behind firewalls.
         return render(request, "dashboard/graphiql.html")
+
+
+def _graphql_error(message: str, status: int, code: str) -> JsonResponse:
+    return JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status=status)
 
 
 graphql_view = csrf_exempt(

@@ -45,7 +45,12 @@ func naive(t *testing.T, txns []txn) []aggregator.Rollup {
 
 func runEngine(t *testing.T, e *aggregator.Engine, txns []txn) (*aggregator.Result, error) {
 	t.Helper()
-	return e.Run(context.Background(), func(ctx context.Context, in *aggregator.Input) error {
+	return e.Run(context.Background(), feed(txns))
+}
+
+// feed is a read function that adds txns.
+func feed(txns []txn) func(ctx context.Context, in *aggregator.Input) error {
+	return func(ctx context.Context, in *aggregator.Input) error {
 		for _, x := range txns {
 			m, err := aggregator.MonthOfDate(x.date)
 			if err != nil {
@@ -60,7 +65,7 @@ func runEngine(t *testing.T, e *aggregator.Engine, txns []txn) (*aggregator.Resu
 			}
 		}
 		return nil
-	})
+	}
 }
 
 func randomTxns(seed uint64, n, users int) []txn {

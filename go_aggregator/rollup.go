@@ -100,6 +100,10 @@ type RunOptions struct {
 	Workers   int       // aggregation workers; <= 0 means 1
 	BatchSize int       // dirty buckets per database transaction; <= 0 means DefaultBatchSize
 	Progress  *Progress // optional live counters
+	// Verify makes a full rebuild compare every stored rollup with the
+	// recomputed one instead of trusting the per-user fingerprints
+	// (PostgreSQL; SQLite always compares every row).
+	Verify bool
 }
 
 // DefaultBatchSize is the number of dirty buckets claimed per database transaction.

@@ -18,6 +18,9 @@ import "fmt"
 //	                      transaction_count, user_id
 //	                      (replaced per bucket; unique on
 //	                      (user_id, month, category, type))
+//	ledger_rollupfingerprint  user_id (primary key), digest, rollup_count
+//	                      (PostgreSQL: one Fingerprint per user with rollups,
+//	                      NULL = unknown; SQLite leaves it alone)
 //
 // Month is "YYYY-MM", type is "income" or "expense", amounts are int64 minor
 // units. user_id is opaque to the aggregator: it writes back what it read.
@@ -32,6 +35,7 @@ var RequiredColumns = []TableColumns{
 	{Table: "ledger_monthlyrollup", Columns: []string{
 		"id", "month", "category", "type", "total_minor", "transaction_count", "user_id",
 	}},
+	{Table: "ledger_rollupfingerprint", Columns: []string{"user_id", "digest", "rollup_count"}},
 }
 
 // TableColumns lists the columns required of one table.

@@ -295,3 +295,46 @@ func (t *userTable) find(category uint32, m Month, typ TxnType) int {
 	}
 	return int(t.out[i])
 }
+
+// fingerprint returns the Fingerprint of the user's rollups; catHashes holds
+// CategoryHash of every global category id.
+func (t *userTable) fingerprint(catHashes []uint64) (Fingerprint, error) {
+	var fp Fingerprint
+	var err error
+	add := func(category uint32, m Month, typ TxnType, c *cell) {
+		if c.count > MaxTransactionCount {
+			err = Errorf(EOVERFLOW, "transaction_count overflow: %d transactions in one rollup", c.count)
+		}
+		fp.Add(RollupHash(catHashes[category], m, typ, c.totalMinor, c.count))
+	}
+	if t.sparse != nil {
+		for i := range t.sparseCells {
+			c := &t.sparseCells[i]
+			add(c.key.category, c.key.month, c.key.typ, &c.cell)
+		}
+	} else {
+		t.each(add)
+	}
+	return fp, err
+}
+
+// bucketCount returns the number of months in which the user has rows.
+func (t *userTable) bucketCount() int {
+	if t.sparse != nil {
+		months := make(map[Month]struct{})
+		for _, c := range t.sparseCells {
+			months[c.key.month] = struct{}{}
+		}
+		return len(months)
+	}
+	n := 0
+	for off := int32(0); off < t.span; off++ {
+		for l := range t.rows {
+			if t.cells[int32(l)*t.span+off].count > 0 {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}

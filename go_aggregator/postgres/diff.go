@@ -34,10 +34,21 @@ type rollupDiff struct {
 	totals    []int64
 	counts    []int64
 	unchanged int64
+
+	// deltas, when tracked (incremental batches), is what the diff does to
+	// each user's fingerprint (see fingerprint.go).
+	deltas *fingerprintDeltas
 }
 
 func newRollupDiff(result *aggregator.Result) *rollupDiff {
 	return &rollupDiff{result: result, seen: make([]bool, len(result.Rollups))}
+}
+
+// newTrackingDiff is newRollupDiff that also records the fingerprint deltas.
+func newTrackingDiff(result *aggregator.Result) *rollupDiff {
+	d := newRollupDiff(result)
+	d.deltas = newFingerprintDeltas()
+	return d
 }
 
 // stored compares one stored row with the result. user is the raw key the
@@ -58,6 +69,7 @@ func (d *rollupDiff) storedKey(id int64, user []byte, m aggregator.Month, catego
 	}
 	if i < 0 || d.seen[i] {
 		d.deleteIDs = append(d.deleteIDs, id)
+		d.deltas.remove(user, m, category, t, ok, total, count)
 		return
 	}
 	d.seen[i] = true
@@ -65,6 +77,8 @@ func (d *rollupDiff) storedKey(id int64, user []byte, m aggregator.Month, catego
 		d.updateIDs = append(d.updateIDs, id)
 		d.totals = append(d.totals, r.TotalMinor)
 		d.counts = append(d.counts, r.TransactionCount)
+		d.deltas.remove(user, m, category, t, ok, total, count)
+		d.deltas.add(r)
 		return
 	}
 	d.unchanged++
@@ -109,29 +123,37 @@ func (st *storedTable) tuple(f [][]byte) error {
 	return nil
 }
 
-// readStoredTable reads every stored rollup with one binary COPY on its own
-// connection (configured like db's). Only aggregators write rollups and
+// readStoredTable reads the stored rollups of the given users (nil: every
+// row) with one binary COPY on conn. Only aggregators write rollups and
 // --full excludes them all, so the rows cannot change before the write
 // transaction, except through Django's cascade when a user is deleted: an
 // update or delete of such a row then matches nothing.
-func (db *DB) readStoredTable(ctx context.Context) (*storedTable, error) {
-	conn, err := pgx.ConnectConfig(ctx, db.conn.Config())
-	if err != nil {
-		return nil, aggregator.Errorf(aggregator.EUNAVAILABLE, "cannot open a second connection: %v", rootCause(err))
-	}
-	defer conn.Close(context.Background())
+func readStoredTable(ctx context.Context, conn *pgx.Conn, users []string) (*storedTable, error) {
 	st := &storedTable{catIDs: make(map[string]uint32)}
-	// The planner's row estimate sizes the slice: growing it by doubling
-	// would copy millions of rows a few times over.
-	var estimate float64
-	if err := conn.QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'ledger_monthlyrollup'::regclass`).Scan(&estimate); err != nil {
-		return nil, fmt.Errorf("estimate stored rollups: %w", err)
-	}
-	if estimate > 0 {
-		st.rows = make([]storedRollup, 0, int(estimate*1.05)+1024)
+	sql := `COPY (SELECT ` + storedColumns + ` FROM ledger_monthlyrollup r) TO STDOUT (FORMAT binary)`
+	if users == nil {
+		// The planner's row estimate sizes the slice: growing it by doubling
+		// would copy millions of rows a few times over.
+		var estimate float64
+		if err := conn.QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'ledger_monthlyrollup'::regclass`).Scan(&estimate); err != nil {
+			return nil, fmt.Errorf("estimate stored rollups: %w", err)
+		}
+		if estimate > 0 {
+			st.rows = make([]storedRollup, 0, int(estimate*1.05)+1024)
+		}
+	} else {
+		if len(users) == 0 {
+			return st, nil
+		}
+		// COPY takes no parameters; the ids are uuids the aggregator
+		// formatted itself (hex digits and dashes), checked again here.
+		list, err := uuidArrayLiteral(users)
+		if err != nil {
+			return nil, err
+		}
+		sql = `COPY (SELECT ` + storedColumns + ` FROM ledger_monthlyrollup r WHERE r.user_id = ANY('` + list + `'::uuid[])) TO STDOUT (FORMAT binary)`
 	}
 	p := &copyParser{fields: 7, tuple: st.tuple, what: "ledger_monthlyrollup"}
-	sql := `COPY (SELECT ` + storedColumns + ` FROM ledger_monthlyrollup r) TO STDOUT (FORMAT binary)`
 	if _, err := conn.PgConn().CopyTo(ctx, p, sql); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -216,6 +238,13 @@ func (d *rollupDiff) apply(ctx context.Context, tx pgx.Tx) (written, deleted int
 	inserted, err := insertRollups(ctx, tx, d.result.Rollups, d.seen)
 	if err != nil {
 		return 0, 0, err
+	}
+	if d.deltas != nil {
+		for i := range d.result.Rollups {
+			if !d.seen[i] {
+				d.deltas.add(&d.result.Rollups[i])
+			}
+		}
 	}
 	return written + inserted, deleted, nil
 }

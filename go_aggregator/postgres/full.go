@@ -17,13 +17,17 @@ const fullCopySQL = `COPY (SELECT user_id, date, category, type, amount_minor FR
 // Full rebuilds every rollup. It holds the exclusive session advisory lock
 // for the whole run, so no incremental batch overlaps it. The dirty rows and
 // the transactions are read in one REPEATABLE READ READ ONLY transaction (one
-// snapshot), while a second connection reads the stored rollups. Only the
-// difference between the two is then written (see diff.go), and the
-// snapshotted dirty rows deleted, each only if its generation is unchanged,
-// in one READ COMMITTED transaction, so rows bumped after the snapshot stay
-// dirty. (Deleting them
-// inside the repeatable-read transaction would fail with a serialization
-// error whenever the API bumps a row concurrently.)
+// snapshot) and aggregated. The recomputed fingerprint of each user is then
+// compared with the stored one (fingerprint.go): only the users that differ
+// have their stored rollups read back, diffed (diff.go) and rewritten, so a
+// rebuild over unchanged data costs about the COPY of the transactions.
+// With opts.Verify no fingerprint is trusted: every stored row is read (on a
+// second connection, overlapping the COPY) and compared.
+// The snapshotted dirty rows are deleted, each only if its generation is
+// unchanged, in the one READ COMMITTED write transaction, so rows bumped
+// after the snapshot stay dirty. (Deleting them inside the repeatable-read
+// transaction would fail with a serialization error whenever the API bumps a
+// row concurrently.)
 func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.RunReport, error) {
 	start := time.Now()
 	report := aggregator.RunReport{Mode: aggregator.ModeFull, Workers: opts.WorkerCount()}
@@ -37,23 +41,60 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 		_, _ = db.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, AdvisoryLockKey)
 	}()
 
-	// The stored rollups are read on a second connection while this one
-	// streams the transactions: the two COPYs overlap.
+	// Fingerprints and rollups change only under the advisory lock, so
+	// reading them now is as good as reading them at the write.
+	var storedFPs map[string]storedFingerprint
+	if !opts.Verify {
+		var err error
+		if storedFPs, err = readFingerprints(ctx, db.conn); err != nil {
+			return report, err
+		}
+	}
+
 	var stored *storedTable
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		var err error
-		stored, err = db.readStoredTable(gctx)
-		return err
-	})
 	var dirty []aggregator.DirtyBucket
-	var result *aggregator.Result
+	var agg *aggregator.Aggregation
+	g, gctx := errgroup.WithContext(ctx)
+	if opts.Verify {
+		g.Go(func() error {
+			conn, err := pgx.ConnectConfig(gctx, db.conn.Config())
+			if err != nil {
+				return aggregator.Errorf(aggregator.EUNAVAILABLE, "cannot open a second connection: %v", rootCause(err))
+			}
+			defer conn.Close(context.Background())
+			stored, err = readStoredTable(gctx, conn, nil)
+			return err
+		})
+	}
 	g.Go(func() error {
 		var err error
-		dirty, result, err = db.snapshot(gctx, opts)
+		dirty, agg, err = db.snapshot(gctx, opts)
 		return err
 	})
 	if err := g.Wait(); err != nil {
+		return report, err
+	}
+
+	fresh, err := agg.Fingerprints(ctx)
+	if err != nil {
+		return report, err
+	}
+	plan := planFingerprints(fresh, storedFPs)
+	var keep func(string) bool
+	switch {
+	case stored != nil: // --verify read it already
+	case plan.everyUser:
+		if stored, err = readStoredTable(ctx, db.conn, nil); err != nil {
+			return report, err
+		}
+	default:
+		keep = func(user string) bool { return plan.changed[user] }
+		if stored, err = readStoredTable(ctx, db.conn, plan.changedUsers()); err != nil {
+			return report, err
+		}
+	}
+	result, err := agg.Result(keep)
+	if err != nil {
 		return report, err
 	}
 	diff := newRollupDiff(result)
@@ -69,6 +110,9 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 	if err != nil {
 		return report, err
 	}
+	if err := plan.apply(ctx, tx); err != nil {
+		return report, err
+	}
 	if db.AfterClaim != nil {
 		if err := db.AfterClaim(ctx, tx, dirty); err != nil {
 			return report, fmt.Errorf("after claim hook: %w", err)
@@ -81,20 +125,20 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 		return report, fmt.Errorf("commit full write: %w", err)
 	}
 
-	buckets := int64(len(result.Buckets()))
+	buckets := agg.BucketCount()
 	opts.Progress.AddBuckets(buckets)
-	report.RowsRead = result.RowsRead
+	report.RowsRead = agg.RowsRead
 	report.BucketsUpdated = buckets
 	report.RollupsWritten = written
 	report.RollupsDeleted = deleted
-	report.RollupsKept = diff.unchanged
+	report.RollupsKept = diff.unchanged + plan.keptRows
 	report.Finish(start)
 	return report, nil
 }
 
 // snapshot reads the dirty generations and aggregates every transaction
 // under one repeatable-read snapshot.
-func (db *DB) snapshot(ctx context.Context, opts aggregator.RunOptions) ([]aggregator.DirtyBucket, *aggregator.Result, error) {
+func (db *DB) snapshot(ctx context.Context, opts aggregator.RunOptions) ([]aggregator.DirtyBucket, *aggregator.Aggregation, error) {
 	tx, err := db.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, nil, fmt.Errorf("begin snapshot: %w", err)
@@ -114,22 +158,22 @@ func (db *DB) snapshot(ctx context.Context, opts aggregator.RunOptions) ([]aggre
 		return nil, nil, fmt.Errorf("snapshot dirty buckets: %w", err)
 	}
 
-	result, err := AggregateCopy(ctx, db.conn, opts)
+	agg, err := AggregateCopy(ctx, db.conn, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, nil, fmt.Errorf("end snapshot: %w", err)
 	}
-	return dirty, result, nil
+	return dirty, agg, nil
 }
 
 // AggregateCopy streams every transaction with binary COPY and aggregates it
-// with the engine, without writing anything. It runs in conn's current
-// transaction, if any.
-func AggregateCopy(ctx context.Context, conn *pgx.Conn, opts aggregator.RunOptions) (*aggregator.Result, error) {
+// with the engine, without emitting or writing anything. It runs in conn's
+// current transaction, if any.
+func AggregateCopy(ctx context.Context, conn *pgx.Conn, opts aggregator.RunOptions) (*aggregator.Aggregation, error) {
 	engine := &aggregator.Engine{Workers: opts.WorkerCount(), UserName: formatUUID, Progress: opts.Progress}
-	return engine.Run(ctx, func(ctx context.Context, in *aggregator.Input) error {
+	return engine.Aggregate(ctx, func(ctx context.Context, in *aggregator.Input) error {
 		p := newTransactionParser(in)
 		if _, err := conn.PgConn().CopyTo(ctx, p, fullCopySQL); err != nil {
 			if ctx.Err() != nil {

@@ -145,12 +145,15 @@ func (db *DB) incrementalBatch(ctx context.Context, conn *pgx.Conn, run *increme
 	if err != nil {
 		return res, err
 	}
-	diff := newRollupDiff(result)
+	diff := newTrackingDiff(result)
 	if err := diff.readBucketsStored(ctx, tx, claimed); err != nil {
 		return res, err
 	}
 	written, deleted, err := diff.apply(ctx, tx)
 	if err != nil {
+		return res, err
+	}
+	if err := diff.deltas.apply(ctx, tx); err != nil {
 		return res, err
 	}
 	if db.AfterClaim != nil {

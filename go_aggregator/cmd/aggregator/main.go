@@ -73,6 +73,7 @@ type Config struct {
 	Workers     int
 	BatchSize   int
 	Full        bool
+	Verify      bool
 	Watch       time.Duration
 }
 
@@ -103,11 +104,12 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&m.Config.Workers, "workers", runtime.NumCPU(), "aggregation worker goroutines")
 	fs.IntVar(&m.Config.BatchSize, "batch-size", aggregator.DefaultBatchSize, "dirty buckets per database transaction")
 	fs.BoolVar(&m.Config.Full, "full", false, "rebuild every rollup from scratch")
+	fs.BoolVar(&m.Config.Verify, "verify", false, "with --full: compare every stored rollup, trusting no fingerprint (repairs rollups edited outside the aggregator)")
 	fs.DurationVar(&m.Config.Watch, "watch", 0, "keep running, processing dirty buckets every interval, until SIGINT/SIGTERM")
 	once := fs.Bool("once", false, "one run, then exit (the default)")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(m.Stderr)
-		fmt.Fprintln(m.Stderr, "usage: aggregator [--database-url URL] [--workers N] [--full] [--once | --watch DURATION]")
+		fmt.Fprintln(m.Stderr, "usage: aggregator [--database-url URL] [--workers N] [--full [--verify]] [--once | --watch DURATION]")
 		fs.PrintDefaults()
 		return err
 	} else if err != nil {
@@ -122,6 +124,8 @@ func (m *Main) ParseFlags(args []string) error {
 		return aggregator.Errorf(aggregator.EINVALID, "--batch-size must be at least 1, got %d", m.Config.BatchSize)
 	case m.Config.Watch < 0:
 		return aggregator.Errorf(aggregator.EINVALID, "--watch must be a positive duration, got %s", m.Config.Watch)
+	case m.Config.Verify && !m.Config.Full:
+		return aggregator.Errorf(aggregator.EINVALID, "--verify needs --full")
 	case *once && m.Config.Watch > 0:
 		return aggregator.Errorf(aggregator.EINVALID, "--once and --watch are mutually exclusive")
 	case m.Config.DatabaseURL == "":
@@ -180,7 +184,7 @@ func (m *Main) Close() error {
 
 // cycle is one run and its JSON report line.
 func (m *Main) cycle(ctx context.Context, full bool) error {
-	opts := aggregator.RunOptions{Workers: m.Config.Workers, BatchSize: m.Config.BatchSize, Progress: &aggregator.Progress{}}
+	opts := aggregator.RunOptions{Workers: m.Config.Workers, BatchSize: m.Config.BatchSize, Verify: m.Config.Verify, Progress: &aggregator.Progress{}}
 	mode := aggregator.ModeIncremental
 	if full {
 		mode = aggregator.ModeFull

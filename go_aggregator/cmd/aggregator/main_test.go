@@ -25,6 +25,7 @@ const sqliteDDL = `
 CREATE TABLE "ledger_transaction" ("id" char(32) NOT NULL PRIMARY KEY, "amount_minor" bigint NOT NULL, "type" varchar(7) NOT NULL, "description" varchar(255) NOT NULL, "category" varchar(50) NOT NULL, "date" date NOT NULL, "idempotency_key" varchar(255) NULL, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "user_id" char(32) NOT NULL, CHECK ("amount_minor" > 0), CHECK ("type" IN ('income', 'expense')));
 CREATE TABLE "ledger_dirtybucket" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "month" varchar(7) NOT NULL, "generation" bigint NOT NULL, "marked_at" datetime NOT NULL, "user_id" char(32) NOT NULL, UNIQUE ("user_id", "month"));
 CREATE TABLE "ledger_monthlyrollup" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "month" varchar(7) NOT NULL, "category" varchar(50) NOT NULL, "type" varchar(7) NOT NULL, "total_minor" bigint NOT NULL, "transaction_count" integer NOT NULL, "user_id" char(32) NOT NULL, UNIQUE ("user_id", "month", "category", "type"));
+CREATE TABLE "ledger_rollupfingerprint" ("user_id" char(32) NOT NULL PRIMARY KEY REFERENCES "accounts_user" ("id"), "digest" bigint NULL, "rollup_count" bigint NULL);
 INSERT INTO ledger_transaction VALUES
   ('00000000000000000000000000000001', 1250, 'expense', '', 'food', '2024-01-10', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'),
   ('00000000000000000000000000000002', 750, 'expense', '', 'food', '2024-01-11', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'),
@@ -105,6 +106,7 @@ func TestBinary_ErrorsAndExitCodes(t *testing.T) {
 		{"unknown flag", nil, []string{"--bogus"}, 2, "aggregator: flag provided but not defined: -bogus (see --help)"},
 		{"bad workers", nil, []string{"--workers", "0", "--database-url", "sqlite:///x.db"}, 2, "aggregator: --workers must be at least 1, got 0"},
 		{"once and watch", nil, []string{"--once", "--watch", "1s", "--database-url", "sqlite:///x.db"}, 2, "aggregator: --once and --watch are mutually exclusive"},
+		{"verify without full", nil, []string{"--verify", "--database-url", "sqlite:///x.db"}, 2, "aggregator: --verify needs --full"},
 		{"no database", nil, nil, 2, "aggregator: no database: set DATABASE_URL or pass --database-url"},
 		{"unsupported scheme", []string{"DATABASE_URL=mysql://u@h/db"}, nil, 2, `aggregator: unsupported database URL scheme "mysql": want sqlite or postgres`},
 		{"missing sqlite file", nil, []string{"--database-url", "sqlite:///missing.db"}, 1, "aggregator: sqlite database missing.db does not exist"},

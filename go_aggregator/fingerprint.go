@@ -1,0 +1,82 @@
+package aggregator
+
+// A Fingerprint summarizes the set of one user's rollup rows: the XOR of a
+// 64-bit hash of every row, and the number of rows. XOR makes it independent
+// of row order and lets an incremental run fold a change in without reading
+// the user's other rows: remove a row by XORing its hash out, add one by
+// XORing it in. The row hash is a chain of bijective mixes, so changing any
+// single field of a single row always changes the digest; two or more
+// changes cancel out only by a 2^-64 accident.
+//
+// The digest is not a defence against someone crafting rows (the mixes are
+// invertible): it only tells a full rebuild which users' stored rows already
+// equal the recomputed ones, so it can skip reading them back.
+type Fingerprint struct {
+	Digest uint64
+	Count  int64
+}
+
+// Add folds a row hash in.
+func (f *Fingerprint) Add(h uint64) { f.Digest ^= h; f.Count++ }
+
+// Remove folds a row hash out.
+func (f *Fingerprint) Remove(h uint64) { f.Digest ^= h; f.Count-- }
+
+// CategoryHash is the first link of RollupHash; hash each distinct category
+// once and reuse it.
+func CategoryHash[T string | []byte](category T) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211 // FNV-1a
+	h := uint64(offset)
+	for i := 0; i < len(category); i++ {
+		h ^= uint64(category[i])
+		h *= prime
+	}
+	return mix64(h ^ uint64(len(category)))
+}
+
+// RollupHash is the hash of one rollup row of a user (the user is implied:
+// fingerprints are stored per user).
+func RollupHash(categoryHash uint64, m Month, typ TxnType, totalMinor, count int64) uint64 {
+	h := mix64(categoryHash ^ (uint64(uint32(m))<<8 | uint64(typ)))
+	h = mix64(h ^ uint64(totalMinor))
+	return mix64(h ^ uint64(count))
+}
+
+// Hash is RollupHash of a rollup in its database form.
+func (r *Rollup) Hash() (uint64, error) {
+	m, err := ParseMonth(r.Month)
+	if err != nil {
+		return 0, err
+	}
+	typ, err := ParseTxnType(r.Type)
+	if err != nil {
+		return 0, err
+	}
+	return RollupHash(CategoryHash(r.Category), m, typ, r.TotalMinor, r.TransactionCount), nil
+}
+
+// FingerprintsOf folds the hashes of rollups into one Fingerprint per user:
+// the definition the stored and recomputed fingerprints must both meet.
+func FingerprintsOf(rollups []Rollup) (map[string]Fingerprint, error) {
+	out := make(map[string]Fingerprint)
+	for i := range rollups {
+		h, err := rollups[i].Hash()
+		if err != nil {
+			return nil, err
+		}
+		f := out[rollups[i].UserID]
+		f.Add(h)
+		out[rollups[i].UserID] = f
+	}
+	return out, nil
+}
+
+// mix64 is MurmurHash3's 64-bit finalizer: a bijection with full avalanche.
+func mix64(k uint64) uint64 {
+	k ^= k >> 33
+	k *= 0xff51afd7ed558ccd
+	k ^= k >> 33
+	k *= 0xc4ceb9fe1a85ec53
+	k ^= k >> 33
+	return k
+}

@@ -1,0 +1,198 @@
+package postgres_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	aggregator "finance/go_aggregator"
+)
+
+// storedFingerprint is a row of ledger_rollupfingerprint; nil fields are NULL.
+type storedFingerprint struct {
+	digest, count *int64
+}
+
+func (d *testDB) fingerprints(tb testing.TB) map[string]storedFingerprint {
+	tb.Helper()
+	rows, err := d.admin.Query(context.Background(), `SELECT user_id::text, digest, rollup_count FROM ledger_rollupfingerprint`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[string]storedFingerprint{}
+	var user string
+	var digest, count pgtype.Int8
+	if _, err := pgx.ForEachRow(rows, []any{&user, &digest, &count}, func() error {
+		f := storedFingerprint{}
+		if digest.Valid {
+			v := digest.Int64
+			f.digest = &v
+		}
+		if count.Valid {
+			v := count.Int64
+			f.count = &v
+		}
+		out[user] = f
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// checkFingerprints asserts the invariant: every user with rollups has a
+// known fingerprint equal to one computed from the stored rows, and every
+// other fingerprint row is empty.
+func (d *testDB) checkFingerprints(tb testing.TB) {
+	tb.Helper()
+	want, err := aggregator.FingerprintsOf(d.rollups(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	got := d.fingerprints(tb)
+	for user, w := range want {
+		g, ok := got[user]
+		if !ok || g.digest == nil || g.count == nil {
+			tb.Fatalf("user %s has rollups but no known fingerprint", user)
+		}
+		if uint64(*g.digest) != w.Digest || *g.count != w.Count {
+			tb.Fatalf("user %s: fingerprint (%x, %d), want (%x, %d)", user, uint64(*g.digest), *g.count, w.Digest, w.Count)
+		}
+	}
+	for user, g := range got {
+		if _, ok := want[user]; !ok && (g.digest == nil || *g.digest != 0 || *g.count != 0) {
+			tb.Fatalf("user %s has no rollups but a fingerprint %+v", user, g)
+		}
+	}
+}
+
+func TestFingerprints_FollowEveryRun(t *testing.T) {
+	d := MustOpenTestDB(t)
+	db := d.open(t)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(5, 5))
+	type live struct{ id, user, month string }
+	var txns []live
+	add := func() {
+		user := userID(1 + r.IntN(6))
+		date := []string{"2024-01-03", "2024-01-20", "2024-02-11", "2024-03-30", "2023-12-31"}[r.IntN(5)]
+		typ := []string{"income", "expense"}[r.IntN(2)]
+		id := d.addTxn(t, user, date, []string{"food", "rent", "fun"}[r.IntN(3)], typ, int64(1+r.IntN(10_000)))
+		txns = append(txns, live{id, user, date[:7]})
+	}
+	for range 60 {
+		add()
+	}
+	if _, err := db.Full(ctx, aggregator.RunOptions{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	d.checkFingerprints(t)
+	for round := range 8 {
+		for range 15 {
+			if len(txns) > 0 && r.IntN(2) == 0 {
+				i := r.IntN(len(txns))
+				d.deleteTxn(t, txns[i].id, txns[i].user, txns[i].month)
+				txns = append(txns[:i], txns[i+1:]...)
+			} else {
+				add()
+			}
+		}
+		if round == 5 { // one user loses every transaction
+			for i := 0; i < len(txns); i++ {
+				if txns[i].user == userID(1) {
+					d.deleteTxn(t, txns[i].id, txns[i].user, txns[i].month)
+					txns = append(txns[:i], txns[i+1:]...)
+					i--
+				}
+			}
+		}
+		if _, err := db.Incremental(ctx, aggregator.RunOptions{Workers: 3, BatchSize: 1 + r.IntN(3)}); err != nil {
+			t.Fatal(err)
+		}
+		d.checkFingerprints(t)
+		if got, want := d.rollups(t), d.expected(t); !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: rollups differ from the SQL oracle", round)
+		}
+	}
+	// The fingerprints the incremental runs kept let a rebuild skip every user.
+	before := d.rowVersions(t)
+	full, err := db.Full(ctx, aggregator.RunOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.RollupsWritten != 0 || full.RollupsDeleted != 0 || full.RollupsKept != int64(len(before)) {
+		t.Fatalf("full = %+v, want nothing written and %d kept", full, len(before))
+	}
+	if !reflect.DeepEqual(d.rowVersions(t), before) {
+		t.Fatal("a rebuild over fingerprinted data rewrote rows")
+	}
+	d.checkFingerprints(t)
+}
+
+func TestFull_TrustsFingerprints(t *testing.T) {
+	d := MustOpenTestDB(t)
+	db := d.open(t)
+	ctx := context.Background()
+	d.seed(t, 3000, 12, 9)
+	if _, err := db.Full(ctx, aggregator.RunOptions{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	d.checkFingerprints(t)
+	alice, bob, carol := userID(1), userID(2), userID(3)
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := d.admin.Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Damage alice's rows behind the aggregator's back: her fingerprint still
+	// matches the recomputation, so a plain rebuild does not even read them.
+	exec(`UPDATE ledger_monthlyrollup SET total_minor = total_minor + 1 WHERE id = (SELECT min(id) FROM ledger_monthlyrollup WHERE user_id = $1)`, alice)
+	report, err := db.Full(ctx, aggregator.RunOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.RollupsWritten != 0 {
+		t.Fatalf("report = %+v: a trusted user was rewritten", report)
+	}
+	// Unknown (NULL) makes the next rebuild compare her rows.
+	exec(`UPDATE ledger_rollupfingerprint SET digest = NULL, rollup_count = NULL WHERE user_id = $1`, alice)
+	// A wrong digest does the same for bob, whose rows are right.
+	exec(`UPDATE ledger_rollupfingerprint SET digest = digest # 1 WHERE user_id = $1`, bob)
+	// Carol's transactions vanish without a dirty mark: her stored
+	// fingerprint says she has rows, so they are deleted.
+	exec(`DELETE FROM ledger_transaction WHERE user_id = $1`, carol)
+	report, err = db.Full(ctx, aggregator.RunOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.RollupsWritten != 1 || report.RollupsDeleted == 0 {
+		t.Fatalf("report = %+v, want alice's row rewritten and carol's deleted", report)
+	}
+	if got, want := d.rollups(t), d.expected(t); !reflect.DeepEqual(got, want) {
+		t.Fatal("rollups differ from the SQL oracle")
+	}
+	d.checkFingerprints(t)
+	if _, ok := d.fingerprints(t)[carol]; ok {
+		t.Fatal("carol's fingerprint row outlived her rollups")
+	}
+
+	// --verify trusts nothing: damage under a matching fingerprint is found.
+	exec(`UPDATE ledger_monthlyrollup SET transaction_count = transaction_count + 1 WHERE id = (SELECT max(id) FROM ledger_monthlyrollup)`)
+	exec(`INSERT INTO ledger_monthlyrollup (user_id, month, category, type, total_minor, transaction_count) VALUES ($1, '1999-01', 'x', 'income', 1, 1)`, carol)
+	report, err = db.Full(ctx, aggregator.RunOptions{Workers: 2, Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.RollupsWritten != 1 || report.RollupsDeleted != 1 {
+		t.Fatalf("verify report = %+v, want 1 written and 1 deleted", report)
+	}
+	if got, want := d.rollups(t), d.expected(t); !reflect.DeepEqual(got, want) {
+		t.Fatal("rollups differ from the SQL oracle after --verify")
+	}
+	d.checkFingerprints(t)
+}

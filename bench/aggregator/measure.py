@@ -104,10 +104,12 @@ def group_by_written(database_url: str) -> list[str]:
     )
 
 
-def aggregator(database_url: str, *, full: bool, workers: int | None) -> list[str]:
+def aggregator(database_url: str, *, full: bool, workers: int | None, verify: bool = False) -> list[str]:
     command = [str(AGGREGATOR), "--database-url", database_url]
     if full:
         command.append("--full")
+    if verify:
+        command.append("--verify")
     if workers is not None:
         command += ["--workers", str(workers)]
     return command

@@ -5,7 +5,8 @@ For each size (BENCH_SIZES, default "1000000,10000000"; the data grows from one 
 1. a first `--full` run (it also clears the load's dirty marks; reported, not compared);
 2. BENCH_REPEAT rounds (default 1; with more, the best is kept) of: bare binary COPY to psql; the pgx COPY and
    COPY + Go aggregate stages of go_aggregator/postgres/bench_test.go; GROUP BY streamed to psql; GROUP BY written
-   as the rollups; `--full --workers 1`; `--full --workers 2`;
+   as the rollups; `--full --verify` (every stored rollup read back and compared); `--full --workers 1`;
+   `--full --workers 2` (both trusting the per-user fingerprints);
 3. a check that the rollups equal a fresh GROUP BY, to the cent, with no dirty bucket left;
 4. BENCH_CHANGES (default 10,000) API-style changes, then one incremental run, then the same check.
 Prints a table per size and writes bench/results/aggregator-<timestamp>.json.
@@ -77,7 +78,8 @@ def main() -> int:
         print(
             f"\nincremental after {result['changes']['count']:,} changes: {incremental['wall_s']:.2f}s, "
             f"{incremental['report']['buckets_updated']:,} buckets, {incremental['report']['rows_read']:,} rows "
-            f"({incremental['vs_full']:.2%} of the full rebuild); exact: {result['exact_after_full']} (full), "
+            f"({incremental['vs_full']:.2%} of the full rebuild, {incremental['vs_first_full']:.2%} of the first one "
+            f"into an empty rollup table); exact: {result['exact_after_full']} (full), "
             f"{result['exact_after_incremental']} (incremental)"
         )
     print(f"\ntargets at {results[-1]['rows']:,} rows:")
@@ -120,6 +122,8 @@ def _one_size(
             "go_stages": lambda: run(go_stage_benchmarks(), env=go_env, cwd=ROOT / "go_aggregator"),
             "group_by_streamed": lambda: run(group_by_streamed(database_url)),
             "group_by_written": lambda: run(group_by_written(database_url)),
+            # The rebuild that trusts no fingerprint: every stored rollup is read back and compared.
+            "full_verify": lambda: run(aggregator(database_url, full=True, workers=None, verify=True)),
             "full_workers_1": lambda: run(aggregator(database_url, full=True, workers=1)),
             # Last, so the rollups checked below are the aggregator's.
             "full_workers_2": lambda: run(aggregator(database_url, full=True, workers=2)),
@@ -168,6 +172,7 @@ def _one_size(
             "postgres_cpu_s": incremental.postgres_cpu_s,
             "report": aggregator_report(incremental.output),
             "vs_full": incremental.wall_s / full_s,
+            "vs_first_full": incremental.wall_s / first_full.wall_s,
         },
         "exact_after_full": exact_after_full,
         "exact_after_incremental": exact_after_incremental,
@@ -203,6 +208,7 @@ def _table(result: dict) -> str:
         "copy_and_go_aggregate": "COPY + Go parse/aggregate, no write (Go bench)",
         "group_by_streamed": "PostgreSQL GROUP BY -> psql",
         "group_by_written": "PostgreSQL GROUP BY -> rollups (end to end)",
+        "full_verify": "aggregator --full --verify (every stored row compared)",
         "full_workers_1": "aggregator --full --workers 1",
         "full_workers_2": "aggregator --full --workers 2",
     }

@@ -125,8 +125,10 @@ def postgres_bindir() -> Path:
     return found
 
 
-def start_postgres(workdir: Path, port: int | None = None) -> PostgresServer:
-    """initdb + pg_ctl start in `workdir`; durability off (a throwaway server for tests and local runs)."""
+def start_postgres(workdir: Path, port: int | None = None, settings: dict[str, str] | None = None) -> PostgresServer:
+    """initdb + pg_ctl start in `workdir`; durability off (a throwaway server for tests and local runs).
+
+    `settings` adds server parameters (name -> value), e.g. {"shared_buffers": "4GB"}."""
     bindir = postgres_bindir()
     port = port or free_port()
     datadir = workdir / "pgdata"
@@ -147,6 +149,7 @@ def start_postgres(workdir: Path, port: int | None = None) -> PostgresServer:
         f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
         "-c full_page_writes=off -c max_connections=200"
     )
+    options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
     subprocess.run(
         _as_postgres(
             [str(bindir / "pg_ctl"), "-D", str(datadir), "-o", options, "-l", str(workdir / "pg.log"), "-w", "start"]

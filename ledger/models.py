@@ -64,7 +64,7 @@ class Transaction(models.Model):
             # instead of one heap page visit per row (SQLite ignores INCLUDE).
             models.Index(
                 fields=["user", "-date", "-id"],
-                name="ledger_txn_user_date_id",
+                name="ledger_txn_user_date_cover",
                 include=["category", "type", "amount_minor"],
             ),
             # Covers the balance aggregate (SUM by type) so a cache miss is an index-only scan.

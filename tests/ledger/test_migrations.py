@@ -4,8 +4,9 @@ import importlib
 from io import StringIO
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 from ledger.models import MonthlyRollup, RollupFingerprint
 from tests.conftest import make_user
@@ -27,8 +28,11 @@ def test_rollups_written_before_fingerprints_existed_are_marked_unknown() -> Non
         MonthlyRollup.objects.create(
             user=with_rollups, month="2024-05", category=category, type="expense", total_minor=100, transaction_count=1
         )
-    migration = importlib.import_module("ledger.migrations.0002_rollup_fingerprint_covering_index")
-    migration.mark_existing_rollups_unknown(apps, None)
+    name = "0002_rollup_fingerprint_covering_index"
+    migration = importlib.import_module(f"ledger.migrations.{name}")
+    # The models as that migration sees them, not as they are today.
+    historical = MigrationLoader(connection).project_state(("ledger", name)).apps
+    migration.mark_existing_rollups_unknown(historical, None)
     fingerprints = {(f.user_id, f.digest, f.rollup_count) for f in RollupFingerprint.objects.all()}
     assert fingerprints == {(with_rollups.pk, None, None)}
     assert not RollupFingerprint.objects.filter(user=without).exists()

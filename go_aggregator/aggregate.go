@@ -343,7 +343,8 @@ func (a *Aggregation) Fingerprints(ctx context.Context) ([]UserFingerprint, erro
 	}
 	out := make([]UserFingerprint, len(a.order))
 	g, ctx := errgroup.WithContext(ctx)
-	per := (len(a.order) + a.workers - 1) / max(a.workers, 1)
+	workers := max(a.workers, 1)
+	per := (len(a.order) + workers - 1) / workers
 	for lo := 0; lo < len(a.order); lo += per {
 		hi := min(lo+per, len(a.order))
 		g.Go(func() error {

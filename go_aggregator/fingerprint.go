@@ -4,9 +4,10 @@ package aggregator
 // 64-bit hash of every row, and the number of rows. XOR makes it independent
 // of row order and lets an incremental run fold a change in without reading
 // the user's other rows: remove a row by XORing its hash out, add one by
-// XORing it in. The row hash is a chain of bijective mixes, so changing any
-// single field of a single row always changes the digest; two or more
-// changes cancel out only by a 2^-64 accident.
+// XORing it in. The row hash is a chain of bijective mixes, so changing the
+// month, type, total or count of a single row always changes the digest (its
+// category almost always: FNV-1a is not injective); two or more changes
+// cancel out only by a 2^-64 accident.
 //
 // The digest is not a defence against someone crafting rows (the mixes are
 // invertible): it only tells a full rebuild which users' stored rows already

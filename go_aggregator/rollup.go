@@ -90,9 +90,13 @@ type RunReport struct {
 	RollupsWritten int64 `json:"rollups_written"`   // inserted or updated
 	RollupsDeleted int64 `json:"rollups_deleted"`   // stored rows of vanished (user, month, category, type) keys
 	RollupsKept    int64 `json:"rollups_unchanged"` // recomputed and equal to the stored row: not written
-	ElapsedMS      int64 `json:"elapsed_ms"`
-	RowsPerSec     int64 `json:"rows_per_sec"`
-	Workers        int   `json:"workers"`
+	// RollupsCompared counts the stored rows read back and compared with the
+	// recomputation (PostgreSQL: a full rebuild reads only the users whose
+	// fingerprint differs).
+	RollupsCompared int64 `json:"rollups_compared"`
+	ElapsedMS       int64 `json:"elapsed_ms"`
+	RowsPerSec      int64 `json:"rows_per_sec"`
+	Workers         int   `json:"workers"`
 }
 
 // RunOptions tunes one run of a RollupService.

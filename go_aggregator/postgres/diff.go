@@ -34,6 +34,7 @@ type rollupDiff struct {
 	totals    []int64
 	counts    []int64
 	unchanged int64
+	compared  int64 // stored rows read back and compared
 
 	// deltas, when tracked (incremental batches), is what the diff does to
 	// each user's fingerprint (see fingerprint.go).
@@ -63,6 +64,7 @@ func (d *rollupDiff) stored(id int64, user, month, category, typ []byte, total, 
 // storedKey is stored for a row whose month and type are parsed (ok false:
 // they could not be).
 func (d *rollupDiff) storedKey(id int64, user []byte, m aggregator.Month, category []byte, t aggregator.TxnType, ok bool, total, count int64) {
+	d.compared++
 	i := -1
 	if ok {
 		i = d.result.Find(user, m, category, t)
@@ -94,9 +96,10 @@ type storedRollup struct {
 	ok               bool // month and type parsed
 }
 
-// storedTable is the whole of ledger_monthlyrollup, read by a second
-// connection while the first streams the transactions, so the two COPYs
-// overlap; it is compared with the result once the aggregation is done.
+// storedTable is the stored rollups a full rebuild compares with the result
+// once the aggregation is done: the rows of the users whose fingerprint
+// differs, or the whole table (--verify reads it on a second connection while
+// the first streams the transactions, so the two COPYs overlap).
 type storedTable struct {
 	rows   []storedRollup
 	cats   [][]byte

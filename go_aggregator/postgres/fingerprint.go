@@ -50,21 +50,19 @@ func readFingerprints(ctx context.Context, conn *pgx.Conn) (map[string]storedFin
 
 // fingerprintPlan is what a full rebuild does with the fingerprints.
 type fingerprintPlan struct {
-	changed   map[string]bool // users whose stored rollups must be read and diffed (unless everyUser)
-	write     []aggregator.UserFingerprint
-	drop      []string // users left without rollups
-	keptRows  int64    // rollups of the users skipped: recomputed, equal, not read
-	everyUser bool     // every stored row is compared, every fingerprint rewritten
+	changed   map[string]bool              // users whose stored rollups must be read and diffed (unless everyUser)
+	everyUser bool                         // every stored row is read and compared
+	write     []aggregator.UserFingerprint // recomputed fingerprints that differ from the stored ones
+	drop      []string                     // users with a fingerprint row and no rollups any more
+	keptRows  int64                        // rollups of the users skipped: recomputed, equal, not read
 }
 
 // planFingerprints compares the recomputed fingerprints with the stored ones.
-// stored is nil for --verify. When most users differ (the first rebuild after
-// the fingerprints appeared, say), reading the whole table in one COPY beats
-// selecting those users' rows, so the plan then trusts no fingerprint.
-func planFingerprints(fresh []aggregator.UserFingerprint, stored map[string]storedFingerprint) *fingerprintPlan {
-	if stored == nil {
-		return trustNone(fresh)
-	}
+// With verify, or when most users differ (the first rebuild after the
+// fingerprints appeared, say: one COPY of the whole table then beats
+// selecting those users' rows), every stored row is compared. Either way only
+// the fingerprints that differ are written.
+func planFingerprints(fresh []aggregator.UserFingerprint, stored map[string]storedFingerprint, verify bool) *fingerprintPlan {
 	plan := &fingerprintPlan{changed: make(map[string]bool)}
 	inResult := make(map[string]bool, len(fresh))
 	for _, f := range fresh {
@@ -84,17 +82,11 @@ func planFingerprints(fresh []aggregator.UserFingerprint, stored map[string]stor
 			}
 		}
 	}
-	if 2*len(plan.changed) > len(fresh)+len(plan.drop) {
-		return trustNone(fresh)
-	}
 	slices.Sort(plan.drop)
+	if verify || 2*len(plan.changed) > len(fresh)+len(plan.drop) {
+		plan.everyUser, plan.keptRows = true, 0
+	}
 	return plan
-}
-
-// trustNone is the plan that compares every stored row and rewrites every
-// fingerprint.
-func trustNone(fresh []aggregator.UserFingerprint) *fingerprintPlan {
-	return &fingerprintPlan{everyUser: true, write: fresh}
 }
 
 // changedUsers lists the users whose stored rows must be read, in order.
@@ -110,11 +102,7 @@ func (p *fingerprintPlan) changedUsers() []string {
 // apply stores the plan's fingerprints in tx (a user deleted meanwhile is
 // skipped: its rows went with it).
 func (p *fingerprintPlan) apply(ctx context.Context, tx pgx.Tx) error {
-	if p.everyUser {
-		if _, err := tx.Exec(ctx, `DELETE FROM ledger_rollupfingerprint`); err != nil {
-			return fmt.Errorf("reset fingerprints: %w", err)
-		}
-	} else if len(p.drop) > 0 {
+	if len(p.drop) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM ledger_rollupfingerprint WHERE user_id = ANY($1::text[]::uuid[])`, p.drop); err != nil {
 			return fmt.Errorf("drop fingerprints: %w", err)
 		}
@@ -237,7 +225,7 @@ func uuidArrayLiteral(users []string) (string, error) {
 	b.Grow(len(users) * 37)
 	b.WriteByte('{')
 	for i, u := range users {
-		if _, err := parseUUID(u); err != nil || len(u) != 36 || strings.ContainsAny(u, "{},'\"\\ ") {
+		if !canonicalUUID(u) {
 			return "", aggregator.Errorf(aggregator.EINVALID, "invalid user id %q", u)
 		}
 		if i > 0 {
@@ -247,4 +235,26 @@ func uuidArrayLiteral(users []string) (string, error) {
 	}
 	b.WriteByte('}')
 	return b.String(), nil
+}
+
+// canonicalUUID reports whether s is a uuid in the 8-4-4-4-12 lowercase hex
+// form formatUUID writes.
+func canonicalUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -156,8 +156,8 @@ func TestFull_TrustsFingerprints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if report.RollupsWritten != 0 {
-		t.Fatalf("report = %+v: a trusted user was rewritten", report)
+	if report.RollupsWritten != 0 || report.RollupsCompared != 0 {
+		t.Fatalf("report = %+v: a trusted user was read back or rewritten", report)
 	}
 	// Unknown (NULL) makes the next rebuild compare her rows.
 	exec(`UPDATE ledger_rollupfingerprint SET digest = NULL, rollup_count = NULL WHERE user_id = $1`, alice)
@@ -165,13 +165,17 @@ func TestFull_TrustsFingerprints(t *testing.T) {
 	exec(`UPDATE ledger_rollupfingerprint SET digest = digest # 1 WHERE user_id = $1`, bob)
 	// Carol's transactions vanish without a dirty mark: her stored
 	// fingerprint says she has rows, so they are deleted.
+	var rechecked int64
+	if err := d.admin.QueryRow(ctx, `SELECT count(*) FROM ledger_monthlyrollup WHERE user_id IN ($1, $2, $3)`, alice, bob, carol).Scan(&rechecked); err != nil {
+		t.Fatal(err)
+	}
 	exec(`DELETE FROM ledger_transaction WHERE user_id = $1`, carol)
 	report, err = db.Full(ctx, aggregator.RunOptions{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if report.RollupsWritten != 1 || report.RollupsDeleted == 0 {
-		t.Fatalf("report = %+v, want alice's row rewritten and carol's deleted", report)
+	if report.RollupsWritten != 1 || report.RollupsDeleted == 0 || report.RollupsCompared != rechecked {
+		t.Fatalf("report = %+v, want alice's row rewritten, carol's deleted, only their and bob's %d rows read back", report, rechecked)
 	}
 	if got, want := d.rollups(t), d.expected(t); !reflect.DeepEqual(got, want) {
 		t.Fatal("rollups differ from the SQL oracle")
@@ -195,4 +199,77 @@ func TestFull_TrustsFingerprints(t *testing.T) {
 		t.Fatal("rollups differ from the SQL oracle after --verify")
 	}
 	d.checkFingerprints(t)
+}
+
+func TestFingerprints_SurviveUserDeletion(t *testing.T) {
+	d := MustOpenTestDB(t)
+	db := d.open(t)
+	ctx := context.Background()
+	d.seed(t, 2000, 5, 11)
+	if _, err := db.Full(ctx, aggregator.RunOptions{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	gone := userID(2)
+	d.addTxn(t, gone, "2024-02-02", "food", "expense", 5) // leaves a dirty bucket behind
+	d.addTxn(t, userID(3), "2024-02-02", "food", "expense", 7)
+	// What Django's cascade does when a user is deleted.
+	err := pgx.BeginFunc(ctx, d.admin, func(tx pgx.Tx) error {
+		for _, table := range []string{"ledger_transaction", "ledger_dirtybucket", "ledger_monthlyrollup", "ledger_rollupfingerprint", "accounts_user"} {
+			column := "user_id"
+			if table == "accounts_user" {
+				column = "id"
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE `+column+` = $1`, gone); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Incremental(ctx, aggregator.RunOptions{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	report, err := db.Full(ctx, aggregator.RunOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.RollupsWritten != 0 || report.RollupsDeleted != 0 || report.RollupsCompared != 0 {
+		t.Fatalf("full after a deletion = %+v, want nothing read back or written", report)
+	}
+	if got, want := d.rollups(t), d.expected(t); !reflect.DeepEqual(got, want) {
+		t.Fatal("rollups differ from the SQL oracle")
+	}
+	d.checkFingerprints(t)
+	if _, ok := d.fingerprints(t)[gone]; ok {
+		t.Fatal("the deleted user's fingerprint is back")
+	}
+}
+
+func TestDB_ReconnectsAfterItsBackendIsTerminated(t *testing.T) {
+	d := MustOpenTestDB(t)
+	db := d.open(t)
+	ctx := context.Background()
+	d.addTxn(t, userID(1), "2024-03-03", "food", "expense", 100)
+	if _, err := d.admin.Exec(ctx, `SELECT pg_terminate_backend($1)`, db.Conn().PgConn().PID()); err != nil {
+		t.Fatal(err)
+	}
+	// As a --watch cycle after a server restart: the next run reconnects.
+	report, err := db.Incremental(ctx, aggregator.RunOptions{Workers: 1})
+	if err != nil {
+		t.Fatalf("incremental after the backend was terminated: %v", err)
+	}
+	if report.BucketsUpdated != 1 {
+		t.Fatalf("report = %+v, want the dirty bucket done", report)
+	}
+	if _, err := d.admin.Exec(ctx, `SELECT pg_terminate_backend($1)`, db.Conn().PgConn().PID()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Full(ctx, aggregator.RunOptions{Workers: 1}); err != nil {
+		t.Fatalf("full after the backend was terminated: %v", err)
+	}
+	if got, want := d.rollups(t), d.expected(t); !reflect.DeepEqual(got, want) {
+		t.Fatal("rollups differ from the SQL oracle")
+	}
 }

@@ -31,6 +31,9 @@ const fullCopySQL = `COPY (SELECT user_id, date, category, type, amount_minor FR
 func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.RunReport, error) {
 	start := time.Now()
 	report := aggregator.RunReport{Mode: aggregator.ModeFull, Workers: opts.WorkerCount()}
+	if err := db.live(ctx); err != nil {
+		return report, err
+	}
 
 	if _, err := db.conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, AdvisoryLockKey); err != nil {
 		return report, fmt.Errorf("take exclusive advisory lock: %w", err)
@@ -43,12 +46,9 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 
 	// Fingerprints and rollups change only under the advisory lock, so
 	// reading them now is as good as reading them at the write.
-	var storedFPs map[string]storedFingerprint
-	if !opts.Verify {
-		var err error
-		if storedFPs, err = readFingerprints(ctx, db.conn); err != nil {
-			return report, err
-		}
+	storedFPs, err := readFingerprints(ctx, db.conn)
+	if err != nil {
+		return report, err
 	}
 
 	var stored *storedTable
@@ -79,7 +79,7 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 	if err != nil {
 		return report, err
 	}
-	plan := planFingerprints(fresh, storedFPs)
+	plan := planFingerprints(fresh, storedFPs, opts.Verify)
 	var keep func(string) bool
 	switch {
 	case stored != nil: // --verify read it already
@@ -132,6 +132,7 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 	report.RollupsWritten = written
 	report.RollupsDeleted = deleted
 	report.RollupsKept = diff.unchanged + plan.keptRows
+	report.RollupsCompared = diff.compared
 	report.Finish(start)
 	return report, nil
 }

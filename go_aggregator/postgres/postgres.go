@@ -56,6 +56,26 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{conn: conn}, nil
 }
 
+// live reconnects when the connection is gone (a restarted server, a
+// terminated backend), so a --watch loop recovers at its next cycle instead
+// of failing every cycle on a dead connection.
+func (db *DB) live(ctx context.Context) error {
+	if !db.conn.IsClosed() && db.conn.Ping(ctx) == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	cfg := db.conn.Config()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return aggregator.Errorf(aggregator.EUNAVAILABLE, "cannot reconnect to postgres at %s:%d: %v", cfg.Host, cfg.Port, rootCause(err))
+	}
+	_ = db.conn.Close(ctx)
+	db.conn = conn
+	return nil
+}
+
 // Close closes the connection.
 func (db *DB) Close() error {
 	if db.conn == nil {

@@ -17,7 +17,7 @@ import (
 const DDL = `
 CREATE TABLE "accounts_user" ("id" char(32) NOT NULL PRIMARY KEY);
 CREATE TABLE "ledger_transaction" ("id" char(32) NOT NULL PRIMARY KEY, "amount_minor" bigint NOT NULL, "type" varchar(7) NOT NULL, "description" varchar(255) NOT NULL, "category" varchar(50) NOT NULL, "date" date NOT NULL, "idempotency_key" varchar(255) NULL, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "user_id" char(32) NOT NULL REFERENCES "accounts_user" ("id"), CHECK ("amount_minor" > 0), CHECK ("type" IN ('income', 'expense')));
-CREATE INDEX "ledger_txn_user_date_id" ON "ledger_transaction" ("user_id", "date" DESC, "id" DESC);
+CREATE INDEX "ledger_txn_user_date_cover" ON "ledger_transaction" ("user_id", "date" DESC, "id" DESC);
 CREATE TABLE "ledger_dirtybucket" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "month" varchar(7) NOT NULL, "generation" bigint NOT NULL, "marked_at" datetime NOT NULL, "user_id" char(32) NOT NULL, UNIQUE ("user_id", "month"));
 CREATE TABLE "ledger_monthlyrollup" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "month" varchar(7) NOT NULL, "category" varchar(50) NOT NULL, "type" varchar(7) NOT NULL, "total_minor" bigint NOT NULL, "transaction_count" integer NOT NULL, "user_id" char(32) NOT NULL, UNIQUE ("user_id", "month", "category", "type"));
 CREATE TABLE "ledger_rollupfingerprint" ("user_id" char(32) NOT NULL PRIMARY KEY REFERENCES "accounts_user" ("id"), "digest" bigint NULL, "rollup_count" bigint NULL);

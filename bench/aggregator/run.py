@@ -2,18 +2,21 @@
 same rollup and the bare COPY stream of the same columns, on one generated data set per size.
 
 For each size (BENCH_SIZES, default "1000000,10000000"; the data grows from one size to the next):
-1. a first `--full` run (it also clears the load's dirty marks; reported, not compared);
+1. a first `--full` run into an emptied rollup table (it writes every rollup and fingerprint and clears the load's
+   dirty marks; reported, and checked exact);
 2. BENCH_REPEAT rounds (default 1; with more, the best is kept) of: bare binary COPY to psql; the pgx COPY and
    COPY + Go aggregate stages of go_aggregator/postgres/bench_test.go; GROUP BY streamed to psql; GROUP BY written
    as the rollups; `--full --verify` (every stored rollup read back and compared); `--full --workers 1`;
    `--full --workers 2` (both trusting the per-user fingerprints);
 3. a check that the rollups equal a fresh GROUP BY, to the cent, with no dirty bucket left;
-4. BENCH_CHANGES (default 10,000) API-style changes, then one incremental run, then the same check.
+4. BENCH_CHANGES (default 10,000) API-style changes, then one incremental run, then the same check, then a
+   `--full --verify` that must repair nothing and recompute the very fingerprints the incremental run left.
 Prints a table per size and writes bench/results/aggregator-<timestamp>.json.
 """
 
 import os
 import time
+from collections.abc import Callable
 
 import psycopg
 
@@ -84,14 +87,22 @@ def main() -> int:
             f"\nincremental after {result['changes']['count']:,} changes: {incremental['wall_s']:.2f}s, "
             f"{incremental['report']['buckets_updated']:,} buckets, {incremental['report']['rows_read']:,} rows "
             f"({incremental['vs_full']:.2%} of the full rebuild, {incremental['vs_first_full']:.2%} of the first one "
-            f"into an empty rollup table); exact: {result['exact_after_full']} (full), "
-            f"{result['exact_after_incremental']} (incremental)"
+            f"into an empty rollup table); exact: {result['exact_after_first_full']} (first full), "
+            f"{result['exact_after_full']} (full), "
+            f"{result['exact_after_incremental']} (incremental), "
+            f"{result['fingerprints_exact_after_incremental']} (fingerprints, checked by --verify)"
         )
     print(f"\ntargets at {results[-1]['rows']:,} rows:")
     for target in summary["targets"]:
         print(f"{'MET   ' if target['met'] else 'MISSED'} {target['target']}: {target['measured']}")
     print(f"\nwritten to {write_result('aggregator', summary)}")
-    return 0 if all(result["exact_after_full"] and result["exact_after_incremental"] for result in results) else 1
+    checks = (
+        "exact_after_first_full",
+        "exact_after_full",
+        "exact_after_incremental",
+        "fingerprints_exact_after_incremental",
+    )
+    return 0 if all(result[check] for result in results for check in checks) else 1
 
 
 def _one_size(
@@ -116,8 +127,11 @@ def _one_size(
     def run(command: list[str], **kwargs: object) -> Timing:
         return timed(command, postmaster_pid=postmaster_pid, **kwargs)
 
+    # The first rebuild of each size starts from an empty rollup table: it writes every rollup and fingerprint.
+    conn.execute("TRUNCATE ledger_monthlyrollup, ledger_rollupfingerprint")
     first_full = run(aggregator(database_url, full=True, workers=None))
     log(f"first --full: {first_full.wall_s:.1f}s")
+    exact_after_first_full = _rollups_exact(conn)
     go_env = {**os.environ, "BENCH_POSTGRES_URL": database_url}
     samples: dict[str, list[dict]] = {}
     for round_number in range(repeat):
@@ -126,11 +140,12 @@ def _one_size(
             "bare_copy_psql": lambda: run(bare_copy_psql(database_url)),
             "go_stages": lambda: run(go_stage_benchmarks(), env=go_env, cwd=ROOT / "go_aggregator"),
             "group_by_streamed": lambda: run(group_by_streamed(database_url)),
+            # Rewrites every rollup (same figures, new rows) behind the aggregator's back; the fingerprints still
+            # describe them, which the --verify run right after confirms (it must write nothing).
             "group_by_written": lambda: run(group_by_written(database_url)),
             # The rebuild that trusts no fingerprint: every stored rollup is read back and compared.
             "full_verify": lambda: run(aggregator(database_url, full=True, workers=None, verify=True)),
             "full_workers_1": lambda: run(aggregator(database_url, full=True, workers=1)),
-            # Last, so the rollups checked below are the aggregator's.
             "full_workers_2": lambda: run(aggregator(database_url, full=True, workers=2)),
         }
         for name, operation in operations.items():
@@ -160,6 +175,9 @@ def _one_size(
     dirty = conn.execute("SELECT count(*) FROM ledger_dirtybucket").fetchone()[0]
     incremental = run(aggregator(database_url, full=False, workers=None))
     exact_after_incremental = _rollups_exact(conn)
+    fingerprints_exact = _fingerprints_survive_verify(
+        conn, lambda: run(aggregator(database_url, full=True, workers=None, verify=True))
+    )
 
     best = {name: min(runs, key=lambda sample: sample["wall_s"]) for name, runs in samples.items()}
     full_s = best["full_workers_2"]["wall_s"]
@@ -179,9 +197,24 @@ def _one_size(
             "vs_full": incremental.wall_s / full_s,
             "vs_first_full": incremental.wall_s / first_full.wall_s,
         },
+        "exact_after_first_full": exact_after_first_full,
         "exact_after_full": exact_after_full,
         "exact_after_incremental": exact_after_incremental,
+        "fingerprints_exact_after_incremental": fingerprints_exact,
     }
+
+
+def _fingerprints_survive_verify(conn: psycopg.Connection, verify: Callable[[], Timing]) -> bool:
+    """A --full --verify run (which trusts no fingerprint) finds nothing to repair and recomputes the very
+    fingerprints the earlier runs left."""
+    query = "SELECT user_id, digest, rollup_count FROM ledger_rollupfingerprint ORDER BY user_id"
+    before = conn.execute(query).fetchall()
+    report = aggregator_report(verify().output)
+    after = conn.execute(query).fetchall()
+    exact = report["rollups_written"] == 0 and report["rollups_deleted"] == 0 and before == after
+    if not exact:
+        log(f"--full --verify after the incremental run repaired something: {report}")
+    return exact
 
 
 def _rollups_exact(conn: psycopg.Connection) -> bool:

@@ -57,9 +57,9 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 	g, gctx := errgroup.WithContext(ctx)
 	if opts.Verify {
 		g.Go(func() error {
-			conn, err := pgx.ConnectConfig(gctx, db.conn.Config())
+			conn, err := db.another(gctx)
 			if err != nil {
-				return aggregator.Errorf(aggregator.EUNAVAILABLE, "cannot open a second connection: %v", rootCause(err))
+				return err
 			}
 			defer conn.Close(context.Background())
 			stored, err = readStoredTable(gctx, conn, nil)

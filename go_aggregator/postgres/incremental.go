@@ -70,11 +70,11 @@ func (run *incrementalRun) streams(ctx context.Context, db *DB) error {
 			conn := db.conn
 			if i > 0 {
 				var err error
-				if conn, err = pgx.ConnectConfig(gctx, db.conn.Config()); err != nil {
+				if conn, err = db.another(gctx); err != nil {
 					if gctx.Err() != nil {
 						return gctx.Err()
 					}
-					return aggregator.Errorf(aggregator.EUNAVAILABLE, "cannot open a second connection: %v", rootCause(err))
+					return err
 				}
 				defer conn.Close(context.Background())
 			}

@@ -49,11 +49,27 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, aggregator.Errorf(aggregator.EINVALID, "invalid postgres URL: %v", err)
 	}
+	conn, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{conn: conn}, nil
+}
+
+// connect opens a connection, reducing a failure to one EUNAVAILABLE error
+// naming the server. Every connection of this package is opened here.
+func connect(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, aggregator.Errorf(aggregator.EUNAVAILABLE, "cannot connect to postgres at %s:%d: %v", cfg.Host, cfg.Port, rootCause(err))
 	}
-	return &DB{conn: conn}, nil
+	return conn, nil
+}
+
+// another opens one more connection configured like db's (a second stream
+// or reader of the same run).
+func (db *DB) another(ctx context.Context) (*pgx.Conn, error) {
+	return connect(ctx, db.conn.Config())
 }
 
 // live reconnects when the connection is gone (a restarted server, a
@@ -66,10 +82,9 @@ func (db *DB) live(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	cfg := db.conn.Config()
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := db.another(ctx)
 	if err != nil {
-		return aggregator.Errorf(aggregator.EUNAVAILABLE, "cannot reconnect to postgres at %s:%d: %v", cfg.Host, cfg.Port, rootCause(err))
+		return err
 	}
 	_ = db.conn.Close(ctx)
 	db.conn = conn

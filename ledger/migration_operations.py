@@ -10,33 +10,27 @@ from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndex
 from django.db.migrations.operations import AddIndex, RemoveIndex
 
 
-def _on_postgres(schema_editor) -> bool:
-    return schema_editor.connection.vendor == "postgresql"
+class _PlainElsewhere:
+    """Runs the concurrent operation (the next class in the MRO) on PostgreSQL and `plain` on other databases."""
 
+    plain: type[AddIndex] | type[RemoveIndex]
 
-class AddIndexConcurrentlyOnPostgres(AddIndexConcurrently):
     def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        if _on_postgres(schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
             super().database_forwards(app_label, schema_editor, from_state, to_state)
         else:
-            AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+            self.plain.database_forwards(self, app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        if _on_postgres(schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
         else:
-            AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+            self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
 
 
-class RemoveIndexConcurrentlyOnPostgres(RemoveIndexConcurrently):
-    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        if _on_postgres(schema_editor):
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            RemoveIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+class AddIndexConcurrentlyOnPostgres(_PlainElsewhere, AddIndexConcurrently):
+    plain = AddIndex
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        if _on_postgres(schema_editor):
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            RemoveIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+class RemoveIndexConcurrentlyOnPostgres(_PlainElsewhere, RemoveIndexConcurrently):
+    plain = RemoveIndex

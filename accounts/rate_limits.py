@@ -18,6 +18,9 @@ from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
+# What a Redis outage raises through django-redis: the limiter fails open on any of them.
+_REDIS_ERRORS = (RedisError, ConnectionInterrupted, OSError)
+
 
 class RateLimited(Exception):
     def __init__(self, retry_after: int) -> None:
@@ -48,7 +51,7 @@ def record_login_failure(*, username: str, address: str) -> None:
 def clear_login_failures(*, username: str, address: str) -> None:
     try:
         get_redis_connection("default").delete(_key("login-failures", username.lower(), address))
-    except (RedisError, ConnectionInterrupted, OSError) as error:
+    except _REDIS_ERRORS as error:
         logger.warning("rate limiter unavailable: %s", error)
 
 
@@ -68,7 +71,7 @@ def _check(key: str, limit: int) -> None:
         count = client.get(key)
         if count is not None and int(count) >= limit:
             raise RateLimited(retry_after=max(1, client.ttl(key)))
-    except (RedisError, ConnectionInterrupted, OSError) as error:
+    except _REDIS_ERRORS as error:
         logger.warning("rate limiter unavailable, allowing: %s", error)
 
 
@@ -79,7 +82,7 @@ def _count(key: str, window: int) -> None:
             pipe.set(key, 0, ex=window, nx=True)  # the window starts with the first attempt and is never extended
             pipe.incr(key)
             pipe.execute()
-    except (RedisError, ConnectionInterrupted, OSError) as error:
+    except _REDIS_ERRORS as error:
         logger.warning("rate limiter unavailable: %s", error)
 
 

@@ -28,9 +28,3 @@ func (p *Progress) Rows() int64 { return p.rows.Load() }
 
 // Buckets returns the buckets written so far.
 func (p *Progress) Buckets() int64 { return p.buckets.Load() }
-
-// Reset zeroes the counters before a new run.
-func (p *Progress) Reset() {
-	p.rows.Store(0)
-	p.buckets.Store(0)
-}

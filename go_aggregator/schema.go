@@ -1,7 +1,5 @@
 package aggregator
 
-import "fmt"
-
 // RequiredColumns is the aggregator's whole contract with the Django models
 // in ledger/models.py: the tables and columns it reads or writes. On startup
 // each backend checks that every one exists (PostgreSQL through
@@ -65,6 +63,3 @@ func CheckColumns(found map[string]map[string]bool) error {
 func schemaError(what string) error {
 	return Errorf(ESCHEMA, "database schema is missing %s: run %q first", what, "python manage.py migrate")
 }
-
-// String renders the table and its columns.
-func (tc TableColumns) String() string { return fmt.Sprintf("%s%v", tc.Table, tc.Columns) }

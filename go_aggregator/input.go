@@ -1,0 +1,116 @@
+package aggregator
+
+import (
+	"context"
+	"hash/fnv"
+)
+
+// Input is handed to the read function; it interns keys and dispatches rows.
+// It must be used from the read function's goroutine only.
+type Input struct {
+	ctx      context.Context
+	engine   *Engine
+	batch    int
+	userIDs  userIndex
+	users    []string
+	shards   []uint32 // shard of each interned user
+	catIDs   map[string]uint32
+	cats     []string
+	pending  [][]row
+	outs     []chan []row
+	free     chan []row
+	rowsRead int64
+	unflush  int64
+}
+
+// User interns a user key and returns its compact id. Looking up a known key
+// does not allocate.
+func (in *Input) User(key []byte) uint32 {
+	if id, ok := in.userIDs.get(key); ok {
+		return id
+	}
+	id := uint32(len(in.users))
+	name := string(key)
+	if in.engine.UserName != nil {
+		name = in.engine.UserName(key)
+	}
+	h := fnv.New32a()
+	h.Write(key)
+	in.userIDs.put(key, id)
+	in.users = append(in.users, name)
+	in.shards = append(in.shards, h.Sum32()%uint32(len(in.outs)))
+	return id
+}
+
+// Category interns a category and returns its compact id. Looking up a known
+// category does not allocate.
+func (in *Input) Category(name []byte) uint32 {
+	if id, ok := in.catIDs[string(name)]; ok {
+		return id
+	}
+	id := uint32(len(in.cats))
+	s := string(name)
+	in.catIDs[s] = id
+	in.cats = append(in.cats, s)
+	return id
+}
+
+// Add dispatches one transaction row to the worker owning its user.
+func (in *Input) Add(user, category uint32, month Month, typ TxnType, amountMinor int64) error {
+	shard := in.shards[user]
+	p := append(in.pending[shard], row{user: user, category: category, month: month, typ: typ, amountMinor: amountMinor})
+	in.pending[shard] = p
+	in.rowsRead++
+	if len(p) >= in.batch {
+		return in.flush(shard)
+	}
+	return nil
+}
+
+func (in *Input) flush(shard uint32) error {
+	p := in.pending[shard]
+	if len(p) == 0 {
+		return nil
+	}
+	select {
+	case in.outs[shard] <- p:
+	case <-in.ctx.Done():
+		return in.ctx.Err()
+	}
+	if in.engine.Progress != nil {
+		in.engine.Progress.AddRows(in.rowsRead - in.unflush)
+		in.unflush = in.rowsRead
+	}
+	// Reuse a slice a worker has finished with, so steady state allocates nothing.
+	select {
+	case b := <-in.free:
+		in.pending[shard] = b[:0]
+	default:
+		in.pending[shard] = make([]row, 0, in.batch)
+	}
+	return nil
+}
+
+// userIndex numbers raw user keys. PostgreSQL hands over 16-byte uuids: a
+// fixed-size array key hashes and compares faster than a string.
+type userIndex struct {
+	uuids map[[16]byte]uint32
+	other map[string]uint32
+}
+
+func (x userIndex) get(key []byte) (uint32, bool) {
+	if len(key) == 16 {
+		id, ok := x.uuids[[16]byte(key)]
+		return id, ok
+	}
+	id, ok := x.other[string(key)]
+	return id, ok
+}
+
+func (x userIndex) put(key []byte, id uint32) {
+	if len(key) == 16 {
+		x.uuids[[16]byte(key)] = id
+	} else {
+		x.other[string(key)] = id
+	}
+}

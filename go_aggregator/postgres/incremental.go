@@ -213,14 +213,14 @@ func claimBuckets(ctx context.Context, tx pgx.Tx, afterID int64, limit int) ([]a
 // aggregateBuckets streams the claimed buckets' transactions through the engine.
 func aggregateBuckets(ctx context.Context, tx pgx.Tx, claimed []aggregator.DirtyBucket, opts aggregator.RunOptions) (*aggregator.Result, error) {
 	users := make([]string, len(claimed))
-	starts := make([]string, len(claimed))
-	stops := make([]string, len(claimed))
+	firsts := make([]string, len(claimed))
+	lasts := make([]string, len(claimed))
 	for i, b := range claimed {
 		m, err := aggregator.ParseMonth(b.Month)
 		if err != nil {
 			return nil, fmt.Errorf("dirty bucket of user %s: %w", b.UserID, err)
 		}
-		users[i], starts[i], stops[i] = b.UserID, m.FirstDay(), m.Next().FirstDay()
+		users[i], firsts[i], lasts[i] = b.UserID, m.FirstDay(), m.LastDay()
 	}
 	engine := &aggregator.Engine{Workers: opts.WorkerCount(), UserName: formatUUID, Progress: opts.Progress}
 	return engine.Run(ctx, func(ctx context.Context, in *aggregator.Input) error {
@@ -229,12 +229,12 @@ func aggregateBuckets(ctx context.Context, tx pgx.Tx, claimed []aggregator.Dirty
 		// thousand buckets it would run as a hash join over the whole table.
 		rows, err := tx.Query(ctx, `
 			SELECT t.user_id, t.date, t.category, t.type, t.amount_minor
-			FROM unnest($1::text[], $2::text[], $3::text[]) AS b(user_id, start_date, stop_date)
+			FROM unnest($1::text[], $2::text[], $3::text[]) AS b(user_id, first_day, last_day)
 			CROSS JOIN LATERAL (
 			  SELECT t.user_id, t.date, t.category, t.type, t.amount_minor
 			  FROM ledger_transaction t
-			  WHERE t.user_id = b.user_id::uuid AND t.date >= b.start_date::date AND t.date < b.stop_date::date
-			  OFFSET 0) t`, users, starts, stops)
+			  WHERE t.user_id = b.user_id::uuid AND t.date BETWEEN b.first_day::date AND b.last_day::date
+			  OFFSET 0) t`, users, firsts, lasts)
 		if err != nil {
 			return fmt.Errorf("read transactions: %w", err)
 		}

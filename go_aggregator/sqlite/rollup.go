@@ -56,7 +56,7 @@ func (db *DB) incrementalBatch(ctx context.Context, opts aggregator.RunOptions, 
 		stmt, err := tx.PrepareContext(ctx, `
 			SELECT user_id, CAST("date" AS TEXT), category, type, amount_minor
 			FROM ledger_transaction
-			WHERE user_id = ? AND "date" >= ? AND "date" < ?`)
+			WHERE user_id = ? AND "date" BETWEEN ? AND ?`)
 		if err != nil {
 			return fmt.Errorf("read transactions: %w", err)
 		}
@@ -66,7 +66,7 @@ func (db *DB) incrementalBatch(ctx context.Context, opts aggregator.RunOptions, 
 			if err != nil {
 				return fmt.Errorf("dirty bucket of user %s: %w", b.UserID, err)
 			}
-			rows, err := stmt.QueryContext(ctx, b.UserID, m.FirstDay(), m.Next().FirstDay())
+			rows, err := stmt.QueryContext(ctx, b.UserID, m.FirstDay(), lastDayBound(m))
 			if err != nil {
 				return fmt.Errorf("read transactions: %w", err)
 			}
@@ -269,3 +269,10 @@ func insertSQL(rows int) string {
 	}
 	return b.String()
 }
+
+// lastDayBound is the inclusive upper bound of a month's dates as SQLite
+// compares them (text): its last day followed by '~', which sorts after any
+// time of day a datetime text in the date column may carry
+// ("2024-01-31 10:00:00"). It needs no first day of the following month,
+// which 9999-12 does not have.
+func lastDayBound(m aggregator.Month) string { return m.LastDay() + "~" }

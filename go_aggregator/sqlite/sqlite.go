@@ -114,6 +114,9 @@ func (d *dateMonth) Scan(v any) error {
 		d.month, err = aggregator.MonthOfDate(v)
 	case time.Time:
 		d.month = aggregator.MonthOf(v)
+		if !d.month.Valid() {
+			err = aggregator.Errorf(aggregator.EINVALID, "date out of range: %s, want years 0001-9999", v.Format(time.DateOnly))
+		}
 	default:
 		err = aggregator.Errorf(aggregator.EINVALID, "unexpected date value %T", v)
 	}

@@ -6,7 +6,6 @@ fresh, and one that is dirty is computed from the rows themselves, so an answer 
 committed before the request.
 """
 
-import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ from django.db.models.functions import TruncMonth
 from accounts.models import User
 from ledger import error_codes
 from ledger.models import DirtyBucket, MonthlyRollup, Transaction, TransactionType
-from ledger.validation import invalid, month_of, parse_month
+from ledger.validation import invalid, month_bounds, month_of, parse_month
 
 MAX_MONTHS = 120
 
@@ -108,10 +107,8 @@ def _live_totals(user: User, months: list[str]) -> list[BucketTotal]:
         return []
     within = Q()
     for month in months:
-        year, number = parse_month(month, field="month")
-        start = datetime.date(year, number, 1)
-        end = datetime.date(year + 1, 1, 1) if number == 12 else datetime.date(year, number + 1, 1)
-        within |= Q(date__gte=start, date__lt=end)
+        first, last = month_bounds(*parse_month(month, field="month"))
+        within |= Q(date__gte=first, date__lte=last)
     rows = (
         Transaction.objects.owned_by(user)
         .filter(within)

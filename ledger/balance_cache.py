@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 
 from ledger.cache_metrics import BALANCE_CACHE_HITS, BALANCE_CACHE_MISSES
 from ledger.models import BalanceVersion
+from ledger.money import MAX_VOLUME_MINOR, VolumeLimitExceeded
 
 logger = logging.getLogger(__name__)
 
@@ -60,23 +61,57 @@ def read_balance_version(user_id: object) -> int:
     return version or 0
 
 
-def bump_balance_version(user_id: object) -> int:
+def bump_balance_version(user_id: object, *, volume_change: int = 0) -> int:
     """Increment the user's version; call inside the write's atomic block. Returns the new version.
 
-    On PostgreSQL the upsert also takes the row lock that serializes one user's writes until commit.
+    `volume_change` is what the write adds to the user's volume (negative for a delete), applied in the same
+    statement; raises VolumeLimitExceeded when the volume would pass MAX_VOLUME_MINOR, and the caller's atomic block
+    then rolls the bump back with everything else. On PostgreSQL the upsert also takes the row lock that serializes
+    one user's writes until commit.
     """
-    user_param = BalanceVersion._meta.get_field("user").get_db_prep_value(user_id, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO ledger_balanceversion (user_id, version) VALUES (%s, 1) "
-            "ON CONFLICT (user_id) DO UPDATE SET version = ledger_balanceversion.version + 1 "
-            "RETURNING version",
-            [user_param],
-        )
-        version = cursor.fetchone()[0]
+    version, volume = _apply(
+        "INSERT INTO ledger_balanceversion (user_id, version, volume_minor) VALUES (%s, 1, %s) "
+        "ON CONFLICT (user_id) DO UPDATE SET version = ledger_balanceversion.version + 1, "
+        f"volume_minor = {_ADD_VOLUME.format(change='excluded.volume_minor')} RETURNING version, volume_minor",
+        user_id,
+        volume_change,
+    )
+    if volume > MAX_VOLUME_MINOR and volume_change > 0:
+        raise VolumeLimitExceeded(volume_change)
     # Tidy-up only (correctness comes from the version): drop the superseded key once the write is durable.
     transaction.on_commit(lambda: _delete_quietly(balance_cache_key(user_id, version - 1)))
     return version
+
+
+def add_volume(user_id: object, volume_change: int) -> None:
+    """Change the volume of a user whose version this write already bumped (when the change was not known then)."""
+    _, volume = _apply(
+        f"UPDATE ledger_balanceversion SET volume_minor = {_ADD_VOLUME.format(change='%s')} "
+        "WHERE user_id = %s RETURNING version, volume_minor",
+        user_id,
+        volume_change,
+        change_first=True,
+    )
+    if volume > MAX_VOLUME_MINOR and volume_change > 0:
+        raise VolumeLimitExceeded(volume_change)
+
+
+# Adds only while the stored volume is within the bound: rows stored before the bound existed may put a volume near
+# int64's end, where the sum itself would overflow; such a volume stays as it is and positive changes are refused.
+_ADD_VOLUME = (
+    f"CASE WHEN {{change}} > 0 AND ledger_balanceversion.volume_minor > {MAX_VOLUME_MINOR} "
+    "THEN ledger_balanceversion.volume_minor ELSE ledger_balanceversion.volume_minor + {change} END"
+)
+
+
+def _apply(sql: str, user_id: object, volume_change: int, *, change_first: bool = False) -> tuple[int, int]:
+    if volume_change > MAX_VOLUME_MINOR:
+        raise VolumeLimitExceeded(volume_change)
+    user_param = BalanceVersion._meta.get_field("user").get_db_prep_value(user_id, connection)
+    params = [volume_change, volume_change, user_param] if change_first else [user_param, volume_change]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def preloaded_balance_version(user: object) -> int | None:

@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from ledger import error_codes
 from ledger.models import TransactionType
 from ledger.money import format_amount, from_minor, parse_amount, to_minor
-from ledger.validation import clean_text, invalid, parse_date
+from ledger.validation import clean_text, invalid, parse_transaction_date
 
 INVALID_CSV = "INVALID_CSV"
 CSV_TOO_LARGE = "CSV_TOO_LARGE"
@@ -180,7 +180,7 @@ def _parse_record(row: int, cells: dict[str, str]) -> Iterator[CsvRow | RowError
                 for message in items:
                     problems.append(RowError(row, column, f"Row {row}, {column}: {message}", _code_of(error)))
 
-    attempt("date", lambda: parse_date(cells["date"].strip()))
+    attempt("date", lambda: parse_transaction_date(cells["date"].strip()))
     attempt("amount", lambda: _parse_signed_amount(cells["amount"]))
     attempt("type", lambda: _parse_type(cells.get("type", "")))
     attempt(

@@ -138,6 +138,7 @@ def seed_demo(
                 rng=random.Random(seed * 1000 + index), count=transactions, today=today, months=months
             )
             _insert_rows(person.pk, rows, on_rows)
+            BalanceVersion.objects.filter(user=person).update(volume_minor=sum(row[1] for row in rows))
             written += len(rows)
             mark_buckets_dirty(person.pk, {row[0].replace(day=1) for row in rows})
         if connection.vendor == "postgresql":

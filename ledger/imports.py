@@ -20,9 +20,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from ledger.balance_cache import bump_balance_version
+from ledger import error_codes
+from ledger.balance_cache import add_volume, bump_balance_version
 from ledger.csv_io import TOO_MANY_ERRORS, CsvRow, RowError, read_rows
 from ledger.models import Transaction
+from ledger.money import VolumeLimitExceeded, volume_limit_error
 from ledger.services import mark_buckets_dirty
 
 MAX_ERRORS = 100
@@ -52,7 +54,13 @@ def transactions_import(*, user: User, lines: Iterable[str]) -> ImportResult:
             # First, as every write does: on PostgreSQL this row lock serializes the user's writes, so a concurrent
             # import of the same file cannot slip past the key lookups below.
             bump_balance_version(user.pk)
-            _import_rows(user, read_rows(lines), result)
+            volume = _import_rows(user, read_rows(lines), result)
+            if not result.errors:
+                try:
+                    add_volume(user.pk, volume)
+                except VolumeLimitExceeded:
+                    message = volume_limit_error("csv").messages[0]
+                    result.errors.append(RowError(None, None, message, error_codes.VOLUME_LIMIT_EXCEEDED))
             if result.errors:
                 raise _Rollback
     except _Rollback:
@@ -60,8 +68,10 @@ def transactions_import(*, user: User, lines: Iterable[str]) -> ImportResult:
     return result
 
 
-def _import_rows(user: User, rows: Iterable[CsvRow | RowError], result: ImportResult) -> None:
+def _import_rows(user: User, rows: Iterable[CsvRow | RowError], result: ImportResult) -> int:
+    """Store the rows; returns the sum of the stored amounts (the user's volume change)."""
     occurrences: dict[bytes, int] = {}
+    volume = 0
     batch: list[tuple[str, CsvRow]] = []
     days = {}  # one day per affected month, for the dirty marks
     for item in rows:
@@ -71,7 +81,7 @@ def _import_rows(user: User, rows: Iterable[CsvRow | RowError], result: ImportRe
                 result.errors.append(
                     RowError(None, None, f"Stopped after {MAX_ERRORS} errors (at row {item.row}).", TOO_MANY_ERRORS)
                 )
-                return
+                return volume
             continue
         digest = item.content_digest()
         occurrence = occurrences.get(digest, 0) + 1
@@ -81,15 +91,16 @@ def _import_rows(user: User, rows: Iterable[CsvRow | RowError], result: ImportRe
         key = "csv:" + hashlib.sha256(digest + occurrence.to_bytes(8, "big")).hexdigest()
         batch.append((key, item))
         if len(batch) >= BATCH_SIZE:
-            _store_batch(user, batch, result, days)
+            volume += _store_batch(user, batch, result, days)
             batch = []
     if batch and not result.errors:
-        _store_batch(user, batch, result, days)
+        volume += _store_batch(user, batch, result, days)
     if days and not result.errors:
         mark_buckets_dirty(user.pk, days.values())
+    return volume
 
 
-def _store_batch(user: User, batch: list[tuple[str, CsvRow]], result: ImportResult, days: dict) -> None:
+def _store_batch(user: User, batch: list[tuple[str, CsvRow]], result: ImportResult, days: dict) -> int:
     keys = [key for key, _ in batch]
     existing = set(
         Transaction.objects.owned_by(user).filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True)
@@ -100,6 +111,7 @@ def _store_batch(user: User, batch: list[tuple[str, CsvRow]], result: ImportResu
         days.setdefault((row.date.year, row.date.month), row.date)
     result.imported += len(fresh)
     result.skipped += len(batch) - len(fresh)
+    return sum(row.amount_minor for _, row in fresh)
 
 
 def _insert(user: User, rows: list[tuple[str, CsvRow]]) -> None:

@@ -77,12 +77,18 @@ class BalanceVersion(models.Model):
 
     The cache key includes it, so a cached balance computed before a write can never be served after that write
     commits, whatever Redis did meanwhile (see ledger/balance_cache.py).
+
+    `volume_minor` is the sum of all the user's amounts (income and expense alike), kept in the same statement as
+    the bump. Every figure the API or the aggregator computes for a user is a sum of some of those amounts, so
+    bounding the volume (ledger.money.MAX_VOLUME_MINOR) bounds every figure: none can leave int64, in SQLite's
+    SUM or in Go.
     """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="balance_version"
     )
     version = models.BigIntegerField(default=0)
+    volume_minor = models.BigIntegerField(default=0)
 
 
 class DirtyBucket(models.Model):

@@ -13,6 +13,29 @@ from ledger import error_codes
 
 MAX_INTEGER_DIGITS = 12
 CENT = Decimal("0.01")
+# The most one user's amounts may add up to (income and expense together): 10,000,000,000,000,000.00. Far past any
+# household or company ledger, and under int64's 9.2e18 minor units with room to spare, so every balance, monthly
+# total and rollup stays exact in SQLite, PostgreSQL and Go. See ledger.models.BalanceVersion.
+MAX_VOLUME_MINOR = 10**18
+
+
+class VolumeLimitExceeded(Exception):
+    """A write would take the user's volume past MAX_VOLUME_MINOR."""
+
+    def __init__(self, volume_change: int) -> None:
+        super().__init__(f"adding {volume_change} minor units would pass the volume limit")
+        self.volume_change = volume_change
+
+
+def volume_limit_error(field: str) -> ValidationError:
+    return _invalid(
+        field,
+        f"This would take the total of your recorded amounts past {format_amount(from_minor(MAX_VOLUME_MINOR))}, "
+        "the most this ledger sums exactly. Nothing was written.",
+        code=error_codes.VOLUME_LIMIT_EXCEEDED,
+    )
+
+
 _AMOUNT_PATTERN = re.compile(rf"[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{1,2}})?")
 
 
@@ -55,5 +78,5 @@ def format_amount(amount: Decimal) -> str:
     return f"{amount.quantize(CENT):f}"
 
 
-def _invalid(field: str, message: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=error_codes.INVALID_AMOUNT)})
+def _invalid(field: str, message: str, code: str = error_codes.INVALID_AMOUNT) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})

@@ -1,8 +1,9 @@
 """Writes to the ledger. Each service is one short database transaction that also bumps the user's balance
 version (the cache invalidation) and marks the affected rollup buckets dirty for the Go aggregator."""
 
+import contextlib
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -10,10 +11,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from ledger import error_codes
-from ledger.balance_cache import bump_balance_version
+from ledger.balance_cache import add_volume, bump_balance_version
 from ledger.models import DirtyBucket, Transaction, TransactionType
-from ledger.money import parse_amount, to_minor
-from ledger.validation import clean_text, invalid, month_of, parse_date, parse_transaction_id
+from ledger.money import VolumeLimitExceeded, parse_amount, to_minor, volume_limit_error
+from ledger.validation import clean_text, invalid, month_of, parse_transaction_date, parse_transaction_id
 
 DEFAULT_CATEGORY = "Other"
 _UNSET = object()
@@ -46,13 +47,15 @@ def transaction_create(
             min_length=1,
             max_length=255,
         )
-    with transaction.atomic():
+    with transaction.atomic(), _volume_guard("amount"):
         # The bump comes first: on PostgreSQL its row lock serializes this user's writes, so two retries with one
-        # idempotency key cannot both miss the lookup below.
-        bump_balance_version(user.pk)
+        # idempotency key cannot both miss the lookup below. (A retry adds its amount to the volume too, and rolls
+        # back below; a retry refused by the limit was refused the first time as well.)
+        bump_balance_version(user.pk, volume_change=fields["amount_minor"])
         if key is not None:
             existing = Transaction.objects.owned_by(user).filter(idempotency_key=key).first()
             if existing is not None:
+                transaction.set_rollback(True)
                 return existing
         created = Transaction.objects.create(user=user, idempotency_key=key, **fields)
         mark_buckets_dirty(user.pk, [fields["date"]])
@@ -82,12 +85,14 @@ def transaction_update(
         if value is not _UNSET and value is not None
     }
     fields = _clean_fields(**given)
-    with transaction.atomic():
+    with transaction.atomic(), _volume_guard("amount"):
         bump_balance_version(user.pk)
         txn = _owned_for_update(user, transaction_id)
-        old_date = txn.date
+        old_date, old_amount = txn.date, txn.amount_minor
         for name, value in fields.items():
             setattr(txn, name, value)
+        if txn.amount_minor != old_amount:
+            add_volume(user.pk, txn.amount_minor - old_amount)
         txn.save()
         mark_buckets_dirty(user.pk, [old_date, txn.date])
     return txn
@@ -99,9 +104,19 @@ def transaction_delete(*, user: User, transaction_id: object) -> str:
         bump_balance_version(user.pk)
         txn = _owned_for_update(user, transaction_id)
         deleted_id = str(txn.pk)
+        add_volume(user.pk, -txn.amount_minor)
         txn.delete()
         mark_buckets_dirty(user.pk, [txn.date])
     return deleted_id
+
+
+@contextlib.contextmanager
+def _volume_guard(field: str) -> Iterator[None]:
+    """Turns a refused volume change into the field's error (inside the atomic block, so nothing is written)."""
+    try:
+        yield
+    except VolumeLimitExceeded:
+        raise volume_limit_error(field) from None
 
 
 def _owned_for_update(user: User, transaction_id: object) -> Transaction:
@@ -126,7 +141,7 @@ def _clean_fields(**raw: object) -> dict[str, object]:
         "category": lambda value: clean_text(
             value, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50
         ),
-        "date": parse_date,
+        "date": parse_transaction_date,
     }
     for name, value in raw.items():
         try:

@@ -1,5 +1,6 @@
 """Field rules shared by the ledger's services and selectors: text that the database can store, and ISO dates."""
 
+import calendar
 import datetime
 import re
 import uuid
@@ -10,6 +11,12 @@ from ledger import error_codes
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+# The dates a transaction may carry. Deliberately narrower than what Python, PostgreSQL and Go can represent, so
+# every month computation (the next month of the last one included) stays well inside all three; a ledger has no
+# use for dates outside it. Filters and month ranges of queries may name any valid date or month.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2999, 12, 31)
 
 
 def invalid(field: str, message: str, code: str) -> ValidationError:
@@ -48,6 +55,19 @@ def parse_date(raw: object, *, field: str = "date") -> datetime.date:
     raise invalid(field, f'"{shown}" is not a valid date: use "YYYY-MM-DD".', error_codes.INVALID_DATE)
 
 
+def parse_transaction_date(raw: object, *, field: str = "date") -> datetime.date:
+    """A date a transaction may carry: parse_date within EARLIEST_DATE..LATEST_DATE."""
+    day = parse_date(raw, field=field)
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise invalid(
+            field,
+            f"{day.isoformat()} is outside the dates this ledger accepts "
+            f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}).",
+            error_codes.INVALID_DATE,
+        )
+    return day
+
+
 def parse_month(raw: object, *, field: str) -> tuple[int, int]:
     """Strict "YYYY-MM" -> (year, month)."""
     match = _MONTH.fullmatch(raw) if isinstance(raw, str) else None
@@ -68,6 +88,12 @@ def parse_transaction_id(raw: object) -> uuid.UUID | None:
 def month_of(day: datetime.date) -> str:
     """The rollup bucket of a date: "YYYY-MM"."""
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of a month, both inclusive: no "first day of the next month", which does not exist
+    after 9999-12."""
+    return datetime.date(year, month, 1), datetime.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _is_encodable(text: str) -> bool:

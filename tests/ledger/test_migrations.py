@@ -1,14 +1,16 @@
 """The models and the committed migrations agree, and the rollup fingerprint migration starts from "unknown"."""
 
+import datetime
 import importlib
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
-from ledger.models import MonthlyRollup, RollupFingerprint
+from ledger.models import BalanceVersion, MonthlyRollup, RollupFingerprint, Transaction
 from tests.conftest import make_user
 
 
@@ -36,3 +38,20 @@ def test_rollups_written_before_fingerprints_existed_are_marked_unknown() -> Non
     fingerprints = {(f.user_id, f.digest, f.rollup_count) for f in RollupFingerprint.objects.all()}
     assert fingerprints == {(with_rollups.pk, None, None)}
     assert not RollupFingerprint.objects.filter(user=without).exists()
+
+
+@pytest.mark.django_db
+def test_the_volume_migration_fills_volumes_from_existing_rows() -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    Transaction.objects.create(user=alice, amount_minor=150, type="expense", date=datetime.date(2026, 1, 1))
+    Transaction.objects.create(user=alice, amount_minor=50, type="income", date=datetime.date(2026, 1, 2))
+    Transaction.objects.create(user=bob, amount_minor=7, type="income", date=datetime.date(2026, 1, 2))
+    BalanceVersion.objects.create(user=bob, version=4)
+    name = "0003_balanceversion_volume_minor"
+    migration = importlib.import_module(f"ledger.migrations.{name}")
+    historical = MigrationLoader(connection).project_state(("ledger", name)).apps
+    migration.fill_volumes(historical, SimpleNamespace(connection=connection))
+    volumes = dict(BalanceVersion.objects.values_list("user_id", "volume_minor"))
+    versions = dict(BalanceVersion.objects.values_list("user_id", "version"))
+    assert volumes == {alice.pk: 200, bob.pk: 7}
+    assert versions[bob.pk] == 4

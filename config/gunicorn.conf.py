@@ -2,8 +2,15 @@
 
 import multiprocessing
 import os
+from pathlib import Path
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+# The same value Django uses: config.settings reads DEBUG with django-environ (DEBUG=n is off for both).
+from config.settings import DEBUG
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = os.environ.get("PORT", "8000")
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{PORT}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
@@ -12,9 +19,12 @@ timeout = 30
 graceful_timeout = 10
 accesslog = os.environ.get("ACCESS_LOG") or None
 preload_app = True
+# gunicornc's control socket, one per instance. gunicorn's default is one path per user ($XDG_RUNTIME_DIR or
+# ~/.gunicorn/gunicorn.ctl), and each server starting unlinks the previous one's socket there.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or str(ROOT / "var" / f"gunicorn-{PORT}.ctl")
 
 # With DEBUG off the application logs one JSON object per line (ops/logging.py); gunicorn's own lines follow suit.
-if os.environ.get("DEBUG", "true").strip().lower() in ("0", "false", "no", "off"):
+if not DEBUG:
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,

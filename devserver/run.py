@@ -6,6 +6,7 @@ stops everything this started.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +26,9 @@ def main() -> int:
     (ROOT / "var").mkdir(exist_ok=True)
     # gunicorn runs several workers: prometheus_client's multiprocess mode sums their metrics from files here,
     # which must start empty (counts of a previous run would otherwise be added in). One per port, so a second
-    # stack (the e2e tests) never wipes a running one's.
+    # stack (the e2e tests) never wipes a running one's. The one made here is removed on exit: the counts mean nothing
+    # once the server is gone, and every e2e stack runs on its own port.
+    own_metrics_dir = "PROMETHEUS_MULTIPROC_DIR" not in env
     metrics_dir = Path(env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(ROOT / "var" / f"prometheus-{env['PORT']}")))
     metrics_dir.mkdir(parents=True, exist_ok=True)
     for stale in metrics_dir.glob("*.db"):
@@ -84,6 +87,8 @@ def main() -> int:
                 child.kill()
         if redis is not None:
             redis.stop()
+        if own_metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def log(message: str) -> None:

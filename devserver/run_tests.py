@@ -7,23 +7,26 @@ Starts one real Redis and one throwaway PostgreSQL (installing Debian's package 
 
 import json
 import os
+import shutil
 import subprocess
 import sys
-import tempfile
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from devserver.servers import start_postgres, start_redis
+from devserver.servers import ThrowawayServers
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(pytest_args: list[str]) -> int:
-    workdir = Path(tempfile.mkdtemp(prefix="finance-tests-"))
-    redis = start_redis(workdir / "redis")
-    postgres = start_postgres(workdir / "postgres")
+    # Everything of this run (PostgreSQL's data, Redis, SQLite files, reports, pytest's tmp_path) lives in workdir,
+    # removed at the end whatever happened: a failure, a crash, Ctrl-C.
+    servers = ThrowawayServers.in_new_directory("finance-tests-")
+    workdir = servers.workdir
     passed = failed = 0
     try:
+        redis = servers.start_redis()
+        postgres = servers.start_postgres()
         env = {
             **os.environ,
             "REDIS_URL": redis.url,
@@ -38,7 +41,8 @@ def main(pytest_args: list[str]) -> int:
             report = workdir / f"pytest-{engine}.xml"
             print(f"\n=== pytest on {engine} ===", flush=True)
             code = subprocess.run(
-                [sys.executable, "-m", "pytest", f"--junitxml={report}", *pytest_args],
+                [sys.executable, "-m", "pytest", f"--junitxml={report}", f"--basetemp={workdir / engine}"]
+                + pytest_args,
                 cwd=ROOT,
                 env={**env, "DATABASE_URL": url},
             ).returncode
@@ -47,10 +51,24 @@ def main(pytest_args: list[str]) -> int:
                 engine_failed = 1  # collection error, no tests, or a crash
             passed, failed = passed + engine_passed, failed + engine_failed
     finally:
-        postgres.stop()
-        redis.stop()
+        try:
+            keep_artifacts(workdir, failed=failed > 0)
+        finally:
+            servers.stop()
     print(f"\ntests: {passed} passed, {failed} failed", flush=True)
     return 0 if failed == 0 and passed > 0 else 1
+
+
+def keep_artifacts(workdir: Path, *, failed: bool) -> None:
+    """Browser screenshots of a failed run (the last state of each browser test) move to var/artifacts/failed-run/."""
+    artifacts = workdir / "artifacts"
+    if not failed or not artifacts.is_dir():
+        return
+    kept = ROOT / "var" / "artifacts" / "failed-run"
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(artifacts, kept)
+    print(f"screenshots of this run: {kept}", flush=True)
 
 
 def run_go_tests(env: dict[str, str]) -> tuple[int, int]:

@@ -11,9 +11,12 @@ import random
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from devserver.debian_packages import apt_get_install
 
 
 def free_port(low: int = 20000, high: int = 32000) -> int:
@@ -116,9 +119,8 @@ def postgres_bindir() -> Path:
     if found is None:
         if os.geteuid() != 0:
             raise RuntimeError("PostgreSQL server binaries not found: install the 'postgresql' package")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env)
+        print("Installing PostgreSQL from Debian's packages (first run only, about a minute)...", flush=True)
+        apt_get_install(["postgresql"])
         found = _find_postgres_bindir()
     if found is None:
         raise RuntimeError("PostgreSQL server binaries still missing after installing 'postgresql'")
@@ -158,6 +160,38 @@ def start_postgres(workdir: Path, port: int | None = None, settings: dict[str, s
         stdout=subprocess.DEVNULL,
     )
     return PostgresServer(bindir=bindir, datadir=datadir, port=port)
+
+
+@dataclass
+class ThrowawayServers:
+    """Servers started under one temporary directory; `stop` ends them and removes the directory with all they wrote
+    (PostgreSQL's data, Redis' log, and whatever else the caller put there). Safe to call more than once."""
+
+    workdir: Path
+    redis: RedisServer | None = None
+    postgres: PostgresServer | None = None
+
+    @classmethod
+    def in_new_directory(cls, prefix: str) -> "ThrowawayServers":
+        return cls(workdir=Path(tempfile.mkdtemp(prefix=prefix)))
+
+    def start_redis(self) -> RedisServer:
+        self.redis = start_redis(self.workdir / "redis")
+        return self.redis
+
+    def start_postgres(self) -> PostgresServer:
+        self.postgres = start_postgres(self.workdir / "postgres")
+        return self.postgres
+
+    def stop(self) -> None:
+        postgres, redis, self.postgres, self.redis = self.postgres, self.redis, None, None
+        try:
+            if postgres is not None:
+                postgres.stop()
+        finally:
+            if redis is not None:
+                redis.stop()
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def _find_postgres_bindir() -> Path | None:

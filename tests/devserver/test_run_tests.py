@@ -1,0 +1,32 @@
+"""`make test`'s driver (devserver/run_tests.py) leaves nothing behind, also when tests fail."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_failing_run_removes_its_servers_and_work_directory() -> None:
+    # A short directory of its own as TMPDIR (PostgreSQL's socket path must stay under 108 bytes), to see what the
+    # run leaves in it.
+    tmp = Path(tempfile.mkdtemp(prefix="rt-"))
+    try:
+        failing = tmp / "test_fails.py"
+        failing.write_text("def test_fails():\n    assert False\n")
+        run = subprocess.run(
+            [sys.executable, "-m", "devserver.run_tests", "-p", "no:cacheprovider", str(failing)],
+            cwd=ROOT,
+            env={**os.environ, "TMPDIR": str(tmp)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert run.stdout.splitlines()[-1] == "tests: 0 passed, 2 failed"  # once on SQLite, once on PostgreSQL
+        assert sorted(path.name for path in tmp.iterdir()) == ["test_fails.py"]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,7 +1,8 @@
-"""Shared fixtures. Servers (Redis, PostgreSQL) come from `make test` (devserver/run_tests.py); nothing is mocked."""
+"""Shared fixtures. Servers (Redis, PostgreSQL) are real: `make test` (devserver/run_tests.py) passes their URLs in,
+and plain `pytest` starts the missing ones itself (devserver/pytest_servers.py, loaded from pytest.ini); nothing is
+mocked."""
 
 import json
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,11 +14,6 @@ from django_redis import get_redis_connection
 
 from accounts.models import User
 from accounts.tokens import issue_token_pair
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    if not os.environ.get("REDIS_URL"):
-        pytest.exit("REDIS_URL is not set: run the suite with `make test`, which starts real servers", returncode=4)
 
 
 @pytest.fixture(autouse=True)

@@ -1,14 +1,22 @@
-"""Fixed-window attempt counters in Redis for login and password-reset requests.
+"""Fixed-window attempt counters in Redis for logins, registrations, password changes and password-reset requests.
 
 Login failures are counted per (username, client address), and all login attempts per client address. Keying the
 failure limit on the pair, not on the username alone, means an attacker who hammers a victim's username locks only
-their own address out: the victim can still log in from theirs. Windows expire by themselves (no permanent
-lockout), and attempts refused while limited do not extend the window. If Redis is unreachable the limiter fails
-open (and logs), so an outage of the cache never locks everyone out.
+their own address out: the victim can still log in from theirs. Windows start with their first attempt and expire
+by themselves (no permanent lockout); attempts refused while limited do not extend the window.
+
+Count before the work: every attempt is counted, and checked against the limit, by one atomic Redis script before
+any password is hashed. So concurrent requests, or aliases in one document, can never evaluate more guesses (or run
+more hashes) than the limit allows. A success takes the failure count back (`*_succeeded`).
+
+The window's clock is this process's `time.time()`, handed to the script, so tests can move time instead of
+sleeping. If Redis is unreachable the limiter fails open (and logs): an outage of the cache never locks everyone out.
 """
 
 import hashlib
 import logging
+import math
+import time
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -20,6 +28,20 @@ logger = logging.getLogger(__name__)
 
 # What a Redis outage raises through django-redis: the limiter fails open on any of them.
 _REDIS_ERRORS = (RedisError, ConnectionInterrupted, OSError)
+_REGISTRATION_WINDOW_SECONDS = 3600
+_PASSWORD_RESET_WINDOW_SECONDS = 3600
+
+# KEYS[1]: the counter; ARGV: now and the window, in milliseconds. Returns {count including this attempt, start}.
+_COUNT_ATTEMPT = """
+local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local start = tonumber(redis.call('HGET', KEYS[1], 'start'))
+if start == nil or now >= start + window then
+  start = now
+  redis.call('HSET', KEYS[1], 'start', ARGV[1], 'count', 0)
+  redis.call('PEXPIRE', KEYS[1], window + 1000)
+end
+return {redis.call('HINCRBY', KEYS[1], 'count', 1), start}
+"""
 
 
 class RateLimited(Exception):
@@ -37,53 +59,63 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def check_login_allowed(*, username: str, address: str) -> None:
-    """Count this login attempt for the address; refuse if the address or the (username, address) pair is over."""
+def login_attempt(*, username: str, address: str) -> None:
+    """Count a login attempt for the address and, until it succeeds, as a failure of (username, address)."""
     window = settings.LOGIN_WINDOW_SECONDS
-    _hit(_key("login-address", address), settings.LOGIN_ATTEMPTS_PER_ADDRESS, window)
-    _check(_key("login-failures", username.lower(), address), settings.LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS)
+    _count_attempt(_key("login-address", address), settings.LOGIN_ATTEMPTS_PER_ADDRESS, window)
+    _count_attempt(_login_failures_key(username, address), settings.LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS, window)
 
 
-def record_login_failure(*, username: str, address: str) -> None:
-    _count(_key("login-failures", username.lower(), address), settings.LOGIN_WINDOW_SECONDS)
+def login_succeeded(*, username: str, address: str) -> None:
+    _forget(_login_failures_key(username, address))
 
 
-def clear_login_failures(*, username: str, address: str) -> None:
+def registration_attempt(*, address: str) -> None:
+    _count_attempt(_key("register", address), settings.REGISTRATIONS_PER_ADDRESS, _REGISTRATION_WINDOW_SECONDS)
+
+
+def password_change_attempt(*, user_id: object) -> None:
+    """Count a password change as a failure until it succeeds: a stolen access token cannot guess on forever."""
+    _count_attempt(
+        _password_change_key(user_id), settings.PASSWORD_CHANGE_FAILURES_PER_USER, settings.LOGIN_WINDOW_SECONDS
+    )
+
+
+def password_change_succeeded(*, user_id: object) -> None:
+    _forget(_password_change_key(user_id))
+
+
+def password_reset_attempt(*, address: str) -> None:
+    _count_attempt(
+        _key("password-reset", address), settings.PASSWORD_RESETS_PER_ADDRESS, _PASSWORD_RESET_WINDOW_SECONDS
+    )
+
+
+def _count_attempt(key: str, limit: int, window_seconds: int) -> None:
+    """Count the attempt; raise RateLimited when it is over the limit of its window."""
+    now, window = int(time.time() * 1000), window_seconds * 1000
     try:
-        get_redis_connection("default").delete(_key("login-failures", username.lower(), address))
-    except _REDIS_ERRORS as error:
-        logger.warning("rate limiter unavailable: %s", error)
-
-
-def check_password_reset_allowed(*, address: str) -> None:
-    _hit(_key("password-reset", address), settings.PASSWORD_RESETS_PER_ADDRESS, 3600)
-
-
-def _hit(key: str, limit: int, window: int) -> None:
-    """Refuse when the window is full, else count the attempt."""
-    _check(key, limit)
-    _count(key, window)
-
-
-def _check(key: str, limit: int) -> None:
-    try:
-        client = get_redis_connection("default")
-        count = client.get(key)
-        if count is not None and int(count) >= limit:
-            raise RateLimited(retry_after=max(1, client.ttl(key)))
+        count, start = get_redis_connection("default").eval(_COUNT_ATTEMPT, 1, key, now, window)
     except _REDIS_ERRORS as error:
         logger.warning("rate limiter unavailable, allowing: %s", error)
+        return
+    if int(count) > limit:
+        raise RateLimited(retry_after=max(1, math.ceil((int(start) + window - now) / 1000)))
 
 
-def _count(key: str, window: int) -> None:
+def _forget(key: str) -> None:
     try:
-        client = get_redis_connection("default")
-        with client.pipeline() as pipe:
-            pipe.set(key, 0, ex=window, nx=True)  # the window starts with the first attempt and is never extended
-            pipe.incr(key)
-            pipe.execute()
+        get_redis_connection("default").delete(key)
     except _REDIS_ERRORS as error:
         logger.warning("rate limiter unavailable: %s", error)
+
+
+def _login_failures_key(username: str, address: str) -> str:
+    return _key("login-failures", username.lower(), address)
+
+
+def _password_change_key(user_id: object) -> str:
+    return _key("password-change", str(user_id))
 
 
 def _key(kind: str, *parts: str) -> str:

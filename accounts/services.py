@@ -1,6 +1,7 @@
 """Account writes: registration, credential checks, password change and reset."""
 
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
@@ -19,10 +20,16 @@ from accounts.tokens import TokenPair, issue_token_pair, revoke_all_sessions
 logger = logging.getLogger(__name__)
 
 MAX_PASSWORD_LENGTH = 4096  # hashing cost grows with length; nobody types more
+# The shape of default_token_generator's tokens: base-36 timestamp, a dash, a hex digest.
+_RESET_SECRET = re.compile(r"[0-9a-z]{1,13}-[0-9a-f]{1,64}")
 
 
-def user_register(*, username: object, email: object, password: object) -> User:
-    """Create an active user. Usernames and emails are unique without regard to case."""
+def user_register(*, username: object, email: object, password: object, address: str = "unknown") -> User:
+    """Create an active user. Usernames and emails are unique without regard to case.
+
+    Raises rate_limits.RateLimited when this address registered too often; counted before the password is hashed.
+    """
+    rate_limits.registration_attempt(address=address)
     errors: dict[str, list[ValidationError]] = {}
     username = _clean_username(username, errors)
     email = _clean_email(email, errors)
@@ -61,7 +68,7 @@ def user_login(*, username: object, password: object, address: str = "unknown") 
     Raises rate_limits.RateLimited when this address, or this username from this address, tried too often.
     """
     throttle_name = username if isinstance(username, str) else ""
-    rate_limits.check_login_allowed(username=throttle_name, address=address)
+    rate_limits.login_attempt(username=throttle_name, address=address)
     user = None
     if (
         isinstance(username, str)
@@ -73,7 +80,6 @@ def user_login(*, username: object, password: object, address: str = "unknown") 
     ):
         user = authenticate(username=username, password=password)
     if user is None:
-        rate_limits.record_login_failure(username=throttle_name, address=address)
         raise ValidationError(
             {
                 None: ValidationError(
@@ -81,16 +87,22 @@ def user_login(*, username: object, password: object, address: str = "unknown") 
                 )
             }
         )
-    rate_limits.clear_login_failures(username=throttle_name, address=address)
+    rate_limits.login_succeeded(username=throttle_name, address=address)
     return user
 
 
 def user_change_password(*, user: User, old_password: object, new_password: object) -> TokenPair:
-    """Change the password, end every other session, and return a fresh token pair for this one."""
+    """Change the password, end every other session, and return a fresh token pair for this one.
+
+    Raises rate_limits.RateLimited after PASSWORD_CHANGE_FAILURES_PER_USER wrong current passwords in a login
+    window; counted before the password is hashed.
+    """
+    rate_limits.password_change_attempt(user_id=user.pk)
     if not isinstance(old_password, str) or not _storable(old_password) or not user.check_password(old_password):
         raise ValidationError(
             {"oldPassword": ValidationError("The current password is wrong.", code=error_codes.WRONG_PASSWORD)}
         )
+    rate_limits.password_change_succeeded(user_id=user.pk)
     _validate_new_password(new_password, user, field="newPassword")
     with transaction.atomic():
         user.set_password(new_password)
@@ -101,7 +113,7 @@ def user_change_password(*, user: User, old_password: object, new_password: obje
 
 def password_reset_request(*, email: object, address: str = "unknown") -> None:
     """Email a one-time reset link if an active account has this email. The caller's answer never tells which."""
-    rate_limits.check_password_reset_allowed(address=address)
+    rate_limits.password_reset_attempt(address=address)
     if not isinstance(email, str) or not _storable(email):
         return
     user = User.objects.with_email(email.strip()).filter(is_active=True).first()
@@ -141,6 +153,9 @@ def _user_for_reset_token(token: object) -> User | None:
     if not isinstance(token, str) or "." not in token or len(token) > 200:
         return None
     encoded_id, _, secret = token.partition(".")
+    # Django's check_token encodes the secret: a lone surrogate would raise there instead of simply not matching.
+    if not _RESET_SECRET.fullmatch(secret):
+        return None
     try:
         user = User.objects.filter(pk=force_str(urlsafe_base64_decode(encoded_id)), is_active=True).first()
     except (ValueError, TypeError, ValidationError, UnicodeDecodeError):

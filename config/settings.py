@@ -133,6 +133,10 @@ LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS = env.int("LOGIN_FAILURES_PER_USERNAME_A
 LOGIN_ATTEMPTS_PER_ADDRESS = env.int("LOGIN_ATTEMPTS_PER_ADDRESS", default=30)
 LOGIN_WINDOW_SECONDS = env.int("LOGIN_WINDOW_SECONDS", default=900)
 PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=5)
+# Registrations per client address per hour (each hashes a password), and wrong current passwords per user in
+# changePassword per LOGIN_WINDOW_SECONDS (a stolen access token must not guess the password on forever).
+REGISTRATIONS_PER_ADDRESS = env.int("REGISTRATIONS_PER_ADDRESS", default=10)
+PASSWORD_CHANGE_FAILURES_PER_USER = env.int("PASSWORD_CHANGE_FAILURES_PER_USER", default=5)
 # How many proxies in front of the server append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

@@ -27,15 +27,22 @@ def arg(description: str) -> object:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create an account. Log in afterwards to get tokens.")
+    @strawberry.mutation(
+        description="Create an account. Log in afterwards to get tokens. Throttled per address "
+        "(REGISTRATIONS_PER_ADDRESS an hour): over the limit answers a RATE_LIMITED error with retryAfter."
+    )
     def register(
         self,
+        info: strawberry.Info,
         username: Annotated[str, arg("Letters, digits and @.+-_, up to 150; unique without regard to case.")],
         email: Annotated[str, arg("A valid address; unique without regard to case.")],
         password: Annotated[str, arg("Checked by Django's password validators.")],
     ) -> RegisterPayload:
+        address = rate_limits.client_address(info.context.request)
         try:
-            user = account_services.user_register(username=username, email=email, password=password)
+            user = account_services.user_register(username=username, email=email, password=password, address=address)
+        except rate_limits.RateLimited as limited:
+            raise RateLimitedError(limited.retry_after) from None
         except ValidationError as error:
             return RegisterPayload(errors=field_errors(error))
         return RegisterPayload(user=user)
@@ -60,7 +67,9 @@ class Mutation:
         return _auth_payload(tokens.issue_token_pair(user))
 
     @strawberry.mutation(
-        description="Change the caller's password. Every other session ends; the payload carries a new token pair."
+        description="Change the caller's password. Every other session ends; the payload carries a new token pair. "
+        "After PASSWORD_CHANGE_FAILURES_PER_USER wrong current passwords in a login window it answers a RATE_LIMITED "
+        "error with retryAfter."
     )
     def change_password(
         self,
@@ -73,6 +82,8 @@ class Mutation:
             pair = account_services.user_change_password(
                 user=user, old_password=old_password, new_password=new_password
             )
+        except rate_limits.RateLimited as limited:
+            raise RateLimitedError(limited.retry_after) from None
         except ValidationError as error:
             return AuthPayload(errors=field_errors(error))
         return _auth_payload(pair)

@@ -19,6 +19,10 @@ from schema.query_limits import MaxDirectivesRule, MaxFieldSelectionsRule
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
+# Characters in one GraphQL document (the `query` text, not its variables): ten times GraphiQL's introspection
+# query, the largest real document this API receives. Bounds parsing cost and the bytes the caches below hold
+# (256 documents each).
+MAX_DOCUMENT_LENGTH = 16_384
 
 
 # Built once: QueryDepthLimiter and MaxAliasesLimiter make a new rule class per instance, and the rule classes are

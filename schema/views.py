@@ -1,12 +1,19 @@
+import json
+import logging
+
 from cross_web import HTTPException
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
 
 from schema.context import RequestContext
+from schema.extensions import MAX_DOCUMENT_LENGTH
 from schema.schema import schema
+
+logger = logging.getLogger("schema")
 
 
 class FinanceGraphQLView(GraphQLView):
@@ -16,6 +23,20 @@ class FinanceGraphQLView(GraphQLView):
         return RequestContext(request=request, response=response)
 
     def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        # This endpoint always answers JSON: never Django's HTML error pages (with DEBUG on, a 100 KB traceback).
+        try:
+            return self._dispatch(request)
+        except RequestDataTooBig:
+            return _graphql_error(
+                f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
+                413,
+                "PAYLOAD_TOO_LARGE",
+            )
+        except Exception:
+            logger.exception("unexpected error in the GraphQL view")
+            return _graphql_error("Internal server error.", 500, "INTERNAL_SERVER_ERROR")
+
+    def _dispatch(self, request: HttpRequest) -> HttpResponse:
         # Strawberry answers transport-level refusals (a body that is not JSON, a missing query) with a bare text
         # body; clients get the GraphQL error shape with a code instead.
         if request.method == "POST" and request.content_type == "application/json":
@@ -31,8 +52,33 @@ class FinanceGraphQLView(GraphQLView):
         try:
             return self.run(request=request)
         except HTTPException as error:
-            code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "BAD_REQUEST")
+            code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "QUERY_TOO_LARGE"}.get(
+                error.status_code, "BAD_REQUEST"
+            )
             return _graphql_error(error.reason, error.status_code, code)
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return json.loads(data)
+        except RecursionError:
+            raise HTTPException(400, "The request body nests JSON too deeply.") from None
+        except ValueError:
+            raise HTTPException(400, "Unable to parse request body as JSON.") from None
+
+    def parse_http_body(self, request: object) -> object:
+        try:
+            data = super().parse_http_body(request)
+        except UnicodeDecodeError:  # Strawberry's request adapter decodes the body before any JSON parsing
+            raise HTTPException(400, "The request body is not UTF-8.") from None
+        # Checked before parsing: a document's cost and its footprint in the parser and validation caches grow with
+        # its length, which no token or depth limit bounds (a comment is one token). Variables are not counted, so
+        # importTransactions' CSV keeps its own, larger limit (CSV_IMPORT_MAX_BYTES).
+        query = getattr(data, "query", None)
+        if isinstance(query, str) and len(query) > MAX_DOCUMENT_LENGTH:
+            raise HTTPException(
+                413, f"The GraphQL document is longer than {MAX_DOCUMENT_LENGTH} characters (got {len(query)})."
+            )
+        return data
 
     def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
         if not settings.GRAPHIQL_ENABLED:  # read per request, so a deployment setting needs no code path

@@ -124,3 +124,13 @@ def test_reset_requests_are_rate_limited_per_address(db, settings) -> None:
         for n in range(3)
     ]
     assert codes == ["OK", "OK", "RATE_LIMITED"]
+
+
+@pytest.mark.parametrize("secret", ["abc-\ud800", "\ud800", "zz-zz", "-", "1-" + "f" * 65])
+def test_a_malformed_reset_token_is_invalid_not_a_crash(anonymous: GraphQLClient, alice: User, secret: str) -> None:
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    token = f"{urlsafe_base64_encode(force_bytes(alice.pk))}.{secret}"
+    payload = anonymous.data(RESET, {"token": token, "password": "a brand new passphrase"})["resetPassword"]
+    assert payload == {"token": None, "errors": [{"field": "token", "code": "INVALID_RESET_TOKEN"}]}

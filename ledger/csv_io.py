@@ -9,6 +9,8 @@
 - The direction comes from the `type` column (income/credit/deposit, expense/debit/withdrawal) when there is one,
   else from the amount's sign (negative = expense). A signed amount and a type may both be given if they agree.
 - Amounts go through `ledger.money.parse_amount` as strings (never `float`); dates are strict `YYYY-MM-DD`.
+- Text cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR) are exported behind an
+  apostrophe, which import takes off again: an exported file re-imports to exactly the same values.
 - Row numbers count the header as row 1 and blank lines too, as a text editor or spreadsheet shows them.
 
 Reading is incremental: `read_rows` pulls one line at a time from any iterable of text lines.
@@ -43,6 +45,8 @@ _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "category": ("category",),
 }
 _REQUIRED = ("date", "amount")
+# What makes a spreadsheet treat a cell as a formula (or, for tab and carriage return, hide one).
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _TYPE_WORDS = {
     "income": TransactionType.INCOME.value,
     "credit": TransactionType.INCOME.value,
@@ -145,9 +149,27 @@ def write_rows(rows: Iterable[tuple[datetime.date, str, int, str, str]]) -> Iter
     for day, description, amount_minor, txn_type, category in rows:
         sign = "-" if txn_type == TransactionType.EXPENSE.value else ""
         writer.writerow(
-            (day.isoformat(), description, sign + format_amount(from_minor(amount_minor)), txn_type, category)
+            (
+                day.isoformat(),
+                _escape_formula(description),
+                sign + format_amount(from_minor(amount_minor)),
+                txn_type,
+                _escape_formula(category),
+            )
         )
         yield buffer.take()
+
+
+def _escape_formula(text: str) -> str:
+    """Neutralise a text cell a spreadsheet would run as a formula (OWASP "CSV injection"): a leading apostrophe
+    makes it text. Apostrophes already in front of a trigger get one more, so `_unescape_formula` restores every
+    value exactly; other text, and amounts (numbers), are never touched."""
+    return "'" + text if text.lstrip("'").startswith(_FORMULA_TRIGGERS) else text
+
+
+def _unescape_formula(text: str) -> str:
+    """The inverse of `_escape_formula` on import."""
+    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(_FORMULA_TRIGGERS) else text
 
 
 def _shown_header(header: list[str]) -> str:
@@ -186,13 +208,16 @@ def _parse_record(row: int, cells: dict[str, str]) -> Iterator[CsvRow | RowError
     attempt(
         "description",
         lambda: clean_text(
-            cells.get("description", ""), field="description", code=error_codes.INVALID_DESCRIPTION, max_length=255
+            _unescape_formula(cells.get("description", "")),
+            field="description",
+            code=error_codes.INVALID_DESCRIPTION,
+            max_length=255,
         ),
     )
     attempt(
         "category",
         lambda: clean_text(
-            cells.get("category", "").strip() or DEFAULT_CATEGORY,
+            _unescape_formula(cells.get("category", "")).strip() or DEFAULT_CATEGORY,
             field="category",
             code=error_codes.INVALID_CATEGORY,
             min_length=1,

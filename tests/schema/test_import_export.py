@@ -235,3 +235,28 @@ def test_import_and_export_need_a_user(anonymous: GraphQLClient, db: None) -> No
         body = anonymous.post(query, variables)
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert not Transaction.objects.exists()
+
+
+FORMULAS = [
+    ('=HYPERLINK("http://evil.example","Click")', "@SUM(A1:A9)"),
+    ("+cmd|' /C calc'!A0", "-2+3"),
+    ("'=already quoted", "''@twice"),
+    ("'Tis the season", "Rock 'n' roll"),  # apostrophes before other text stay as they are
+]
+
+
+def test_export_neutralises_formulas_and_import_restores_them(as_alice: GraphQLClient, as_bob: GraphQLClient) -> None:
+    for description, category in FORMULAS:
+        create(as_alice, "1.00", description=description, category=category, date="2026-01-01")
+    exported = export_csv(as_alice)
+    cells = [line.split(",", 1)[1] for line in exported.splitlines()[1:]]
+    for line in cells:
+        description = line.split(",")[0].strip('"')
+        assert not description.startswith(("=", "+", "-", "@", "\t", "\r")), line
+    assert "'=HYPERLINK" in exported and "'@SUM(A1:A9)" in exported and "'+cmd" in exported
+    assert ",'-2+3" in exported and "''=already quoted" in exported and "'''@twice" in exported
+    assert "'Tis the season" in exported and "''Tis" not in exported
+    assert ",-1.00," in exported  # amounts are numbers: never prefixed
+    assert import_csv(as_bob, exported)["importedCount"] == len(FORMULAS)
+    assert listing(as_bob) == listing(as_alice)
+    assert export_csv(as_bob) == exported

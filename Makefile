@@ -4,12 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 GO ?= go
 
-.PHONY: run test bench bench-aggregator venv aggregator assets schema demo clean
+.PHONY: run test bench bench-aggregator venv venv-dev lock aggregator assets schema demo clean
 
 run: venv aggregator assets
 	$(PY) -m devserver.run
 
-test: venv aggregator assets
+test: venv-dev aggregator assets
 	$(PY) -m devserver.run_tests
 
 # Benchmarks (not part of `make test`): tables on stdout, JSON in bench/results/. See bench/README.md.
@@ -19,16 +19,41 @@ bench: venv aggregator
 bench-aggregator: venv aggregator
 	$(PY) -m bench.aggregator
 
+# The venv installs the lock files (every package, transitive ones included, pinned with hashes), and again whenever
+# one changes: requirements.lock (runtime: `make run`, `make bench`) and requirements-dev.lock (the same runtime pins
+# plus tests, lint and tools: `make test`). requirements*.txt name the direct dependencies; `make lock` rewrites the
+# locks from them.
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
-	touch $@
+venv-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.lock
+	$(call install_lock,requirements.lock)
+
+# The dev lock holds the same runtime pins, so installing it also satisfies `venv`.
+$(VENV)/.installed-dev: requirements.lock requirements-dev.lock
+	$(call install_lock,requirements-dev.lock)
+	@touch $(VENV)/.installed
+
+# One line says what a slow step is doing before it starts; an up-to-date venv prints nothing.
+define install_lock
+	@if [ -f $@ ]; then echo "Updating $(VENV): $? changed..."; \
+	elif [ -f $(VENV)/.installed ]; then echo "Installing the test and development tools into $(VENV) (first time only, about a minute)..."; \
+	else echo "Installing Python dependencies into $(VENV) (first run only, about 2 minutes)..."; fi
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r $(1)
+	@touch $@
+endef
+
+UV_COMPILE = $(VENV)/bin/uv pip compile --universal --python-version 3.11 --generate-hashes --quiet
+lock: venv-dev
+	$(UV_COMPILE) requirements.txt -o requirements.lock
+	$(UV_COMPILE) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
 
 aggregator:
-	@if [ -f go_aggregator/go.mod ]; then cd go_aggregator && $(GO) build -o bin/aggregator ./cmd/aggregator; fi
+	@if [ -f go_aggregator/go.mod ]; then \
+		if [ ! -x go_aggregator/bin/aggregator ]; then echo "Building the Go aggregator (first build about 1 minute)..."; fi; \
+		cd go_aggregator && $(GO) build -o bin/aggregator ./cmd/aggregator; fi
 
 # GraphiQL's browser files (react, graphiql) from npm into frontend/node_modules (git-ignored), served by Django.
 # npm runs only when they are missing or package-lock.json changed.

@@ -40,10 +40,17 @@ class RefreshTokenLineage(models.Model):
     """The rotation family of one graphql_jwt refresh token.
 
     Each refresh issues a successor in the same family; presenting a token that was already rotated or revoked
-    revokes the whole family, so a stolen token that races its owner burns every token derived from it.
+    revokes the whole family, so a stolen token that races its owner burns every token derived from it. The one
+    exception is a replay within REFRESH_TOKEN_REUSE_INTERVAL seconds of the rotation, while the successor is still
+    live: it gets that same successor (a client that retried a refresh over a flaky network stays logged in).
     """
 
     refresh_token = models.OneToOneField(
         "refresh_token.RefreshToken", primary_key=True, on_delete=models.CASCADE, related_name="lineage"
     )
     family = models.UUIDField(db_index=True)
+    # Set when this token is rotated: its successor's secret, sealed with a key only this token's own secret
+    # derives (see accounts.tokens), so a replay within REFRESH_TOKEN_REUSE_INTERVAL can be answered with the same
+    # successor. The database alone cannot unseal it.
+    rotated_at = models.DateTimeField(null=True)
+    successor_sealed = models.BinaryField(null=True)

@@ -7,15 +7,18 @@
   leaked database does not leak usable refresh tokens. `get_refresh_token_by_digest` is configured as the
   library's JWT_GET_REFRESH_TOKEN_HANDLER.
 - Rotation: each refresh revokes the presented token and issues a successor in the same `RefreshTokenLineage`
-  family. Presenting a revoked token (a replay) revokes the whole family.
+  family. Presenting a revoked token (a replay) revokes the whole family, except within
+  REFRESH_TOKEN_REUSE_INTERVAL seconds of its rotation while the successor is live: then it gets that successor.
 """
 
+import datetime
 import hashlib
 import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -73,6 +76,9 @@ def user_from_request(request: HttpRequest, find_user: Callable[[str], User | No
         payload = get_payload(token)
     except JSONWebTokenError as error:
         raise AuthenticationFailed(str(error)) from None
+    if not isinstance(payload.get("exp"), int):
+        # PyJWT checks `exp` only when it is present: a correctly signed token without one would never expire.
+        raise AuthenticationFailed("This access token has no expiry: log in again.")
     username = payload.get(User.USERNAME_FIELD)
     user = None
     if isinstance(username, str) and username:
@@ -107,13 +113,18 @@ def issue_token_pair(user: User, *, family: uuid.UUID | None = None) -> TokenPai
 def rotate_refresh_token(secret: object) -> TokenPair:
     """Trade a refresh token for a new pair; the presented token is revoked.
 
-    Two concurrent refreshes with one token: the conditional UPDATE lets exactly one of them win.
+    Two concurrent refreshes with one token: the conditional UPDATE lets exactly one of them win, and the others
+    (like any replay within REFRESH_TOKEN_REUSE_INTERVAL) get the winner's successor; a later replay revokes the
+    family.
     """
     presented = _find(secret)
     if presented is None:
         raise RefreshTokenRejected("Invalid refresh token.", error_codes.INVALID_REFRESH_TOKEN)
     family = presented.lineage.family if hasattr(presented, "lineage") else None
     if presented.revoked is not None:
+        pair = _successor_within_reuse_interval(presented, secret)
+        if pair is not None:
+            return pair
         _revoke_family(presented, family)
         raise RefreshTokenRejected(
             "This refresh token was already used or revoked; its successors are revoked too.",
@@ -125,12 +136,59 @@ def rotate_refresh_token(secret: object) -> TokenPair:
     if not user.is_active:
         raise RefreshTokenRejected("Invalid refresh token.", error_codes.INVALID_REFRESH_TOKEN)
     with transaction.atomic():
-        won = RefreshToken.objects.filter(pk=presented.pk, revoked__isnull=True).update(revoked=timezone.now())
+        now = timezone.now()
+        won = RefreshToken.objects.filter(pk=presented.pk, revoked__isnull=True).update(revoked=now)
         if not won:
+            # A concurrent refresh with this token committed first (this UPDATE waited for it): answer with its
+            # successor when that is still allowed.
+            pair = _successor_within_reuse_interval(presented, secret)
+            if pair is not None:
+                return pair
             raise RefreshTokenRejected(
                 "This refresh token was already used or revoked.", error_codes.INVALID_REFRESH_TOKEN
             )
-        return issue_token_pair(user, family=family)
+        pair = issue_token_pair(user, family=family)
+        RefreshTokenLineage.objects.filter(pk=presented.pk).update(
+            rotated_at=now, successor_sealed=_seal(pair.refresh_token, secret)
+        )
+        return pair
+
+
+def _successor_within_reuse_interval(presented: RefreshToken, secret: str) -> TokenPair | None:
+    """The pair to answer a replay of `presented` with, when it was rotated moments ago and its successor is live."""
+    interval = settings.REFRESH_TOKEN_REUSE_INTERVAL
+    lineage = RefreshTokenLineage.objects.filter(pk=presented.pk).first()
+    if interval <= 0 or lineage is None or lineage.rotated_at is None or lineage.successor_sealed is None:
+        return None
+    if timezone.now() - lineage.rotated_at > datetime.timedelta(seconds=interval):
+        return None
+    successor_secret = _unseal(bytes(lineage.successor_sealed), secret)
+    successor = _find(successor_secret)
+    if successor is None or successor.revoked is not None or not successor.user.is_active:
+        return None  # the successor was used or revoked since: this is a replay like any other
+    user = successor.user
+    return TokenPair(
+        user=user, token=get_token(user, ver=user.token_version, uid=str(user.pk)), refresh_token=successor_secret
+    )
+
+
+def _seal(successor_secret: str, presented_secret: str) -> bytes:
+    # A one-time key stream derived from the presented secret (256 random bits, stored only as a SHA-256 digest):
+    # reading the successor back takes the presented token itself, which is what a replay holds anyway.
+    plain = successor_secret.encode("ascii")
+    return bytes(a ^ b for a, b in zip(plain, _key_stream(presented_secret, len(plain)), strict=True))
+
+
+def _unseal(sealed: bytes, presented_secret: str) -> str:
+    return bytes(a ^ b for a, b in zip(sealed, _key_stream(presented_secret, len(sealed)), strict=True)).decode(
+        "ascii", errors="replace"
+    )
+
+
+def _key_stream(presented_secret: str, length: int) -> bytes:
+    return hashlib.shake_256(b"refresh-successor\x00" + presented_secret.encode("utf-8", "surrogatepass")).digest(
+        length
+    )
 
 
 def revoke_refresh_token(secret: object) -> None:

@@ -104,6 +104,9 @@ BALANCE_CACHE_TTL = env.int("BALANCE_CACHE_TTL", default=300)
 
 ACCESS_TOKEN_LIFETIME = env.int("ACCESS_TOKEN_LIFETIME", default=300)
 REFRESH_TOKEN_LIFETIME = env.int("REFRESH_TOKEN_LIFETIME", default=7 * 24 * 3600)
+# Seconds after a rotation in which presenting the rotated refresh token again returns the same successor instead
+# of revoking the family (concurrent or retried refreshes); 0 turns the grace off.
+REFRESH_TOKEN_REUSE_INTERVAL = env.int("REFRESH_TOKEN_REUSE_INTERVAL", default=5)
 
 GRAPHQL_JWT = {
     "JWT_ALGORITHM": "HS256",

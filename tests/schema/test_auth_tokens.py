@@ -3,6 +3,7 @@ import time
 
 import jwt
 import pytest
+import time_machine
 from django.conf import settings
 from graphql_jwt.refresh_token.models import RefreshToken
 
@@ -115,8 +116,9 @@ def test_refresh_rotates_the_pair(anonymous: GraphQLClient, alice: User) -> None
     assert second["errors"] == []
     assert second["refreshToken"] != first["refreshToken"]
     assert anonymous.data(ME, token=second["token"])["me"]["username"] == "alice"
-    # the used token no longer works
-    again = anonymous.data(REFRESH, {"refreshToken": first["refreshToken"]})["refreshToken"]
+    # the used token no longer works once the reuse interval is over
+    with time_machine.travel(datetime.timedelta(seconds=6)):
+        again = anonymous.data(REFRESH, {"refreshToken": first["refreshToken"]})["refreshToken"]
     assert again["token"] is None
     assert [e["code"] for e in again["errors"]] == ["INVALID_REFRESH_TOKEN"]
 
@@ -124,7 +126,8 @@ def test_refresh_rotates_the_pair(anonymous: GraphQLClient, alice: User) -> None
 def test_reusing_a_rotated_token_revokes_its_successors(anonymous: GraphQLClient, alice: User) -> None:
     first = login(anonymous)
     second = anonymous.data(REFRESH, {"refreshToken": first["refreshToken"]})["refreshToken"]
-    anonymous.data(REFRESH, {"refreshToken": first["refreshToken"]})  # replay by a thief
+    with time_machine.travel(datetime.timedelta(seconds=6)):
+        anonymous.data(REFRESH, {"refreshToken": first["refreshToken"]})  # replay by a thief
     third = anonymous.data(REFRESH, {"refreshToken": second["refreshToken"]})["refreshToken"]
     assert [e["code"] for e in third["errors"]] == ["INVALID_REFRESH_TOKEN"]
 
@@ -177,8 +180,59 @@ def test_concurrent_refreshes_with_one_token_give_at_most_one_pair() -> None:
         lambda: GraphQLClient(http=Client()).data(REFRESH, {"refreshToken": secret})["refreshToken"], 4
     )
     assert len(results) == 4
-    assert sum(1 for payload in results if payload["token"]) <= 1
-    assert RefreshToken.objects.filter(revoked__isnull=True).count() <= 1
+    # one rotation: the losers get the winner's successor (the reuse interval), so the client stays logged in
+    assert all(payload["errors"] == [] for payload in results)
+    assert len({payload["refreshToken"] for payload in results}) == 1
+    assert RefreshToken.objects.filter(revoked__isnull=True).count() == 1
+
+
+def test_a_replay_within_the_reuse_interval_gets_the_same_successor(anonymous: GraphQLClient, alice: User) -> None:
+    first = login(anonymous)["refreshToken"]
+    with time_machine.travel(datetime.datetime(2026, 5, 1, 12, 0, tzinfo=datetime.UTC), tick=False) as clock:
+        second = anonymous.data(REFRESH, {"refreshToken": first})["refreshToken"]
+        clock.shift(5)
+        retried = anonymous.data(REFRESH, {"refreshToken": first})["refreshToken"]
+        assert retried["errors"] == [] and retried["refreshToken"] == second["refreshToken"]
+        assert anonymous.data(ME, token=retried["token"])["me"]["username"] == "alice"
+        clock.shift(1)  # past REFRESH_TOKEN_REUSE_INTERVAL (5 s): a replay again, and the family is revoked
+        late = anonymous.data(REFRESH, {"refreshToken": first})["refreshToken"]
+        assert [e["code"] for e in late["errors"]] == ["INVALID_REFRESH_TOKEN"]
+        burnt = anonymous.data(REFRESH, {"refreshToken": second["refreshToken"]})["refreshToken"]
+        assert [e["code"] for e in burnt["errors"]] == ["INVALID_REFRESH_TOKEN"]
+
+
+def test_no_successor_is_handed_out_once_it_was_used(anonymous: GraphQLClient, alice: User) -> None:
+    first = login(anonymous)["refreshToken"]
+    second = anonymous.data(REFRESH, {"refreshToken": first})["refreshToken"]["refreshToken"]
+    assert anonymous.data(REFRESH, {"refreshToken": second})["refreshToken"]["errors"] == []
+    replay = anonymous.data(REFRESH, {"refreshToken": first})["refreshToken"]  # within the interval, but too late
+    assert [e["code"] for e in replay["errors"]] == ["INVALID_REFRESH_TOKEN"]
+    assert RefreshToken.objects.filter(revoked__isnull=True).count() == 0
+
+
+def test_the_reuse_interval_can_be_turned_off(anonymous: GraphQLClient, alice: User, settings) -> None:
+    settings.REFRESH_TOKEN_REUSE_INTERVAL = 0
+    first = login(anonymous)["refreshToken"]
+    anonymous.data(REFRESH, {"refreshToken": first})
+    replay = anonymous.data(REFRESH, {"refreshToken": first})["refreshToken"]
+    assert [e["code"] for e in replay["errors"]] == ["INVALID_REFRESH_TOKEN"]
+
+
+def test_the_successor_is_stored_sealed(anonymous: GraphQLClient, alice: User) -> None:
+    from accounts.models import RefreshTokenLineage
+
+    first = login(anonymous)["refreshToken"]
+    second = anonymous.data(REFRESH, {"refreshToken": first})["refreshToken"]["refreshToken"]
+    sealed = bytes(RefreshTokenLineage.objects.exclude(successor_sealed=None).get().successor_sealed)
+    assert len(sealed) == len(second) and second.encode() not in sealed
+
+
+def test_a_signed_token_without_expiry_is_unauthenticated(anonymous: GraphQLClient, alice: User) -> None:
+    claims = {"username": "alice", "uid": str(alice.pk), "ver": alice.token_version}
+    assert anonymous.post(ME, token=_forge({**claims, "exp": int(time.time()) + 60}))["data"]["me"]
+    body = anonymous.post(ME, token=_forge(claims))
+    assert body["data"] is None and codes(body) == ["UNAUTHENTICATED"]
+    assert "expiry" in body["errors"][0]["message"]
 
 
 def test_a_token_does_not_pass_to_a_new_account_with_the_same_username(anonymous: GraphQLClient, alice: User) -> None:

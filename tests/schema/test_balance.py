@@ -1,6 +1,8 @@
 """The Redis-cached balance: never older than the caller's last committed write, whatever Redis does."""
 
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,9 @@ from django_redis import get_redis_connection
 from accounts.models import User
 from accounts.tokens import issue_token_pair
 from devserver.servers import start_redis
-from ledger.balance_cache import balance_cache_key, cached_balance, read_balance_version
+from ledger.balance_cache import BalanceFigures, balance_cache_key, cached_balance, read_balance_version
 from ledger.selectors import compute_balance_figures
-from tests.conftest import BALANCE, GraphQLClient, create, make_user, run_together
+from tests.conftest import BALANCE, GraphQLClient, create, make_user
 
 
 def balance(client: GraphQLClient) -> dict:
@@ -104,18 +106,42 @@ def test_redis_coming_back_with_old_data_is_not_believed(as_alice: GraphQLClient
         own.stop()
 
 
-@pytest.mark.django_db(transaction=True)
 def test_concurrent_misses_compute_the_aggregate_once(alice: User) -> None:
-    calls = []
+    """Readers that miss while another request computes the figures wait for its result instead of computing too.
 
-    def slow_compute():
-        calls.append(1)
-        threading.Event().wait(0.3)
-        return compute_balance_figures(user=alice)
+    Ordered by events, not by sleeps: the elected computer is held inside its compute function until every other
+    reader has missed and lost the election for the fill lock (counted in Redis' own command statistics)."""
+    figures = compute_balance_figures(user=alice)
+    version = read_balance_version(alice.pk)
+    redis = get_redis_connection("default")
+    computing, release = threading.Event(), threading.Event()
+    computed_by_waiters: list[int] = []
 
-    results = run_together(lambda: cached_balance(alice.pk, slow_compute), 6)
-    assert len(calls) == 1
-    assert len(results) == 6
+    def held_compute() -> BalanceFigures:
+        computing.set()
+        assert release.wait(30)
+        return figures
+
+    def waiter_compute() -> BalanceFigures:
+        computed_by_waiters.append(1)
+        return figures
+
+    def lock_attempts() -> int:
+        return redis.info("commandstats").get("cmdstat_set", {}).get("calls", 0)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        elected = pool.submit(cached_balance, alice.pk, held_compute, version=version)
+        assert computing.wait(30)
+        attempts_before = lock_attempts()
+        waiters = [pool.submit(cached_balance, alice.pk, waiter_compute, version=version) for _ in range(5)]
+        deadline = time.monotonic() + 30
+        while lock_attempts() - attempts_before < 5 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert lock_attempts() - attempts_before >= 5, "the other readers never tried to take the fill lock"
+        release.set()
+        results = [future.result(timeout=30) for future in (elected, *waiters)]
+    assert computed_by_waiters == []
+    assert results == [figures] * 6
 
 
 @pytest.mark.django_db(transaction=True)

@@ -58,9 +58,18 @@ export function authenticatedClient(url, token) {
   return new GraphQLClient(url, { headers: { Authorization: `Bearer ${token}` } });
 }
 
-/** Log in; throws with the API's message when the credentials are refused. */
+/** A refused login: the API's messages, and its stable `codes` for programs (e.g. ["INVALID_CREDENTIALS"]). */
+export class LoginError extends Error {
+  constructor(errors) {
+    super(errors.map((error) => error.message).join(" "));
+    this.name = "LoginError";
+    this.codes = errors.map((error) => error.code);
+  }
+}
+
+/** Log in; throws a LoginError when the credentials are refused. */
 export async function login(url, username, password) {
   const { login: payload } = await anonymousClient(url).request(LOGIN, { username, password });
-  if (payload.errors.length) throw new Error(payload.errors.map((error) => error.message).join(" "));
+  if (payload.errors.length) throw new LoginError(payload.errors);
   return payload;
 }

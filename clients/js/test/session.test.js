@@ -10,6 +10,7 @@ import { ClientError } from "graphql-request";
 import {
   BALANCE,
   CREATE_TRANSACTION,
+  LoginError,
   OPERATIONS,
   REGISTER,
   TRANSACTIONS,
@@ -41,7 +42,11 @@ test("register, log in, send the Bearer header, create, list and read the balanc
   assert.equal(register.user.username, username);
 
   const { token } = await login(URL, username, password);
-  await assert.rejects(login(URL, username, "not the password"), /./);
+  await assert.rejects(login(URL, username, "not the password"), (error) => {
+    assert.ok(error instanceof LoginError);
+    assert.deepEqual(error.codes, ["INVALID_CREDENTIALS"]);
+    return true;
+  });
 
   // Without the header the API refuses with a typed GraphQL error, which graphql-request raises as ClientError.
   await assert.rejects(anonymousClient(URL).request(BALANCE), (error) => {

@@ -100,10 +100,10 @@ def user_change_password(*, user: User, old_password: object, new_password: obje
     rate_limits.password_change_attempt(user_id=user.pk)
     if not isinstance(old_password, str) or not _storable(old_password) or not user.check_password(old_password):
         raise ValidationError(
-            {"oldPassword": ValidationError("The current password is wrong.", code=error_codes.WRONG_PASSWORD)}
+            {"old_password": ValidationError("The current password is wrong.", code=error_codes.WRONG_PASSWORD)}
         )
     rate_limits.password_change_succeeded(user_id=user.pk)
-    _validate_new_password(new_password, user, field="newPassword")
+    _validate_new_password(new_password, user, field="new_password")
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
@@ -141,7 +141,7 @@ def password_reset_confirm(*, token: object, new_password: object) -> TokenPair:
         raise ValidationError(
             {"token": ValidationError("This reset link is invalid or expired.", code=error_codes.INVALID_RESET_TOKEN)}
         )
-    _validate_new_password(new_password, user, field="newPassword")
+    _validate_new_password(new_password, user, field="new_password")
     with transaction.atomic():
         user.set_password(new_password)  # changes the hash the token was made from: the token is spent
         user.save(update_fields=["password"])

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -41,11 +42,11 @@ class AuthenticationFailed(Exception):
         self.code = error_codes.UNAUTHENTICATED
 
 
-class RefreshTokenRejected(Exception):
+class RefreshTokenRejected(ValidationError):
+    """A refresh token that cannot be used: a ValidationError on the `refresh_token` argument."""
+
     def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+        super().__init__({"refresh_token": ValidationError(message, code=code)})
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import dataclasses
 import datetime
 import uuid
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from ledger import error_codes
 from ledger.balance_cache import BalanceFigures, cached_balance, preloaded_balance_version
 from ledger.models import BalanceVersion, Transaction, TransactionType
 from ledger.money import parse_amount, to_minor
-from ledger.validation import clean_text, invalid, parse_date, parse_transaction_id
+from ledger.validation import clean_all, clean_text, invalid, parse_date, parse_transaction_id
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -85,30 +86,38 @@ class TransactionPage:
 
 
 def transaction_filter(*, user: User, filters: TransactionFilters | None) -> QuerySet:
-    """The user's transactions narrowed by the filters; raises ValidationError naming the bad filter."""
+    """The user's transactions narrowed by the filters; raises ValidationError naming every bad filter."""
     queryset = Transaction.objects.owned_by(user)
     if filters is None:
         return queryset
-    if filters.type is not None:
-        queryset = queryset.filter(type=TransactionType(filters.type).value)
-    if filters.category is not None:
-        category = clean_text(
-            filters.category, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50
-        )
-        queryset = queryset.filter(category__iexact=category)
-    if filters.date_from is not None:
-        queryset = queryset.filter(date__gte=parse_date(filters.date_from, field="dateFrom"))
-    if filters.date_to is not None:
-        queryset = queryset.filter(date__lte=parse_date(filters.date_to, field="dateTo"))
-    if filters.min_amount is not None:
-        queryset = queryset.filter(amount_minor__gte=to_minor(parse_amount(filters.min_amount, field="minAmount")))
-    if filters.max_amount is not None:
-        queryset = queryset.filter(amount_minor__lte=to_minor(parse_amount(filters.max_amount, field="maxAmount")))
-    if filters.search is not None:
-        term = clean_text(filters.search, field="search", code=error_codes.INVALID_SEARCH, max_length=100)
-        if term:
-            queryset = queryset.filter(Q(description__icontains=term) | Q(category__icontains=term))
+    given = {name: value for name, value in dataclasses.asdict(filters).items() if value is not None}
+    cleaned = clean_all(given, _FILTER_PARSERS)
+    lookups = {
+        "type": "type",
+        "category": "category__iexact",
+        "date_from": "date__gte",
+        "date_to": "date__lte",
+        "min_amount": "amount_minor__gte",
+        "max_amount": "amount_minor__lte",
+    }
+    queryset = queryset.filter(**{lookups[name]: value for name, value in cleaned.items() if name in lookups})
+    if cleaned.get("search"):
+        term = cleaned["search"]
+        queryset = queryset.filter(Q(description__icontains=term) | Q(category__icontains=term))
     return queryset
+
+
+_FILTER_PARSERS = {
+    "type": lambda value: TransactionType(value).value,
+    "category": lambda value: clean_text(
+        value, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50
+    ),
+    "date_from": lambda value: parse_date(value, field="date_from"),
+    "date_to": lambda value: parse_date(value, field="date_to"),
+    "min_amount": lambda value: to_minor(parse_amount(value, field="min_amount")),
+    "max_amount": lambda value: to_minor(parse_amount(value, field="max_amount")),
+    "search": lambda value: clean_text(value, field="search", code=error_codes.INVALID_SEARCH, max_length=100),
+}
 
 
 def transaction_page(

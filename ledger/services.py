@@ -5,7 +5,6 @@ import contextlib
 import datetime
 from collections.abc import Iterable, Iterator
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -14,7 +13,7 @@ from ledger import error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
 from ledger.models import DirtyBucket, Transaction, TransactionType
 from ledger.money import VolumeLimitExceeded, parse_amount, to_minor, volume_limit_error
-from ledger.validation import clean_text, invalid, month_of, parse_transaction_date, parse_transaction_id
+from ledger.validation import clean_all, clean_text, invalid, month_of, parse_transaction_date, parse_transaction_id
 
 DEFAULT_CATEGORY = "Other"
 _UNSET = object()
@@ -42,7 +41,7 @@ def transaction_create(
     if idempotency_key is not None:
         key = clean_text(
             idempotency_key,
-            field="idempotencyKey",
+            field="idempotency_key",
             code=error_codes.INVALID_IDEMPOTENCY_KEY,
             min_length=1,
             max_length=255,
@@ -130,27 +129,9 @@ def _owned_for_update(user: User, transaction_id: object) -> Transaction:
 
 def _clean_fields(**raw: object) -> dict[str, object]:
     """Validate every given field at once, so the client sees all problems in one answer."""
-    cleaned: dict[str, object] = {}
-    errors: dict[str, list] = {}
-    parsers = {
-        "amount": lambda value: to_minor(parse_amount(value)),
-        "type": _parse_type,
-        "description": lambda value: clean_text(
-            value, field="description", code=error_codes.INVALID_DESCRIPTION, max_length=255
-        ),
-        "category": lambda value: clean_text(
-            value, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50
-        ),
-        "date": parse_transaction_date,
-    }
-    for name, value in raw.items():
-        try:
-            cleaned["amount_minor" if name == "amount" else name] = parsers[name](value)
-        except ValidationError as error:
-            for field, field_errors in error.error_dict.items():
-                errors.setdefault(field, []).extend(field_errors)
-    if errors:
-        raise ValidationError(errors)
+    cleaned = clean_all(raw, _FIELD_PARSERS)
+    if "amount" in cleaned:
+        cleaned["amount_minor"] = cleaned.pop("amount")
     return cleaned
 
 
@@ -159,6 +140,19 @@ def _parse_type(value: object) -> str:
         return TransactionType(value).value
     except ValueError:
         raise invalid("type", "Must be INCOME or EXPENSE.", error_codes.INVALID_TYPE) from None
+
+
+_FIELD_PARSERS = {
+    "amount": lambda value: to_minor(parse_amount(value)),
+    "type": _parse_type,
+    "description": lambda value: clean_text(
+        value, field="description", code=error_codes.INVALID_DESCRIPTION, max_length=255
+    ),
+    "category": lambda value: clean_text(
+        value, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50
+    ),
+    "date": parse_transaction_date,
+}
 
 
 def mark_buckets_dirty(user_id: object, days: Iterable[datetime.date]) -> None:

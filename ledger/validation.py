@@ -4,6 +4,7 @@ import calendar
 import datetime
 import re
 import uuid
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 
@@ -22,6 +23,22 @@ LATEST_DATE = datetime.date(2999, 12, 31)
 def invalid(field: str, message: str, code: str) -> ValidationError:
     """The one shape of a field error: ValidationError({field: ValidationError(message, code=code)})."""
     return ValidationError({field: ValidationError(message, code=code)})
+
+
+def clean_all(raw: dict[str, object], parsers: dict[str, Callable[[object], object]]) -> dict[str, object]:
+    """Parse each given value with the parser of its name, checking every one before raising: the ValidationError
+    then holds every problem, so a client sees them all in one answer."""
+    cleaned: dict[str, object] = {}
+    errors: dict[str, list[ValidationError]] = {}
+    for name, value in raw.items():
+        try:
+            cleaned[name] = parsers[name](value)
+        except ValidationError as error:
+            for field, field_errors in error.error_dict.items():
+                errors.setdefault(field, []).extend(field_errors)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
 
 
 def clean_text(raw: object, *, field: str, code: str, max_length: int, min_length: int = 0) -> str:

@@ -3,12 +3,11 @@
 from typing import Annotated
 
 import strawberry
-from django.core.exceptions import ValidationError
 
 from ledger import analytics
 from ledger.money import from_minor
 from schema.context import current_user
-from schema.errors import BadInputError
+from schema.errors import field
 from schema.scalars import Money
 from schema.types import TransactionType
 
@@ -32,7 +31,7 @@ class CategoryTotal:
 
 @strawberry.type
 class AnalyticsQuery:
-    @strawberry.field(description='Every month from `from` to `to` ("YYYY-MM", inclusive, at most 120), oldest first.')
+    @field(description='Every month from `from` to `to` ("YYYY-MM", inclusive, at most 120), oldest first.')
     def monthly_summary(
         self,
         info: strawberry.Info,
@@ -40,10 +39,7 @@ class AnalyticsQuery:
         to: Annotated[str, strawberry.argument(description='Last month, "YYYY-MM".')],
     ) -> list[MonthSummary]:
         user = current_user(info)
-        try:
-            months = analytics.monthly_summary(user=user, start=from_, end=to)
-        except ValidationError as error:
-            raise BadInputError(error) from None
+        months = analytics.monthly_summary(user=user, start=from_, end=to)
         return [
             MonthSummary(
                 month=month.month,
@@ -55,7 +51,7 @@ class AnalyticsQuery:
             for month in months
         ]
 
-    @strawberry.field(description="Totals per category and type over the months, largest total first.")
+    @field(description="Totals per category and type over the months, largest total first.")
     def category_breakdown(
         self,
         info: strawberry.Info,
@@ -66,12 +62,7 @@ class AnalyticsQuery:
         ] = None,
     ) -> list[CategoryTotal]:
         user = current_user(info)
-        try:
-            rows = analytics.category_breakdown(
-                user=user, start=from_, end=to, type=None if type is None else type.value
-            )
-        except ValidationError as error:
-            raise BadInputError(error) from None
+        rows = analytics.category_breakdown(user=user, start=from_, end=to, type=None if type is None else type.value)
         return [
             CategoryTotal(
                 category=row.category,

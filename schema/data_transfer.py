@@ -11,14 +11,13 @@ from typing import Annotated
 
 import strawberry
 from django.conf import settings
-from django.core.exceptions import ValidationError
 
 from ledger.csv_io import CSV_TOO_LARGE, RowError
 from ledger.exports import transactions_export
 from ledger.imports import MAX_ERRORS, transactions_import
 from ledger.validation import invalid
 from schema.context import current_user
-from schema.errors import BadInputError, FieldError
+from schema.errors import FieldError, field
 from schema.inputs import TransactionFilter, selector_filters
 
 MAX_EXPORT_ROWS = 100_000
@@ -78,7 +77,7 @@ class DataTransferMutation:
 
 @strawberry.type
 class DataTransferQuery:
-    @strawberry.field(
+    @field(
         description=(
             "The caller's transactions as CSV text (date,description,amount,type,category), oldest first; the "
             "amount is signed (negative = expense) with two decimals, so importTransactions reads it back exactly. "
@@ -94,18 +93,15 @@ class DataTransferQuery:
         ] = None,
     ) -> str:
         user = current_user(info)
-        try:
-            export = transactions_export(user=user, filters=selector_filters(filters))
-            count = export.row_count()
-            if count > MAX_EXPORT_ROWS:
-                raise invalid(
-                    "filters",
-                    f"{count} rows match; at most {MAX_EXPORT_ROWS} per request: narrow the filters "
-                    "(e.g. dateFrom/dateTo) or use `manage.py export_transactions`.",
-                    EXPORT_TOO_LARGE,
-                )
-        except ValidationError as error:
-            raise BadInputError(error) from None
+        export = transactions_export(user=user, filters=selector_filters(filters))
+        count = export.row_count()
+        if count > MAX_EXPORT_ROWS:
+            raise invalid(
+                "filters",
+                f"{count} rows match; at most {MAX_EXPORT_ROWS} per request: narrow the filters "
+                "(e.g. dateFrom/dateTo) or use `manage.py export_transactions`.",
+                EXPORT_TOO_LARGE,
+            )
         return "".join(export.lines())
 
 

@@ -1,5 +1,8 @@
 """Input types. Owner, ids, timestamps and balances are not inputs: nothing here can set them."""
 
+import dataclasses
+import enum
+
 import strawberry
 
 from ledger.selectors import TransactionFilters
@@ -40,15 +43,15 @@ class TransactionFilter:
 
 
 def selector_filters(given: TransactionFilter | None) -> TransactionFilters | None:
-    """The GraphQL filter input as the selectors' plain dataclass (values still raw: the selectors validate)."""
+    """The GraphQL filter input as the selectors' dataclass, field by field under the same names (values still raw:
+    the selectors validate them). tests/schema/test_transactions_query.py checks that the two declare the same
+    fields."""
     if given is None:
         return None
     return TransactionFilters(
-        type=None if given.type is None else given.type.value,
-        category=given.category,
-        date_from=given.date_from,
-        date_to=given.date_to,
-        min_amount=given.min_amount,
-        max_amount=given.max_amount,
-        search=given.search,
+        **{name.name: _plain(getattr(given, name.name)) for name in dataclasses.fields(TransactionFilters)}
     )
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, enum.Enum) else value

@@ -1,15 +1,14 @@
-"""Mutations: parse the input, call one service, map the result or its ValidationError into the payload."""
+"""Mutations: parse the input, call one service, map the result (schema.errors.mutation maps its ValidationError)."""
 
 from typing import Annotated
 
 import strawberry
-from django.core.exceptions import ValidationError
 
 from accounts import rate_limits, tokens
 from accounts import services as account_services
 from ledger import services as ledger_services
 from schema.context import current_user
-from schema.errors import FieldError, RateLimitedError, field_errors
+from schema.errors import mutation
 from schema.inputs import CreateTransactionInput, UpdateTransactionInput
 from schema.types import (
     AuthPayload,
@@ -27,7 +26,7 @@ def arg(description: str) -> object:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @mutation(
         description="Create an account. Log in afterwards to get tokens. Throttled per address "
         "(REGISTRATIONS_PER_ADDRESS an hour): over the limit answers a RATE_LIMITED error with retryAfter."
     )
@@ -39,15 +38,10 @@ class Mutation:
         password: Annotated[str, arg("Checked by Django's password validators.")],
     ) -> RegisterPayload:
         address = rate_limits.client_address(info.context.request)
-        try:
-            user = account_services.user_register(username=username, email=email, password=password, address=address)
-        except rate_limits.RateLimited as limited:
-            raise RateLimitedError(limited.retry_after) from None
-        except ValidationError as error:
-            return RegisterPayload(errors=field_errors(error))
+        user = account_services.user_register(username=username, email=email, password=password, address=address)
         return RegisterPayload(user=user)
 
-    @strawberry.mutation(
+    @mutation(
         description="Trade credentials for an access token (short-lived) and a refresh token. Throttled per "
         "address and per username from an address: over the limit answers a RATE_LIMITED error with retryAfter."
     )
@@ -58,15 +52,10 @@ class Mutation:
         password: Annotated[str, arg("The account's password.")],
     ) -> AuthPayload:
         address = rate_limits.client_address(info.context.request)
-        try:
-            user = account_services.user_login(username=username, password=password, address=address)
-        except rate_limits.RateLimited as limited:
-            raise RateLimitedError(limited.retry_after) from None
-        except ValidationError as error:
-            return AuthPayload(errors=field_errors(error))
+        user = account_services.user_login(username=username, password=password, address=address)
         return _auth_payload(tokens.issue_token_pair(user))
 
-    @strawberry.mutation(
+    @mutation(
         description="Change the caller's password. Every other session ends; the payload carries a new token pair. "
         "After PASSWORD_CHANGE_FAILURES_PER_USER wrong current passwords in a login window it answers a RATE_LIMITED "
         "error with retryAfter."
@@ -78,77 +67,55 @@ class Mutation:
         new_password: Annotated[str, arg("Checked by Django's password validators.")],
     ) -> AuthPayload:
         user = current_user(info)
-        try:
-            pair = account_services.user_change_password(
-                user=user, old_password=old_password, new_password=new_password
-            )
-        except rate_limits.RateLimited as limited:
-            raise RateLimitedError(limited.retry_after) from None
-        except ValidationError as error:
-            return AuthPayload(errors=field_errors(error))
+        pair = account_services.user_change_password(user=user, old_password=old_password, new_password=new_password)
         return _auth_payload(pair)
 
-    @strawberry.mutation(
+    @mutation(
         description="Email a one-time password reset link. Answers the same whether or not the email is registered."
     )
     def request_password_reset(
         self, info: strawberry.Info, email: Annotated[str, arg("The account's email address.")]
     ) -> RequestPasswordResetPayload:
         address = rate_limits.client_address(info.context.request)
-        try:
-            account_services.password_reset_request(email=email, address=address)
-        except rate_limits.RateLimited as limited:
-            raise RateLimitedError(limited.retry_after) from None
+        account_services.password_reset_request(email=email, address=address)
         return RequestPasswordResetPayload(accepted=True)
 
-    @strawberry.mutation(description="Set a new password with the token from the reset email; every session ends.")
+    @mutation(description="Set a new password with the token from the reset email; every session ends.")
     def reset_password(
         self,
         token: Annotated[str, arg("The token from the reset email.")],
         new_password: Annotated[str, arg("Checked by Django's password validators.")],
     ) -> AuthPayload:
-        try:
-            pair = account_services.password_reset_confirm(token=token, new_password=new_password)
-        except ValidationError as error:
-            return AuthPayload(errors=field_errors(error))
+        pair = account_services.password_reset_confirm(token=token, new_password=new_password)
         return _auth_payload(pair)
 
-    @strawberry.mutation(description="Trade a refresh token for a new pair; the given one stops working.")
+    @mutation(description="Trade a refresh token for a new pair; the given one stops working.")
     def refresh_token(self, refresh_token: Annotated[str, arg("From login or the last refresh.")]) -> AuthPayload:
-        try:
-            pair = tokens.rotate_refresh_token(refresh_token)
-        except tokens.RefreshTokenRejected as error:
-            return AuthPayload(errors=[_refresh_error(error)])
+        pair = tokens.rotate_refresh_token(refresh_token)
         return _auth_payload(pair)
 
-    @strawberry.mutation(description="Log out everywhere: revoke every refresh token and access token of its user.")
+    @mutation(description="Log out everywhere: revoke every refresh token and access token of its user.")
     def revoke_token(self, refresh_token: Annotated[str, arg("Any live refresh token of the user.")]) -> RevokePayload:
-        try:
-            tokens.revoke_refresh_token(refresh_token)
-        except tokens.RefreshTokenRejected as error:
-            return RevokePayload(revoked=False, errors=[_refresh_error(error)])
+        tokens.revoke_refresh_token(refresh_token)
         return RevokePayload(revoked=True)
 
-    @strawberry.mutation(description="Record an income or expense.")
+    @mutation(description="Record an income or expense.")
     def create_transaction(
         self, info: strawberry.Info, input: Annotated[CreateTransactionInput, arg("The new transaction.")]
     ) -> TransactionPayload:
         user = current_user(info)
-        try:
-            txn = ledger_services.transaction_create(
-                user=user,
-                amount=input.amount,
-                type=input.type.value,
-                description=input.description,
-                category=input.category,
-                date=input.date,
-                idempotency_key=input.idempotency_key,
-            )
-        except ValidationError as error:
-            return TransactionPayload(errors=field_errors(error))
+        txn = ledger_services.transaction_create(
+            user=user,
+            amount=input.amount,
+            type=input.type.value,
+            description=input.description,
+            category=input.category,
+            date=input.date,
+            idempotency_key=input.idempotency_key,
+        )
         return TransactionPayload(transaction=txn)
 
-    @strawberry.mutation(description="Change some fields of one of the caller's transactions.")
+    @mutation(description="Change some fields of one of the caller's transactions.")
     def update_transaction(
         self,
         info: strawberry.Info,
@@ -163,27 +130,17 @@ class Mutation:
         }
         if given.get("type") is not None:
             given["type"] = given["type"].value
-        try:
-            txn = ledger_services.transaction_update(user=user, transaction_id=id, **given)
-        except ValidationError as error:
-            return TransactionPayload(errors=field_errors(error))
+        txn = ledger_services.transaction_update(user=user, transaction_id=id, **given)
         return TransactionPayload(transaction=txn)
 
-    @strawberry.mutation(description="Delete one of the caller's transactions.")
+    @mutation(description="Delete one of the caller's transactions.")
     def delete_transaction(
         self, info: strawberry.Info, id: Annotated[strawberry.ID, arg("One of the caller's transactions.")]
     ) -> DeletePayload:
         user = current_user(info)
-        try:
-            deleted_id = ledger_services.transaction_delete(user=user, transaction_id=id)
-        except ValidationError as error:
-            return DeletePayload(errors=field_errors(error))
+        deleted_id = ledger_services.transaction_delete(user=user, transaction_id=id)
         return DeletePayload(deleted_id=deleted_id)
 
 
 def _auth_payload(pair: tokens.TokenPair) -> AuthPayload:
     return AuthPayload(token=pair.token, refresh_token=pair.refresh_token, user=pair.user)
-
-
-def _refresh_error(error: tokens.RefreshTokenRejected) -> FieldError:
-    return FieldError(field="refreshToken", message=error.message, code=error.code)

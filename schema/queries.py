@@ -1,11 +1,10 @@
 from typing import Annotated
 
 import strawberry
-from django.core.exceptions import ValidationError
 
 from ledger import selectors
 from schema.context import current_user
-from schema.errors import BadInputError
+from schema.errors import field
 from schema.inputs import TransactionFilter, selector_filters
 from schema.types import Balance, Transaction, TransactionConnection, User
 
@@ -20,7 +19,7 @@ class LedgerQuery:
     def balance(self, info: strawberry.Info) -> Balance:
         return Balance(figures=selectors.balance_figures(user=current_user(info)))
 
-    @strawberry.field(description="The caller's transactions, newest date first. `first` defaults to 50, at most 500.")
+    @field(description="The caller's transactions, newest date first. `first` defaults to 50, at most 500.")
     def transactions(
         self,
         info: strawberry.Info,
@@ -29,10 +28,7 @@ class LedgerQuery:
         after: Annotated[str | None, strawberry.argument(description="A cursor from a previous page.")] = None,
     ) -> TransactionConnection:
         user = current_user(info)
-        try:
-            page = selectors.transaction_page(user=user, filters=selector_filters(filters), first=first, after=after)
-        except ValidationError as error:
-            raise BadInputError(error) from None
+        page = selectors.transaction_page(user=user, filters=selector_filters(filters), first=first, after=after)
         return TransactionConnection.from_page(page)
 
     @strawberry.field(description="One of the caller's transactions; null for any other id.")

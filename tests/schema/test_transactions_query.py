@@ -141,3 +141,22 @@ def test_single_transaction_by_id(as_alice: GraphQLClient, ledger: list[dict]) -
     wanted = ledger[2]
     assert as_alice.data(ONE, {"id": wanted["id"]})["transaction"] == {"id": wanted["id"], "amount": "800.00"}
     assert as_alice.data(ONE, {"id": "not-an-id"})["transaction"] is None
+
+
+def test_the_filter_input_and_the_selectors_filters_declare_the_same_fields() -> None:
+    import dataclasses
+
+    from ledger.selectors import TransactionFilters
+    from schema.inputs import TransactionFilter
+
+    graphql_fields = {field.python_name for field in TransactionFilter.__strawberry_definition__.fields}
+    assert graphql_fields == {field.name for field in dataclasses.fields(TransactionFilters)}
+
+
+def test_every_bad_filter_is_reported_at_once(as_alice) -> None:
+    query = "query($f: TransactionFilter) { transactions(filters: $f) { totalCount } }"
+    body = as_alice.post(query, {"f": {"dateFrom": "soon", "minAmount": "-1", "category": " "}})
+    [error] = body["errors"]
+    assert (error["extensions"]["code"], error["extensions"]["field"]) == ("INVALID_CATEGORY", "category")
+    problems = [(p["field"], p["code"]) for p in error["extensions"]["errors"]]
+    assert problems == [("category", "INVALID_CATEGORY"), ("dateFrom", "INVALID_DATE"), ("minAmount", "INVALID_AMOUNT")]

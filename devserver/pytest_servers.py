@@ -15,6 +15,7 @@ environment first.
 
 import atexit
 import os
+import signal
 import sys
 from collections.abc import Generator, MutableMapping
 
@@ -74,4 +75,11 @@ def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) 
             raise
         if started:
             print(f"pytest: started {', '.join(started)}; stopped when the session ends", file=sys.stderr, flush=True)
+        if session.servers is not None:
+            # SIGTERM ends pytest like Ctrl-C (its cleanup runs) instead of leaving servers and files behind.
+            signal.signal(signal.SIGTERM, _interrupt)
     return (yield)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")

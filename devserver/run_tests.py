@@ -8,6 +8,7 @@ Starts one real Redis and one throwaway PostgreSQL (installing Debian's package 
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -19,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(pytest_args: list[str]) -> int:
+    # SIGTERM (a CI time-out, `kill`) unwinds like Ctrl-C, so the finally below still stops the servers.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     # Everything of this run (PostgreSQL's data, Redis, SQLite files, reports, pytest's tmp_path) lives in workdir,
     # removed at the end whatever happened: a failure, a crash, Ctrl-C.
     servers = ThrowawayServers.in_new_directory("finance-tests-")
@@ -110,4 +113,8 @@ def count_junit(report: Path) -> tuple[int, int]:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        print("\ntests: interrupted; servers stopped, work directory removed", file=sys.stderr, flush=True)
+        sys.exit(130)

@@ -40,13 +40,16 @@ type Engine struct {
 
 // Run calls read with an Input, aggregates every row it adds across the
 // engine's workers and returns the rollups. The first error from read or a
-// worker cancels the others and is returned.
+// worker cancels the others and is returned. A bucket that cannot be
+// computed (a total past int64, a count past MaxTransactionCount, a row read
+// refused with Input.FailBucket or FailUser) is not an error: it is left out
+// of the rollups and listed in Result.Failures.
 func (e *Engine) Run(ctx context.Context, read func(ctx context.Context, in *Input) error) (*Result, error) {
 	a, err := e.Aggregate(ctx, read)
 	if err != nil {
 		return nil, err
 	}
-	return a.Result(nil)
+	return a.Result(nil), nil
 }
 
 // Aggregate is Run without emitting the rollups: the caller picks, from the
@@ -137,7 +140,7 @@ func aggregateShard(ctx context.Context, rows <-chan []row, free chan<- []row) (
 				tables[r.user] = t
 			}
 			if err := t.add(r.category, r.month, r.typ, r.amountMinor); err != nil {
-				return nil, err
+				t.fail(r.month, err) // one bucket's poison must not stop the others
 			}
 		}
 		select {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	aggregator "finance/go_aggregator"
@@ -161,6 +162,7 @@ func TestEngine_DetectsOverflow(t *testing.T) {
 		{"max minus one plus one fits", []int64{math.MaxInt64 - 1, 1}, false},
 		{"max plus one overflows", []int64{math.MaxInt64, 1}, true},
 		{"two halves overflow", []int64{math.MaxInt64/2 + 1, math.MaxInt64/2 + 1}, true},
+		{"min minus one overflows", []int64{math.MinInt64, -1}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,23 +171,83 @@ func TestEngine_DetectsOverflow(t *testing.T) {
 				txns = append(txns, txn{"u", "2024-01-02", "c", "income", a})
 			}
 			res, err := runEngine(t, &aggregator.Engine{Workers: 2, RowBatch: 1}, txns)
+			if err != nil {
+				t.Fatal(err) // a bucket's overflow is never the run's error
+			}
 			if !tt.wantErr {
-				if err != nil {
-					t.Fatal(err)
-				}
 				var sum int64
 				for _, a := range tt.amounts {
 					sum += a
 				}
-				if got := res.Rollups[0].TotalMinor; got != sum {
-					t.Fatalf("total = %d, want %d", got, sum)
+				if got := res.Rollups[0].TotalMinor; got != sum || len(res.Failures) != 0 {
+					t.Fatalf("total = %d, failures %v; want %d", got, res.Failures, sum)
 				}
 				return
 			}
-			if got, want := aggregator.ErrorCode(err), aggregator.EOVERFLOW; got != want {
-				t.Fatalf("error code = %q (%v), want %q", got, err, want)
+			if len(res.Rollups) != 0 || len(res.Failures) != 1 || res.Failures[0].UserID != "u" || res.Failures[0].Month != "2024-01" ||
+				!strings.Contains(res.Failures[0].Error, "overflow") {
+				t.Fatalf("rollups %v, failures %+v; want the bucket failed with an overflow", res.Rollups, res.Failures)
 			}
 		})
+	}
+}
+
+// A bucket that cannot be computed is left out and reported; every other
+// bucket, of the same user or another, dense or sparse, comes out exact.
+func TestEngine_FailedBucketsAreLeftOutAndReported(t *testing.T) {
+	good := append(spreadTxns(11), randomTxns(12, 2000, 20)...)
+	var poison []txn
+	for _, user := range []string{"dense", "decades", fmt.Sprintf("%032x", 3)} {
+		poison = append(poison, txn{user, "9999-12-31", "poison", "expense", math.MaxInt64}, txn{user, "9999-12-01", "poison", "expense", 1})
+	}
+	for _, workers := range []int{1, 3} {
+		res, err := (&aggregator.Engine{Workers: workers, RowBatch: 7}).Run(context.Background(), func(ctx context.Context, in *aggregator.Input) error {
+			if err := feed(append(append([]txn(nil), good...), poison...))(ctx, in); err != nil {
+				return err
+			}
+			// Rows the read function itself could not read.
+			in.FailBucket(in.User([]byte("categories")), aggregator.MonthOfYM(2024, 1), errors.New("unreadable amount"))
+			in.FailBucket(in.User([]byte("nobody-else")), aggregator.MonthOfYM(2024, 3), errors.New("unreadable type"))
+			in.FailUser(in.User([]byte("late")), errors.New("date out of range"))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		failed := map[string]bool{}
+		for _, p := range poison {
+			failed[p.user+" "+p.date[:7]] = true
+		}
+		var want []aggregator.Rollup
+		for _, r := range naive(t, good) {
+			if !failed[r.UserID+" "+r.Month] && !(r.UserID == "categories" && r.Month == "2024-01") && r.UserID != "late" {
+				want = append(want, r)
+			}
+		}
+		if !reflect.DeepEqual(res.Rollups, want) {
+			t.Fatalf("%d workers: rollups differ: got %d rows, want %d", workers, len(res.Rollups), len(want))
+		}
+		var got []string
+		for _, f := range res.Failures {
+			got = append(got, f.UserID+" "+f.Month)
+		}
+		wantFailed := []string{fmt.Sprintf("%032x", 3) + " 9999-12", "categories 2024-01", "decades 9999-12", "dense 9999-12", "late ", "nobody-else 2024-03"}
+		if !reflect.DeepEqual(got, wantFailed) {
+			t.Fatalf("failures = %q, want %q", got, wantFailed)
+		}
+		for _, f := range res.Failures[:1] {
+			if !strings.Contains(f.Error, "overflow") {
+				t.Fatalf("failure %+v: want an overflow error", f)
+			}
+		}
+		// Find knows no rollup of a failed bucket.
+		m, _ := aggregator.ParseMonth("9999-12")
+		if i := res.Find([]byte("dense"), m, []byte("poison"), aggregator.Expense); i != -1 {
+			t.Fatalf("Find of a failed bucket = %d, want -1", i)
+		}
+		if !res.UserFailed([]byte("late")) || !res.UserFailed([]byte("dense")) || res.UserFailed([]byte(fmt.Sprintf("%032x", 4))) {
+			t.Fatal("UserFailed is wrong")
+		}
 	}
 }
 

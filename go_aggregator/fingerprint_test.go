@@ -58,10 +58,7 @@ func TestAggregation_ResultKeepsOnlyChosenUsers(t *testing.T) {
 	txns := randomTxns(3, 2000, 9)
 	all := naive(t, txns)
 	keepUser := all[0].UserID
-	res, err := aggregate(t, &aggregator.Engine{Workers: 2}, txns).Result(func(user string) bool { return user == keepUser })
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := aggregate(t, &aggregator.Engine{Workers: 2}, txns).Result(func(user string) bool { return user == keepUser })
 	var want []aggregator.Rollup
 	for _, r := range all {
 		if r.UserID == keepUser {

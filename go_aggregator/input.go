@@ -21,7 +21,19 @@ type Input struct {
 	free     chan []row
 	rowsRead int64
 	unflush  int64
+	failures []inputFailure // rows the read function could not add
 }
+
+// inputFailure is a row the read function could not add: of a known bucket
+// (month valid) or of a date that names no month (noMonth).
+type inputFailure struct {
+	user  uint32
+	month Month
+	err   error
+}
+
+// noMonth marks a failure whose row has no month.
+const noMonth Month = -1 << 31
 
 // User interns a user key and returns its compact id. Looking up a known key
 // does not allocate.
@@ -65,6 +77,19 @@ func (in *Input) Add(user, category uint32, month Month, typ TxnType, amountMino
 		return in.flush(shard)
 	}
 	return nil
+}
+
+// FailBucket records that a row of user's month m could not be read (an
+// unparseable type or amount): the bucket is not emitted and is reported.
+func (in *Input) FailBucket(user uint32, m Month, err error) {
+	in.failures = append(in.failures, inputFailure{user: user, month: m, err: err})
+}
+
+// FailUser records that a row of user could not be given a month (a date
+// outside 0001-9999, an unparseable date): none of the user's buckets in
+// this aggregation is emitted, and the failure is reported without a month.
+func (in *Input) FailUser(user uint32, err error) {
+	in.failures = append(in.failures, inputFailure{user: user, month: noMonth, err: err})
 }
 
 func (in *Input) flush(shard uint32) error {

@@ -7,10 +7,23 @@ type Result struct {
 	RowsRead int64
 	// Rollups are ordered by user id, month, category and type (byte order).
 	Rollups []Rollup
+	// Failures are the buckets left out of Rollups, in (user, month) order.
+	Failures []Failure
 
-	userIDs userIndex         // raw user key -> user number
-	catIDs  map[string]uint32 // category -> category number
-	tables  []*userTable      // by user number
+	userIDs     userIndex         // raw user key -> user number
+	catIDs      map[string]uint32 // category -> category number
+	tables      []*userTable      // by user number
+	failedUsers map[uint32]bool   // users with a failed bucket
+}
+
+// UserFailed reports whether a bucket of the user (by the raw key the read
+// function gave Input.User) failed.
+func (r *Result) UserFailed(userKey []byte) bool {
+	if len(r.failedUsers) == 0 {
+		return false
+	}
+	user, ok := r.userIDs.get(userKey)
+	return ok && r.failedUsers[user]
 }
 
 // Find returns the index in r.Rollups of the rollup of (user, month,

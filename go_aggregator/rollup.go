@@ -61,6 +61,7 @@ type Bucket struct {
 type DirtyBucket struct {
 	Bucket
 	Generation int64
+	ID         int64 // ledger_dirtybucket.id, where the claim read it (0 otherwise)
 }
 
 // Rollup is one row of ledger_monthlyrollup.
@@ -97,6 +98,11 @@ type RunReport struct {
 	ElapsedMS       int64 `json:"elapsed_ms"`
 	RowsPerSec      int64 `json:"rows_per_sec"`
 	Workers         int   `json:"workers"`
+	// BucketsFailed counts the buckets the run could not compute and left as
+	// they were (dirty); Failures lists the first MaxReportedFailures of
+	// them, in (user, month) order (never null).
+	BucketsFailed int64     `json:"buckets_failed"`
+	Failures      []Failure `json:"failures"`
 }
 
 // RunOptions tunes one run of a RollupService.
@@ -147,6 +153,7 @@ const (
 	ESCHEMA      = "schema"      // the database schema is missing a table or column
 	EUNAVAILABLE = "unavailable" // the database cannot be reached
 	EOVERFLOW    = "overflow"    // an int64 sum would overflow
+	EPARTIAL     = "partial"     // some buckets failed, the rest of the run is done
 	EINTERNAL    = "internal"
 )
 
@@ -193,6 +200,9 @@ func ErrorMessage(err error) string {
 
 // Finish fills the timing fields of a report for a run that began at start.
 func (r *RunReport) Finish(start time.Time) {
+	if r.Failures == nil {
+		r.Failures = []Failure{}
+	}
 	elapsed := time.Since(start)
 	r.ElapsedMS = elapsed.Milliseconds()
 	// Integer rate: exact enough and overflow-free below 9e12 rows.

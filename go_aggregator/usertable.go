@@ -29,8 +29,14 @@ type userTable struct {
 	sparseCells []sparseCell
 
 	// out holds, after Engine.Run, the index in Result.Rollups of each
-	// non-empty cell (parallel to cells); sparse cells carry it in cell.out.
+	// non-empty cell (parallel to cells), -1 for a cell not emitted; sparse
+	// cells carry it in cell.out.
 	out []int32
+
+	// failed holds the months that cannot be computed (a total or a count
+	// past its range), with the first error: they are not emitted. Nil for
+	// the users it never happens to.
+	failed map[Month]string
 }
 
 type cell struct {
@@ -134,7 +140,31 @@ func (t *userTable) add(category uint32, m Month, typ TxnType, amountMinor int64
 	return t.sparseCells[i].add(amountMinor)
 }
 
+// fail marks month m as not computable; the first error is kept.
+func (t *userTable) fail(m Month, err error) {
+	if t.failed == nil {
+		t.failed = make(map[Month]string)
+	}
+	if _, ok := t.failed[m]; !ok {
+		t.failed[m] = ErrorMessage(err)
+	}
+}
+
+// emits reports whether month m's rollups are emitted (it did not fail).
+func (t *userTable) emits(m Month) bool {
+	if t.failed == nil {
+		return true
+	}
+	_, bad := t.failed[m]
+	return !bad
+}
+
+// add folds one amount in; a total past int64 or a count past
+// MaxTransactionCount leaves the cell as it was and fails.
 func (c *cell) add(amountMinor int64) error {
+	if c.count >= MaxTransactionCount {
+		return Errorf(EOVERFLOW, "transaction_count overflow: more than %d transactions in one rollup", MaxTransactionCount)
+	}
 	s := c.totalMinor + amountMinor
 	if (amountMinor > 0 && s < c.totalMinor) || (amountMinor < 0 && s > c.totalMinor) {
 		_, err := AddMinor(c.totalMinor, amountMinor)
@@ -237,6 +267,10 @@ func (t *userTable) emit(out []Rollup, user string, cats []string, month func(Mo
 		for i := range cs {
 			c := &cs[i]
 			t.sparse[c.key] = int32(i) // the sort moved the cells
+			c.out = -1
+			if !t.emits(c.key.month) {
+				continue
+			}
 			c.out = int32(len(out))
 			out = append(out, Rollup{UserID: user, Month: month(c.key.month), Category: cats[c.key.category],
 				Type: c.key.typ.String(), TotalMinor: c.totalMinor, TransactionCount: c.count})
@@ -257,10 +291,12 @@ func (t *userTable) emit(out []Rollup, user string, cats []string, month func(Mo
 	t.out = make([]int32, len(t.cells))
 	for off := int32(0); off < t.span; off++ {
 		var ms string
+		emits := t.emits(t.base + Month(off))
 		for _, l := range order {
 			i := l*t.span + off
 			c := &t.cells[i]
-			if c.count == 0 {
+			t.out[i] = -1
+			if c.count == 0 || !emits {
 				continue
 			}
 			if ms == "" {
@@ -293,18 +329,15 @@ func (t *userTable) find(category uint32, m Month, typ TxnType) int {
 	if t.cells[i].count == 0 {
 		return -1
 	}
-	return int(t.out[i])
+	return int(t.out[i]) // -1 for a failed month
 }
 
 // fingerprint returns the Fingerprint of the user's rollups; catHashes holds
-// CategoryHash of every global category id.
-func (t *userTable) fingerprint(catHashes []uint64) (Fingerprint, error) {
+// CategoryHash of every global category id. It is meant for users without
+// failed months (a full rebuild leaves the others alone).
+func (t *userTable) fingerprint(catHashes []uint64) Fingerprint {
 	var fp Fingerprint
-	var err error
 	add := func(category uint32, m Month, typ TxnType, c *cell) {
-		if c.count > MaxTransactionCount {
-			err = Errorf(EOVERFLOW, "transaction_count overflow: %d transactions in one rollup", c.count)
-		}
 		fp.Add(RollupHash(catHashes[category], m, typ, c.totalMinor, c.count))
 	}
 	if t.sparse != nil {
@@ -315,7 +348,7 @@ func (t *userTable) fingerprint(catHashes []uint64) (Fingerprint, error) {
 	} else {
 		t.each(add)
 	}
-	return fp, err
+	return fp
 }
 
 // bucketCount returns the number of months in which the user has rows.

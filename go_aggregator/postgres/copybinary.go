@@ -143,18 +143,23 @@ func (p *transactionTuples) tuple(f [][]byte) error {
 	if len(f[1]) != 4 || len(f[4]) != 8 {
 		return aggregator.Errorf(aggregator.EINTERNAL, "unexpected binary COPY field sizes")
 	}
+	user := p.in.User(f[0])
 	days := int32(binary.BigEndian.Uint32(f[1]))
 	if !p.haveLast || days != p.lastDays {
 		m, err := aggregator.MonthOfPGDate(days)
 		if err != nil {
-			return err
+			// A date no "YYYY-MM" names (written outside the API): this
+			// user's rollups are left as they are; the others go on.
+			p.in.FailUser(user, err)
+			return nil
 		}
 		p.lastDays, p.lastMonth, p.haveLast = days, m, true
 	}
 	typ, err := aggregator.ParseTxnType(f[3])
 	if err != nil {
-		return err
+		p.in.FailBucket(user, p.lastMonth, err)
+		return nil
 	}
 	amount := int64(binary.BigEndian.Uint64(f[4]))
-	return p.in.Add(p.in.User(f[0]), p.in.Category(f[2]), p.lastMonth, typ, amount)
+	return p.in.Add(user, p.in.Category(f[2]), p.lastMonth, typ, amount)
 }

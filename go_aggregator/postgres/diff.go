@@ -169,10 +169,14 @@ func readStoredTable(ctx context.Context, conn *pgx.Conn, users []string) (*stor
 	return st, nil
 }
 
-// compareTable feeds a stored table to the diff.
+// compareTable feeds a stored table to the diff, but for the rows of users
+// with a failed bucket: those stay as they are.
 func (d *rollupDiff) compareTable(st *storedTable) {
 	for i := range st.rows {
 		r := &st.rows[i]
+		if d.result.UserFailed(r.user[:]) {
+			continue
+		}
 		d.storedKey(r.id, r.user[:], r.month, st.cats[r.category], r.typ, r.ok, r.total, r.count)
 	}
 }

@@ -61,8 +61,9 @@ type fingerprintPlan struct {
 // With verify, or when most users differ (the first rebuild after the
 // fingerprints appeared, say: one COPY of the whole table then beats
 // selecting those users' rows), every stored row is compared. Either way only
-// the fingerprints that differ are written.
-func planFingerprints(fresh []aggregator.UserFingerprint, stored map[string]storedFingerprint, verify bool) *fingerprintPlan {
+// the fingerprints that differ are written. The users leave reports (a
+// failed bucket: not in fresh) keep their stored fingerprint as it is.
+func planFingerprints(fresh []aggregator.UserFingerprint, stored map[string]storedFingerprint, verify bool, leave func(user string) bool) *fingerprintPlan {
 	plan := &fingerprintPlan{changed: make(map[string]bool)}
 	inResult := make(map[string]bool, len(fresh))
 	for _, f := range fresh {
@@ -75,7 +76,7 @@ func planFingerprints(fresh []aggregator.UserFingerprint, stored map[string]stor
 		plan.write = append(plan.write, f)
 	}
 	for user, s := range stored {
-		if !inResult[user] {
+		if !inResult[user] && !leave(user) {
 			plan.drop = append(plan.drop, user)
 			if !s.known || s.Count != 0 || s.Digest != 0 {
 				plan.changed[user] = true

@@ -17,43 +17,88 @@ const fullCopySQL = `COPY (SELECT user_id, date, category, type, amount_minor FR
 // Full rebuilds every rollup. It holds the exclusive session advisory lock
 // for the whole run, so no incremental batch overlaps it. The dirty rows and
 // the transactions are read in one REPEATABLE READ READ ONLY transaction (one
-// snapshot) and aggregated. The recomputed fingerprint of each user is then
-// compared with the stored one (fingerprint.go): only the users that differ
-// have their stored rollups read back, diffed (diff.go) and rewritten, so a
-// rebuild over unchanged data costs about the COPY of the transactions.
-// With opts.Verify no fingerprint is trusted: every stored row is read (on a
-// second connection, overlapping the COPY) and compared.
+// snapshot) and aggregated (readRebuild). The recomputed fingerprint of each
+// user is then compared with the stored one (fingerprint.go): only the users
+// that differ have their stored rollups read back and diffed (diff.go), so a
+// rebuild over unchanged data costs about the COPY of the transactions
+// (planRebuild). With opts.Verify no fingerprint is trusted: every stored row
+// is read (on a second connection, overlapping the COPY) and compared.
 // The snapshotted dirty rows are deleted, each only if its generation is
 // unchanged, in the one READ COMMITTED write transaction, so rows bumped
-// after the snapshot stay dirty. (Deleting them inside the repeatable-read
-// transaction would fail with a serialization error whenever the API bumps a
-// row concurrently.)
-func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.RunReport, error) {
+// after the snapshot stay dirty (writeRebuild). (Deleting them inside the
+// repeatable-read transaction would fail with a serialization error whenever
+// the API bumps a row concurrently.) A user with a bucket that cannot be
+// computed is left as it was: rollups, fingerprint and dirty rows.
+func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (report aggregator.RunReport, err error) {
 	start := time.Now()
-	report := aggregator.RunReport{Mode: aggregator.ModeFull, Workers: opts.WorkerCount()}
+	report = aggregator.RunReport{Mode: aggregator.ModeFull, Workers: opts.WorkerCount()}
+	defer func() { err = lostConnection(ctx, db.conn, err) }()
 	if err := db.live(ctx); err != nil {
 		return report, err
 	}
-
-	if _, err := db.conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, AdvisoryLockKey); err != nil {
-		return report, fmt.Errorf("take exclusive advisory lock: %w", err)
+	unlock, err := db.lockExclusive(ctx)
+	if err != nil {
+		return report, err
 	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_, _ = db.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, AdvisoryLockKey)
-	}()
+	defer unlock()
 
-	// Fingerprints and rollups change only under the advisory lock, so
-	// reading them now is as good as reading them at the write.
-	storedFPs, err := readFingerprints(ctx, db.conn)
+	read, err := db.readRebuild(ctx, opts)
+	if err != nil {
+		return report, err
+	}
+	plan, err := db.planRebuild(ctx, read, opts.Verify)
+	if err != nil {
+		return report, err
+	}
+	written, deleted, err := db.writeRebuild(ctx, plan)
 	if err != nil {
 		return report, err
 	}
 
-	var stored *storedTable
-	var dirty []aggregator.DirtyBucket
-	var agg *aggregator.Aggregation
+	buckets := read.agg.BucketCount()
+	opts.Progress.AddBuckets(buckets)
+	report.RowsRead = read.agg.RowsRead
+	report.BucketsUpdated = buckets
+	report.RollupsWritten = written
+	report.RollupsDeleted = deleted
+	report.RollupsKept = plan.diff.unchanged + plan.fingerprints.keptRows
+	report.RollupsCompared = plan.diff.compared
+	report.AddFailures(read.agg.Failures())
+	report.Finish(start)
+	return report, nil
+}
+
+// lockExclusive takes the exclusive session advisory lock and returns its release.
+func (db *DB) lockExclusive(ctx context.Context) (unlock func(), err error) {
+	if _, err := db.conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, AdvisoryLockKey); err != nil {
+		return nil, fmt.Errorf("take exclusive advisory lock: %w", err)
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _ = db.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, AdvisoryLockKey)
+	}, nil
+}
+
+// rebuildInput is what a full rebuild reads before it decides what to write.
+type rebuildInput struct {
+	storedFPs map[string]storedFingerprint
+	stored    *storedTable // with --verify: every stored rollup; otherwise nil
+	dirty     []aggregator.DirtyBucket
+	agg       *aggregator.Aggregation
+}
+
+// readRebuild reads the stored fingerprints, then the dirty rows and every
+// transaction under one snapshot (and, with verify, every stored rollup on a
+// second connection at the same time).
+func (db *DB) readRebuild(ctx context.Context, opts aggregator.RunOptions) (*rebuildInput, error) {
+	// Fingerprints and rollups change only under the advisory lock, so
+	// reading them now is as good as reading them at the write.
+	storedFPs, err := readFingerprints(ctx, db.conn)
+	if err != nil {
+		return nil, err
+	}
+	read := &rebuildInput{storedFPs: storedFPs}
 	g, gctx := errgroup.WithContext(ctx)
 	if opts.Verify {
 		g.Go(func() error {
@@ -62,79 +107,90 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 				return err
 			}
 			defer conn.Close(context.Background())
-			stored, err = readStoredTable(gctx, conn, nil)
+			read.stored, err = readStoredTable(gctx, conn, nil)
 			return err
 		})
 	}
 	g.Go(func() error {
 		var err error
-		dirty, agg, err = db.snapshot(gctx, opts)
+		read.dirty, read.agg, err = db.snapshot(gctx, opts)
 		return err
 	})
 	if err := g.Wait(); err != nil {
-		return report, err
+		return nil, err
 	}
+	return read, nil
+}
 
+// rebuildPlan is what a full rebuild writes.
+type rebuildPlan struct {
+	fingerprints *fingerprintPlan
+	diff         *rollupDiff
+	clear        []aggregator.DirtyBucket // the snapshotted dirty rows of the users without failures
+}
+
+// planRebuild compares the recomputed fingerprints with the stored ones,
+// reads back the stored rollups of the users that differ (all of them when
+// verify or when most differ) and diffs them with the recomputation. Users
+// with a failed bucket are left out of all of it.
+func (db *DB) planRebuild(ctx context.Context, read *rebuildInput, verify bool) (*rebuildPlan, error) {
+	agg := read.agg
 	fresh, err := agg.Fingerprints(ctx)
 	if err != nil {
-		return report, err
+		return nil, err
 	}
-	plan := planFingerprints(fresh, storedFPs, opts.Verify)
-	var keep func(string) bool
+	fps := planFingerprints(fresh, read.storedFPs, verify, agg.UserFailed)
+	stored := read.stored
+	keep := func(user string) bool { return !agg.UserFailed(user) }
 	switch {
 	case stored != nil: // --verify read it already
-	case plan.everyUser:
+	case fps.everyUser:
 		if stored, err = readStoredTable(ctx, db.conn, nil); err != nil {
-			return report, err
+			return nil, err
 		}
 	default:
-		keep = func(user string) bool { return plan.changed[user] }
-		if stored, err = readStoredTable(ctx, db.conn, plan.changedUsers()); err != nil {
-			return report, err
+		keep = func(user string) bool { return fps.changed[user] }
+		if stored, err = readStoredTable(ctx, db.conn, fps.changedUsers()); err != nil {
+			return nil, err
 		}
 	}
-	result, err := agg.Result(keep)
-	if err != nil {
-		return report, err
-	}
-	diff := newRollupDiff(result)
+	diff := newRollupDiff(agg.Result(keep))
 	diff.compareTable(stored)
-	stored = nil // let the collector have it before the writes
+	plan := &rebuildPlan{fingerprints: fps, diff: diff}
+	for _, b := range read.dirty {
+		if !agg.UserFailed(b.UserID) {
+			plan.clear = append(plan.clear, b)
+		}
+	}
+	return plan, nil
+}
 
+// writeRebuild writes the plan in one READ COMMITTED transaction and returns
+// the rollups inserted or updated and deleted.
+func (db *DB) writeRebuild(ctx context.Context, plan *rebuildPlan) (written, deleted int64, err error) {
 	tx, err := db.conn.Begin(ctx)
 	if err != nil {
-		return report, fmt.Errorf("begin full write: %w", err)
+		return 0, 0, fmt.Errorf("begin full write: %w", err)
 	}
 	defer tx.Rollback(context.Background())
-	written, deleted, err := diff.apply(ctx, tx)
-	if err != nil {
-		return report, err
+	if written, deleted, err = plan.diff.apply(ctx, tx); err != nil {
+		return 0, 0, err
 	}
-	if err := plan.apply(ctx, tx); err != nil {
-		return report, err
+	if err := plan.fingerprints.apply(ctx, tx); err != nil {
+		return 0, 0, err
 	}
 	if db.AfterClaim != nil {
-		if err := db.AfterClaim(ctx, tx, dirty); err != nil {
-			return report, fmt.Errorf("after claim hook: %w", err)
+		if err := db.AfterClaim(ctx, tx, plan.clear); err != nil {
+			return 0, 0, fmt.Errorf("after claim hook: %w", err)
 		}
 	}
-	if _, err := clearDirty(ctx, tx, dirty); err != nil {
-		return report, err
+	if _, err := clearDirty(ctx, tx, plan.clear); err != nil {
+		return 0, 0, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return report, fmt.Errorf("commit full write: %w", err)
+		return 0, 0, fmt.Errorf("commit full write: %w", err)
 	}
-
-	buckets := agg.BucketCount()
-	opts.Progress.AddBuckets(buckets)
-	report.RowsRead = agg.RowsRead
-	report.BucketsUpdated = buckets
-	report.RollupsWritten = written
-	report.RollupsDeleted = deleted
-	report.RollupsKept = diff.unchanged + plan.keptRows
-	report.RollupsCompared = diff.compared
-	report.Finish(start)
-	return report, nil
+	return written, deleted, nil
 }
 
 // snapshot reads the dirty generations and aggregates every transaction

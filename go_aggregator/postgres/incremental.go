@@ -90,22 +90,74 @@ func (run *incrementalRun) streams(ctx context.Context, db *DB) error {
 }
 
 // batch claims, recomputes and commits one batch on conn, adds it to the
-// report and returns how many buckets it claimed.
+// report and returns how many buckets it claimed. A batch refused as a whole
+// while the connection is fine (a statement failing on one bucket's rows) is
+// retried bucket by bucket, so that only the bucket at fault is reported and
+// left dirty.
 func (run *incrementalRun) batch(ctx context.Context, db *DB, conn *pgx.Conn) (int, error) {
-	b, err := db.incrementalBatch(ctx, conn, run)
+	b, err := db.incrementalBatch(ctx, conn, run.opts, run.claim)
+	err = lostConnection(ctx, conn, err)
+	refused := err != nil && ctx.Err() == nil && aggregator.ErrorCode(err) != aggregator.EUNAVAILABLE
+	if refused && len(b.buckets) > 0 {
+		b, err = db.retrySingly(ctx, conn, run.opts, b.buckets)
+	}
 	if err != nil || b.claimed == 0 {
 		return 0, err
 	}
 	run.reportMu.Lock()
 	defer run.reportMu.Unlock()
 	run.report.RowsRead += b.rows
-	run.report.BucketsUpdated += int64(b.claimed)
+	run.report.BucketsUpdated += b.updated
 	run.report.RollupsWritten += b.rollups
 	run.report.RollupsDeleted += b.deleted
 	run.report.RollupsKept += b.unchanged
 	run.report.RollupsCompared += b.compared
-	run.opts.Progress.AddBuckets(int64(b.claimed))
+	run.report.AddFailures(b.failures)
+	run.opts.Progress.AddBuckets(b.updated)
 	return b.claimed, nil
+}
+
+// retrySingly recomputes each bucket of a failed batch in a transaction of
+// its own (claimed again by id: one another aggregator took meanwhile is
+// skipped) and reports those that fail again. A lost connection ends it.
+func (db *DB) retrySingly(ctx context.Context, conn *pgx.Conn, opts aggregator.RunOptions, buckets []aggregator.DirtyBucket) (batchResult, error) {
+	total := batchResult{claimed: len(buckets)}
+	for _, b := range buckets {
+		one, err := db.incrementalBatch(ctx, conn, opts, func(ctx context.Context, tx pgx.Tx) ([]aggregator.DirtyBucket, error) {
+			return claimBucketByID(ctx, tx, b.ID)
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return total, ctx.Err()
+			}
+			if err = lostConnection(ctx, conn, err); aggregator.ErrorCode(err) == aggregator.EUNAVAILABLE {
+				return total, err
+			}
+			total.failures = append(total.failures, aggregator.Failure{UserID: b.UserID, Month: b.Month, Error: aggregator.ErrorMessage(err)})
+			continue
+		}
+		total.rows += one.rows
+		total.updated += one.updated
+		total.rollups += one.rollups
+		total.deleted += one.deleted
+		total.unchanged += one.unchanged
+		total.compared += one.compared
+		total.failures = append(total.failures, one.failures...)
+	}
+	return total, nil
+}
+
+// lostConnection returns err as an EUNAVAILABLE error when conn no longer
+// answers (a statement refused leaves it answering; a server gone does not),
+// and err as it is otherwise.
+func lostConnection(ctx context.Context, conn *pgx.Conn, err error) error {
+	if err == nil || ctx.Err() != nil || aggregator.ErrorCode(err) != aggregator.EINTERNAL {
+		return err
+	}
+	if !conn.IsClosed() && conn.Ping(ctx) == nil {
+		return err
+	}
+	return aggregator.Errorf(aggregator.EUNAVAILABLE, "lost the postgres connection: %v", err)
 }
 
 // claim claims the next batch after the cursor and moves the cursor past it.
@@ -119,18 +171,27 @@ func (run *incrementalRun) claim(ctx context.Context, tx pgx.Tx) ([]aggregator.D
 	return claimed, err
 }
 
+// batchResult is what one batch did.
 type batchResult struct {
-	claimed   int
+	claimed   int                      // buckets claimed
+	buckets   []aggregator.DirtyBucket // the claimed buckets, set on failure too (to retry them)
 	rows      int64
+	updated   int64 // buckets recomputed and cleared
 	rollups   int64 // inserted or updated
 	deleted   int64
 	unchanged int64
 	compared  int64
+	failures  []aggregator.Failure // buckets claimed but not computed: left dirty
 }
 
-func (db *DB) incrementalBatch(ctx context.Context, conn *pgx.Conn, run *incrementalRun) (batchResult, error) {
+// claimFunc claims the buckets of one batch inside its transaction.
+type claimFunc func(ctx context.Context, tx pgx.Tx) ([]aggregator.DirtyBucket, error)
+
+// incrementalBatch recomputes the buckets claim claims in one transaction
+// on conn. The buckets that cannot be computed (Failure) are left alone,
+// stored rollups and dirty rows; the others are written and cleared.
+func (db *DB) incrementalBatch(ctx context.Context, conn *pgx.Conn, opts aggregator.RunOptions, claim claimFunc) (batchResult, error) {
 	var res batchResult
-	opts := run.opts
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return res, fmt.Errorf("begin batch: %w", err)
@@ -140,20 +201,23 @@ func (db *DB) incrementalBatch(ctx context.Context, conn *pgx.Conn, run *increme
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, AdvisoryLockKey); err != nil {
 		return res, fmt.Errorf("take shared advisory lock: %w", err)
 	}
-	claimed, err := run.claim(ctx, tx)
+	claimed, err := claim(ctx, tx)
 	if err != nil {
 		return res, err
 	}
 	if len(claimed) == 0 {
 		return res, nil
 	}
+	res.buckets = claimed
 
-	result, err := aggregateBuckets(ctx, tx, claimed, opts)
+	months, parsed, failed := aggregator.ParseClaimed(claimed)
+	result, err := aggregateBuckets(ctx, tx, parsed, months, opts)
 	if err != nil {
 		return res, err
 	}
+	done, notComputed := aggregator.SplitClaimed(parsed, result.Failures)
 	diff := newTrackingDiff(result)
-	if err := diff.readBucketsStored(ctx, tx, claimed); err != nil {
+	if err := diff.readBucketsStored(ctx, tx, done); err != nil {
 		return res, err
 	}
 	written, deleted, err := diff.apply(ctx, tx)
@@ -165,7 +229,7 @@ func (db *DB) incrementalBatch(ctx context.Context, conn *pgx.Conn, run *increme
 			return res, fmt.Errorf("after claim hook: %w", err)
 		}
 	}
-	if _, err := clearDirty(ctx, tx, claimed); err != nil {
+	if _, err := clearDirty(ctx, tx, done); err != nil {
 		return res, err
 	}
 	// Last: the fingerprint rows are the only ones two batches can share.
@@ -175,8 +239,8 @@ func (db *DB) incrementalBatch(ctx context.Context, conn *pgx.Conn, run *increme
 	if err := tx.Commit(ctx); err != nil {
 		return res, fmt.Errorf("commit batch: %w", err)
 	}
-	return batchResult{claimed: len(claimed), rows: result.RowsRead, rollups: written,
-		deleted: deleted, unchanged: diff.unchanged, compared: diff.compared}, nil
+	return batchResult{claimed: len(claimed), rows: result.RowsRead, updated: int64(len(done)), rollups: written,
+		deleted: deleted, unchanged: diff.unchanged, compared: diff.compared, failures: append(failed, notComputed...)}, nil
 }
 
 // claimBuckets locks up to limit dirty rows after the cursor, skipping rows
@@ -192,16 +256,13 @@ func claimBuckets(ctx context.Context, tx pgx.Tx, afterID int64, limit int) ([]a
 	if err != nil {
 		return nil, 0, fmt.Errorf("claim buckets: %w", err)
 	}
-	var claimed []aggregator.DirtyBucket
-	var id, lastID int64
-	var b aggregator.DirtyBucket
-	_, err = pgx.ForEachRow(rows, []any{&id, &b.UserID, &b.Month, &b.Generation}, func() error {
-		claimed = append(claimed, b)
-		lastID = id
-		return nil
-	})
+	claimed, err := scanClaimed(rows)
 	if err != nil {
-		return nil, 0, fmt.Errorf("claim buckets: %w", err)
+		return nil, 0, err
+	}
+	var lastID int64
+	if len(claimed) > 0 {
+		lastID = claimed[len(claimed)-1].ID
 	}
 	// In key order, the per-bucket index scans walk the indexes forward.
 	slices.SortFunc(claimed, func(a, b aggregator.DirtyBucket) int {
@@ -210,17 +271,38 @@ func claimBuckets(ctx context.Context, tx pgx.Tx, afterID int64, limit int) ([]a
 	return claimed, lastID, nil
 }
 
-// aggregateBuckets streams the claimed buckets' transactions through the engine.
-func aggregateBuckets(ctx context.Context, tx pgx.Tx, claimed []aggregator.DirtyBucket, opts aggregator.RunOptions) (*aggregator.Result, error) {
+// claimBucketByID claims one dirty row again (a bucket of a failed batch),
+// unless another aggregator holds it or it is gone.
+func claimBucketByID(ctx context.Context, tx pgx.Tx, id int64) ([]aggregator.DirtyBucket, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT id, user_id::text, month, generation FROM ledger_dirtybucket WHERE id = $1 FOR UPDATE SKIP LOCKED`, id)
+	if err != nil {
+		return nil, fmt.Errorf("claim bucket: %w", err)
+	}
+	return scanClaimed(rows)
+}
+
+// scanClaimed reads (id, user_id, month, generation) rows in id order.
+func scanClaimed(rows pgx.Rows) ([]aggregator.DirtyBucket, error) {
+	var claimed []aggregator.DirtyBucket
+	var b aggregator.DirtyBucket
+	if _, err := pgx.ForEachRow(rows, []any{&b.ID, &b.UserID, &b.Month, &b.Generation}, func() error {
+		claimed = append(claimed, b)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("claim buckets: %w", err)
+	}
+	return claimed, nil
+}
+
+// aggregateBuckets streams the claimed buckets' transactions (months[i] is
+// the parsed month of claimed[i]) through the engine.
+func aggregateBuckets(ctx context.Context, tx pgx.Tx, claimed []aggregator.DirtyBucket, months []aggregator.Month, opts aggregator.RunOptions) (*aggregator.Result, error) {
 	users := make([]string, len(claimed))
 	firsts := make([]string, len(claimed))
 	lasts := make([]string, len(claimed))
 	for i, b := range claimed {
-		m, err := aggregator.ParseMonth(b.Month)
-		if err != nil {
-			return nil, fmt.Errorf("dirty bucket of user %s: %w", b.UserID, err)
-		}
-		users[i], firsts[i], lasts[i] = b.UserID, m.FirstDay(), m.LastDay()
+		users[i], firsts[i], lasts[i] = b.UserID, months[i].FirstDay(), months[i].LastDay()
 	}
 	engine := &aggregator.Engine{Workers: opts.WorkerCount(), UserName: formatUUID, Progress: opts.Progress}
 	return engine.Run(ctx, func(ctx context.Context, in *aggregator.Input) error {
@@ -245,19 +327,23 @@ func aggregateBuckets(ctx context.Context, tx pgx.Tx, claimed []aggregator.Dirty
 			if len(v) != 5 || v[0] == nil || v[1] == nil || v[2] == nil || v[3] == nil || v[4] == nil {
 				return aggregator.Errorf(aggregator.EINVALID, "unexpected NULL in ledger_transaction")
 			}
+			user := in.User(v[0])
 			month, err := decodeMonth(v[1], fds[1].Format)
 			if err != nil {
-				return err
+				in.FailUser(user, err)
+				continue
 			}
 			typ, err := aggregator.ParseTxnType(v[3])
 			if err != nil {
-				return err
+				in.FailBucket(user, month, err)
+				continue
 			}
 			amount, err := decodeInt8(v[4], fds[4].Format)
 			if err != nil {
-				return err
+				in.FailBucket(user, month, err)
+				continue
 			}
-			if err := in.Add(in.User(v[0]), in.Category(v[2]), month, typ, amount); err != nil {
+			if err := in.Add(user, in.Category(v[2]), month, typ, amount); err != nil {
 				return err
 			}
 		}

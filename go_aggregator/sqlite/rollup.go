@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -15,42 +16,56 @@ import (
 const insertRowsPerStatement = 200
 
 // Incremental claims dirty buckets batch by batch, each batch in its own
-// BEGIN IMMEDIATE transaction, and recomputes them.
+// BEGIN IMMEDIATE transaction, and recomputes them. A bucket that cannot be
+// computed is reported and left dirty; the others are written.
 func (db *DB) Incremental(ctx context.Context, opts aggregator.RunOptions) (aggregator.RunReport, error) {
 	start := time.Now()
 	report := aggregator.RunReport{Mode: aggregator.ModeIncremental, Workers: opts.WorkerCount()}
 	// The id cursor makes a run finite: a row left dirty because its
-	// generation moved keeps its id and is not claimed again in this run.
+	// generation moved, or because it failed, keeps its id and is not
+	// claimed again in this run.
 	var afterID int64
 	for {
-		claimed, lastID, rows, written, err := db.incrementalBatch(ctx, opts, afterID)
+		b, err := db.incrementalBatch(ctx, opts, afterID)
 		if err != nil {
 			return report, err
 		}
-		if claimed == 0 {
+		if b.claimed == 0 {
 			break
 		}
-		afterID = lastID
-		report.RowsRead += rows
-		report.BucketsUpdated += int64(claimed)
-		report.RollupsWritten += written
-		opts.Progress.AddBuckets(int64(claimed))
+		afterID = b.lastID
+		report.RowsRead += b.rows
+		report.BucketsUpdated += b.updated
+		report.RollupsWritten += b.written
+		report.AddFailures(b.failures)
+		opts.Progress.AddBuckets(b.updated)
 	}
 	report.Finish(start)
 	return report, nil
 }
 
-func (db *DB) incrementalBatch(ctx context.Context, opts aggregator.RunOptions, afterID int64) (claimed int, lastID, rowsRead, written int64, err error) {
+// batchResult is what one incremental batch did.
+type batchResult struct {
+	claimed       int
+	lastID        int64
+	rows, written int64
+	updated       int64 // buckets recomputed and cleared
+	failures      []aggregator.Failure
+}
+
+func (db *DB) incrementalBatch(ctx context.Context, opts aggregator.RunOptions, afterID int64) (batchResult, error) {
+	var res batchResult
 	tx, err := db.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE via _txlock
 	if err != nil {
-		return 0, 0, 0, 0, fmt.Errorf("begin batch: %w", err)
+		return res, fmt.Errorf("begin batch: %w", err)
 	}
 	defer tx.Rollback()
 
-	buckets, lastID, err := claimBuckets(ctx, tx, afterID, opts.Batch())
-	if err != nil || len(buckets) == 0 {
-		return 0, 0, 0, 0, err
+	claimed, lastID, err := claimBuckets(ctx, tx, afterID, opts.Batch())
+	if err != nil || len(claimed) == 0 {
+		return res, err
 	}
+	months, parsed, failed := aggregator.ParseClaimed(claimed)
 	engine := &aggregator.Engine{Workers: opts.WorkerCount(), Progress: opts.Progress}
 	result, err := engine.Run(ctx, func(ctx context.Context, in *aggregator.Input) error {
 		stmt, err := tx.PrepareContext(ctx, `
@@ -61,12 +76,8 @@ func (db *DB) incrementalBatch(ctx context.Context, opts aggregator.RunOptions, 
 			return fmt.Errorf("read transactions: %w", err)
 		}
 		defer stmt.Close()
-		for _, b := range buckets {
-			m, err := aggregator.ParseMonth(b.Month)
-			if err != nil {
-				return fmt.Errorf("dirty bucket of user %s: %w", b.UserID, err)
-			}
-			rows, err := stmt.QueryContext(ctx, b.UserID, m.FirstDay(), lastDayBound(m))
+		for i, b := range parsed {
+			rows, err := stmt.QueryContext(ctx, b.UserID, months[i].FirstDay(), lastDayBound(months[i]))
 			if err != nil {
 				return fmt.Errorf("read transactions: %w", err)
 			}
@@ -77,34 +88,39 @@ func (db *DB) incrementalBatch(ctx context.Context, opts aggregator.RunOptions, 
 		return nil
 	})
 	if err != nil {
-		return 0, 0, 0, 0, err
+		return res, err
 	}
+	done, notComputed := aggregator.SplitClaimed(parsed, result.Failures)
 
 	del, err := tx.PrepareContext(ctx, `DELETE FROM ledger_monthlyrollup WHERE user_id = ? AND month = ?`)
 	if err != nil {
-		return 0, 0, 0, 0, fmt.Errorf("delete bucket rollups: %w", err)
+		return res, fmt.Errorf("delete bucket rollups: %w", err)
 	}
 	defer del.Close()
-	for _, b := range buckets {
+	for _, b := range done {
 		if _, err := del.ExecContext(ctx, b.UserID, b.Month); err != nil {
-			return 0, 0, 0, 0, fmt.Errorf("delete bucket rollups: %w", err)
+			return res, fmt.Errorf("delete bucket rollups: %w", err)
 		}
 	}
-	if written, err = insertRollups(ctx, tx, result.Rollups); err != nil {
-		return 0, 0, 0, 0, err
+	written, err := insertRollups(ctx, tx, result.Rollups)
+	if err != nil {
+		return res, err
 	}
-	if err := db.finishClaim(ctx, tx, buckets); err != nil {
-		return 0, 0, 0, 0, err
+	if err := db.finishClaim(ctx, tx, done); err != nil {
+		return res, err
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, 0, 0, 0, fmt.Errorf("commit batch: %w", err)
+		return res, fmt.Errorf("commit batch: %w", err)
 	}
-	return len(buckets), lastID, result.RowsRead, written, nil
+	return batchResult{claimed: len(claimed), lastID: lastID, rows: result.RowsRead, written: written,
+		updated: int64(len(done)), failures: append(failed, notComputed...)}, nil
 }
 
 // Full rebuilds every rollup inside one BEGIN IMMEDIATE transaction: the
 // dirty snapshot, the read, the rewrite and the dirty-row deletes all see one
 // state, and no writer can slip in between (API writes wait on busy_timeout).
+// A user with a bucket that cannot be computed is left as it was: rollups
+// and dirty marks.
 func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.RunReport, error) {
 	start := time.Now()
 	report := aggregator.RunReport{Mode: aggregator.ModeFull, Workers: opts.WorkerCount()}
@@ -119,7 +135,7 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 		return report, err
 	}
 	engine := &aggregator.Engine{Workers: opts.WorkerCount(), Progress: opts.Progress}
-	result, err := engine.Run(ctx, func(ctx context.Context, in *aggregator.Input) error {
+	agg, err := engine.Aggregate(ctx, func(ctx context.Context, in *aggregator.Input) error {
 		rows, err := tx.QueryContext(ctx, `
 			SELECT user_id, CAST("date" AS TEXT), category, type, amount_minor FROM ledger_transaction`)
 		if err != nil {
@@ -130,26 +146,51 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 	if err != nil {
 		return report, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM ledger_monthlyrollup`); err != nil {
-		return report, fmt.Errorf("delete all rollups: %w", err)
+	failures := agg.Failures()
+	result := agg.Result(func(user string) bool { return !agg.UserFailed(user) })
+	if err := deleteRollupsExcept(ctx, tx, failures); err != nil {
+		return report, err
 	}
 	written, err := insertRollups(ctx, tx, result.Rollups)
 	if err != nil {
 		return report, err
 	}
-	if err := db.finishClaim(ctx, tx, dirty); err != nil {
+	done := dirty[:0:0]
+	for _, b := range dirty {
+		if !agg.UserFailed(b.UserID) {
+			done = append(done, b)
+		}
+	}
+	if err := db.finishClaim(ctx, tx, done); err != nil {
 		return report, err
 	}
 	if err := tx.Commit(); err != nil {
 		return report, fmt.Errorf("commit full rebuild: %w", err)
 	}
-	buckets := int64(len(result.Buckets()))
+	buckets := agg.BucketCount()
 	opts.Progress.AddBuckets(buckets)
 	report.RowsRead = result.RowsRead
 	report.BucketsUpdated = buckets
 	report.RollupsWritten = written
+	report.AddFailures(failures)
 	report.Finish(start)
 	return report, nil
+}
+
+// deleteRollupsExcept deletes every rollup but those of the failures' users.
+func deleteRollupsExcept(ctx context.Context, tx *sql.Tx, failures []aggregator.Failure) error {
+	users := make([]string, 0, len(failures))
+	for _, f := range failures {
+		users = append(users, f.UserID)
+	}
+	list, err := json.Marshal(users)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM ledger_monthlyrollup WHERE user_id NOT IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
+		return fmt.Errorf("delete rollups: %w", err)
+	}
+	return nil
 }
 
 // claimBuckets reads up to limit (all if negative) dirty rows after the cursor.
@@ -177,21 +218,31 @@ func claimBuckets(ctx context.Context, tx *sql.Tx, afterID int64, limit int) ([]
 }
 
 // scanTransactions feeds (user_id, date, category, type, amount_minor) rows
-// into the engine and closes rows.
+// into the engine and closes rows. A row that cannot be read fails its
+// bucket (its user, when its date names no month) and the read goes on.
 func scanTransactions(rows *sql.Rows, in *aggregator.Input) error {
 	defer rows.Close()
 	var user, category, typ sql.RawBytes
 	var date dateMonth
-	var amount int64
+	var amount amountMinor
 	for rows.Next() {
 		if err := rows.Scan(&user, &date, &category, &typ, &amount); err != nil {
 			return fmt.Errorf("read transactions: %w", err)
 		}
-		t, err := aggregator.ParseTxnType([]byte(typ))
-		if err != nil {
-			return err
+		u := in.User(user)
+		if date.err != nil {
+			in.FailUser(u, date.err)
+			continue
 		}
-		if err := in.Add(in.User(user), in.Category(category), date.month, t, amount); err != nil {
+		t, err := aggregator.ParseTxnType([]byte(typ))
+		if err == nil {
+			err = amount.err
+		}
+		if err != nil {
+			in.FailBucket(u, date.month, err)
+			continue
+		}
+		if err := in.Add(u, in.Category(category), date.month, t, amount.value); err != nil {
 			return err
 		}
 	}

@@ -101,24 +101,49 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 }
 
 // dateMonth scans a transaction date given as 'YYYY-MM-DD' text or as a
-// time.Time (the driver parses columns declared DATE).
-type dateMonth struct{ month aggregator.Month }
+// time.Time (the driver parses columns declared DATE). A date that names no
+// month is not a scan error (which would end the read) but kept in err, so
+// the caller fails that row's user alone.
+type dateMonth struct {
+	month aggregator.Month
+	err   error
+}
 
 // Scan implements sql.Scanner.
 func (d *dateMonth) Scan(v any) error {
-	var err error
+	d.err = nil
 	switch v := v.(type) {
 	case string:
-		d.month, err = aggregator.MonthOfDate(v)
+		d.month, d.err = aggregator.MonthOfDate(v)
 	case []byte:
-		d.month, err = aggregator.MonthOfDate(v)
+		d.month, d.err = aggregator.MonthOfDate(v)
 	case time.Time:
 		d.month = aggregator.MonthOf(v)
 		if !d.month.Valid() {
-			err = aggregator.Errorf(aggregator.EINVALID, "date out of range: %s, want years 0001-9999", v.Format(time.DateOnly))
+			d.err = aggregator.Errorf(aggregator.EINVALID, "date out of range: %s, want years 0001-9999", v.Format(time.DateOnly))
 		}
 	default:
-		err = aggregator.Errorf(aggregator.EINVALID, "unexpected date value %T", v)
+		d.err = aggregator.Errorf(aggregator.EINVALID, "unexpected date value %T", v)
 	}
-	return err
+	return nil
+}
+
+// amountMinor scans amount_minor. SQLite stores what it is given: an amount
+// past int64 written outside the API comes back as a REAL, kept in err so the
+// caller fails that row's bucket alone.
+type amountMinor struct {
+	value int64
+	err   error
+}
+
+// Scan implements sql.Scanner.
+func (a *amountMinor) Scan(v any) error {
+	a.err = nil
+	switch v := v.(type) {
+	case int64:
+		a.value = v
+	default:
+		a.err = aggregator.Errorf(aggregator.EINVALID, "amount_minor %v is not a 64-bit integer", v)
+	}
+	return nil
 }

@@ -24,12 +24,32 @@ import (
 	"finance/go_aggregator/sqlite"
 )
 
-// Exit codes.
+// Exit codes, one per error code an operator acts on differently (README).
 const (
-	exitOK    = 0
-	exitError = 1 // unreachable database, wrong schema, failed run
-	exitUsage = 2 // bad flags
+	exitOK          = 0
+	exitInternal    = 1 // an unexpected error: the run did nothing it could not undo
+	exitUsage       = 2 // bad flags or DATABASE_URL
+	exitUnavailable = 3 // the database cannot be reached (or the SQLite file is missing)
+	exitSchema      = 4 // the schema lacks a table or column: run migrate
+	exitPartial     = 5 // some buckets failed (reported, left dirty); the rest is done
 )
+
+// exitCode maps an error to the process exit status by its code.
+func exitCode(err error) int {
+	switch aggregator.ErrorCode(err) {
+	case "":
+		return exitOK
+	case aggregator.EINVALID:
+		return exitUsage
+	case aggregator.EUNAVAILABLE:
+		return exitUnavailable
+	case aggregator.ESCHEMA:
+		return exitSchema
+	case aggregator.EPARTIAL:
+		return exitPartial
+	}
+	return exitInternal
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -52,9 +72,8 @@ func run(ctx context.Context, args []string) int {
 	}
 	if err != nil {
 		printError(m.Stderr, err)
-		return exitError
 	}
-	return exitOK
+	return exitCode(err)
 }
 
 // printError writes err as the one "aggregator: ..." line on stderr.
@@ -63,8 +82,7 @@ func printError(w io.Writer, err error) {
 	if errors.Is(err, context.Canceled) {
 		msg = "interrupted"
 	}
-	msg = strings.Join(strings.Fields(msg), " ")
-	fmt.Fprintln(w, "aggregator: "+msg)
+	fmt.Fprintln(w, "aggregator: "+oneLine(msg))
 }
 
 // Config is the parsed command line.
@@ -85,6 +103,12 @@ type Main struct {
 	Stderr  io.Writer
 	// ShowProgress enables the live progress line; set when stderr is a terminal.
 	ShowProgress bool
+
+	// Tick, when set, paces --watch cycles instead of a time.Ticker of
+	// Config.Watch; AfterCycle, when set, is called after each cycle with its
+	// error. Tests drive the watch loop through them without sleeping.
+	Tick       <-chan time.Time
+	AfterCycle func(err error)
 }
 
 // NewMain returns a Main writing to the process's stdout and stderr.
@@ -153,25 +177,39 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.Watch == 0 {
 		return m.cycle(ctx, m.Config.Full)
 	}
-	ticker := time.NewTicker(m.Config.Watch)
-	defer ticker.Stop()
+	tick, stop := m.ticker()
+	defer stop()
 	full := m.Config.Full // --full --watch: rebuild first, then stay incremental
 	for {
-		if err := m.cycle(ctx, full); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			// A watcher outlives a locked or restarting database: report and retry next interval.
-			fmt.Fprintf(m.Stderr, "aggregator: %v (retrying in %s)\n", err, m.Config.Watch)
-		} else {
+		err := m.cycle(ctx, full)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err == nil || aggregator.ErrorCode(err) == aggregator.EPARTIAL:
+			// The failed buckets are logged and stay dirty: the next cycle tries them again.
 			full = false
+		default:
+			// A watcher outlives a locked or restarting database: report and retry next interval.
+			fmt.Fprintf(m.Stderr, "aggregator: %s (retrying in %s)\n", aggregator.ErrorMessage(err), m.Config.Watch)
+		}
+		if m.AfterCycle != nil {
+			m.AfterCycle(err)
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-ticker.C:
+		case <-tick:
 		}
 	}
+}
+
+// ticker returns the channel that paces --watch cycles and its stop function.
+func (m *Main) ticker() (<-chan time.Time, func()) {
+	if m.Tick != nil {
+		return m.Tick, func() {}
+	}
+	t := time.NewTicker(m.Config.Watch)
+	return t.C, t.Stop
 }
 
 // Close releases the database.
@@ -199,13 +237,45 @@ func (m *Main) cycle(ctx context.Context, full bool) error {
 	}
 	stopProgress()
 	if err != nil {
+		if code := aggregator.ErrorCode(err); code == aggregator.EINVALID || code == aggregator.EOVERFLOW {
+			// Data the run did not isolate is a bug here, not the operator's flags.
+			err = aggregator.Errorf(aggregator.EINTERNAL, "%s", aggregator.ErrorMessage(err))
+		}
 		return err
 	}
-	if m.Config.Watch > 0 && !full && report.RowsRead == 0 && report.BucketsUpdated == 0 {
+	if m.Config.Watch > 0 && !full && report.RowsRead == 0 && report.BucketsUpdated == 0 && report.BucketsFailed == 0 {
 		return nil // an idle watch cycle: keep the log quiet
 	}
-	return json.NewEncoder(m.Stdout).Encode(report)
+	m.logFailures(report)
+	if err := json.NewEncoder(m.Stdout).Encode(report); err != nil {
+		return err
+	}
+	if report.BucketsFailed > 0 {
+		return aggregator.Errorf(aggregator.EPARTIAL, "%d bucket(s) could not be computed and stay dirty (see the report); everything else is done", report.BucketsFailed)
+	}
+	return nil
 }
+
+// logFailures writes one stderr line per failed bucket the report lists.
+func (m *Main) logFailures(report aggregator.RunReport) {
+	left := "left dirty"
+	if report.Mode == aggregator.ModeFull {
+		left = "user's rollups and dirty marks left as they were"
+	}
+	for _, f := range report.Failures {
+		month := f.Month
+		if month == "" {
+			month = "(no month)"
+		}
+		fmt.Fprintf(m.Stderr, "aggregator: bucket user_id=%s month=%s failed (%s): %s\n", f.UserID, month, left, oneLine(f.Error))
+	}
+	if n := report.BucketsFailed - int64(len(report.Failures)); n > 0 {
+		fmt.Fprintf(m.Stderr, "aggregator: %d more failed bucket(s) not listed\n", n)
+	}
+}
+
+// oneLine folds white space so that a message stays on its log line.
+func oneLine(msg string) string { return strings.Join(strings.Fields(msg), " ") }
 
 // startProgress refreshes one progress line on stderr every 200 ms while a
 // run goes on, when stderr is a terminal; the returned func stops and clears it.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"syscall"
@@ -96,6 +97,10 @@ func runBinary(t *testing.T, dir string, env []string, args ...string) result {
 func TestBinary_ErrorsAndExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	makeDB(t, dir, "empty.db", "")
+	// Every column the schema check wants, but a view where the rollups go: an
+	// unexpected database error mid-run.
+	makeDB(t, dir, "view.db", strings.Replace(sqliteDDL, `CREATE TABLE "ledger_monthlyrollup"`, `CREATE TABLE "monthlyrollup_data"`, 1)+
+		`; CREATE VIEW ledger_monthlyrollup AS SELECT * FROM monthlyrollup_data`)
 	tests := []struct {
 		name       string
 		env        []string
@@ -109,13 +114,18 @@ func TestBinary_ErrorsAndExitCodes(t *testing.T) {
 		{"verify without full", nil, []string{"--verify", "--database-url", "sqlite:///x.db"}, 2, "aggregator: --verify needs --full"},
 		{"no database", nil, nil, 2, "aggregator: no database: set DATABASE_URL or pass --database-url"},
 		{"unsupported scheme", []string{"DATABASE_URL=mysql://u@h/db"}, nil, 2, `aggregator: unsupported database URL scheme "mysql": want sqlite or postgres`},
-		{"missing sqlite file", nil, []string{"--database-url", "sqlite:///missing.db"}, 1, "aggregator: sqlite database missing.db does not exist"},
-		{"unmigrated database", []string{"DATABASE_URL=sqlite:///empty.db"}, nil, 1, `aggregator: database schema is missing ledger_transaction: run "python manage.py migrate" first`},
-		{"unreachable postgres", nil, []string{"--database-url", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, 1, "aggregator: cannot connect to postgres at 127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused"},
+		{"bad postgres URL", nil, []string{"--database-url", "postgres://u@h:notaport/db"}, 2, ""},
+		{"missing sqlite file", nil, []string{"--database-url", "sqlite:///missing.db"}, 3, "aggregator: sqlite database missing.db does not exist"},
+		{"unreachable postgres", nil, []string{"--database-url", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, 3, "aggregator: cannot connect to postgres at 127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused"},
+		{"unmigrated database", []string{"DATABASE_URL=sqlite:///empty.db"}, nil, 4, `aggregator: database schema is missing ledger_transaction: run "python manage.py migrate" first`},
+		{"rollup table refuses writes", []string{"DATABASE_URL=sqlite:///view.db"}, nil, 1, "aggregator: delete bucket rollups: SQL logic error: cannot modify ledger_monthlyrollup because it is a view (1)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := runBinary(t, dir, tt.env, tt.args...)
+			if tt.wantStderr == "" && strings.HasPrefix(got.stderr, "aggregator: ") && strings.Count(got.stderr, "\n") == 1 {
+				tt.wantStderr = strings.TrimSuffix(got.stderr, "\n") // any one line
+			}
 			if got.code != tt.wantCode || got.stderr != tt.wantStderr+"\n" || got.stdout != "" {
 				t.Fatalf("exit %d, stderr %q, stdout %q; want exit %d, stderr %q", got.code, got.stderr, got.stdout, tt.wantCode, tt.wantStderr)
 			}
@@ -174,7 +184,8 @@ func TestBinary_WatchExitsZeroOnSignal(t *testing.T) {
 	if report := parseReport(t, sc.Text()); report.BucketsUpdated == 0 {
 		t.Fatalf("first cycle updated no buckets: %+v", report)
 	}
-	time.Sleep(300 * time.Millisecond) // idle cycles follow, and print nothing
+	// That idle cycles print nothing is TestWatch_IdleCyclesPrintNothing's
+	// (driven tick by tick); here only the signal matters.
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -186,6 +197,56 @@ func TestBinary_WatchExitsZeroOnSignal(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("did not exit after SIGTERM")
+	}
+}
+
+// A bucket whose total passes int64 (rows written outside the API): the run
+// does everything else, reports the bucket, leaves it dirty and exits 5; once
+// the poison is gone the next run computes it and exits 0.
+func TestBinary_PartialFailureExitsFive(t *testing.T) {
+	dir := t.TempDir()
+	path := makeDB(t, dir, "db.sqlite3", sqliteDDL+`;
+INSERT INTO ledger_transaction VALUES
+  ('00000000000000000000000000000011', 5000000000000000000, 'income', '', 'poison', '2024-03-06', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc'),
+  ('00000000000000000000000000000012', 5000000000000000000, 'income', '', 'poison', '2024-03-07', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc'),
+  ('00000000000000000000000000000013', 40, 'expense', '', 'food', '9999-12-31', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc');
+INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) VALUES
+  ('cccccccccccccccccccccccccccccccc', '2024-03', 1, '2024-01-10 00:00:00'),
+  ('cccccccccccccccccccccccccccccccc', '9999-12', 1, '2024-01-10 00:00:00');`)
+
+	got := runBinary(t, dir, []string{"DATABASE_URL=sqlite:///db.sqlite3"})
+	if got.code != 5 {
+		t.Fatalf("exit %d, stderr %q; want 5", got.code, got.stderr)
+	}
+	report := parseReport(t, got.stdout)
+	want := []aggregator.Failure{{UserID: strings.Repeat("c", 32), Month: "2024-03", Error: "int64 overflow adding 5000000000000000000 to 5000000000000000000 minor units"}}
+	if report.BucketsFailed != 1 || !reflect.DeepEqual(report.Failures, want) || report.BucketsUpdated != 3 {
+		t.Fatalf("report = %+v, want 3 buckets done and failures %+v", report, want)
+	}
+	wantStderr := "aggregator: bucket user_id=" + strings.Repeat("c", 32) + " month=2024-03 failed (left dirty): int64 overflow adding 5000000000000000000 to 5000000000000000000 minor units\n" +
+		"aggregator: 1 bucket(s) could not be computed and stay dirty (see the report); everything else is done\n"
+	if got.stderr != wantStderr {
+		t.Fatalf("stderr = %q, want %q", got.stderr, wantStderr)
+	}
+
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var dirty int
+	if err := db.QueryRow(`SELECT count(*) FROM ledger_dirtybucket WHERE month = '2024-03'`).Scan(&dirty); err != nil || dirty != 1 {
+		t.Fatalf("dirty rows of the poison bucket = %d (%v), want 1", dirty, err)
+	}
+	if _, err := db.Exec(`DELETE FROM ledger_transaction WHERE category = 'poison'; UPDATE ledger_dirtybucket SET generation = generation + 1`); err != nil {
+		t.Fatal(err)
+	}
+	got = runBinary(t, dir, []string{"DATABASE_URL=sqlite:///db.sqlite3"})
+	if report := parseReport(t, got.stdout); got.code != 0 || got.stderr != "" || report.BucketsFailed != 0 || len(report.Failures) != 0 {
+		t.Fatalf("after the poison went: exit %d, stderr %q, report %+v", got.code, got.stderr, report)
+	}
+	if !strings.Contains(got.stdout, `"buckets_failed":0,"failures":[]`) {
+		t.Fatalf("report %s: want buckets_failed 0 and an empty failures list", got.stdout)
 	}
 }
 

@@ -15,7 +15,6 @@ import datetime
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,7 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
-from graphql_jwt.exceptions import JSONWebTokenError
+from graphql_jwt.exceptions import JSONWebTokenError, JSONWebTokenExpired
 from graphql_jwt.refresh_token.models import RefreshToken
 from graphql_jwt.shortcuts import get_token
 from graphql_jwt.utils import get_payload
@@ -56,16 +55,20 @@ class TokenPair:
     refresh_token: str
 
 
-def user_from_request(request: HttpRequest, find_user: Callable[[str], User | None] | None = None) -> User | None:
-    """The user named by the request's `Authorization: Bearer <token>`; None without that header.
+@dataclass(frozen=True)
+class AccessClaims:
+    """What a verified access token says: whose it is and which token generation it belongs to."""
 
-    Raises AuthenticationFailed for a malformed, tampered, expired or wrongly signed token (graphql_jwt's
-    get_payload checks signature, algorithm and expiry), one whose user no longer exists or is inactive, and one
-    issued before the user's last logout or password change. Only the header is read: graphql_jwt would also
-    accept a `JWT` cookie, which a cross-site form could replay, so cookies are ignored on purpose.
+    user_id: uuid.UUID
+    token_version: object
 
-    `find_user(username)` lets the caller load related rows in the same query (the one query a cached balance
-    costs); by default the user is looked up by name through the ORM.
+
+def access_claims(request: HttpRequest) -> AccessClaims | None:
+    """The verified claims of the request's `Authorization: Bearer <token>`; None without that header.
+
+    Raises AuthenticationFailed for a malformed, tampered, expired, wrongly signed or expiry-less token
+    (graphql_jwt's get_payload checks signature, algorithm and expiry). Only the header is read: graphql_jwt would
+    also accept a `JWT` cookie, which a cross-site form could replay, so cookies are ignored on purpose.
     """
     header = request.META.get("HTTP_AUTHORIZATION")
     if header is None:
@@ -75,23 +78,30 @@ def user_from_request(request: HttpRequest, find_user: Callable[[str], User | No
         raise AuthenticationFailed("Send the access token as `Authorization: Bearer <token>`.")
     try:
         payload = get_payload(token)
-    except JSONWebTokenError as error:
-        raise AuthenticationFailed(str(error)) from None
+    except JSONWebTokenExpired:
+        raise AuthenticationFailed(
+            "The access token has expired: get a new pair with the refreshToken mutation, or log in again."
+        ) from None
+    except JSONWebTokenError:
+        raise AuthenticationFailed(
+            "The access token is not valid (malformed, altered or not issued by this server): log in again."
+        ) from None
     if not isinstance(payload.get("exp"), int):
         # PyJWT checks `exp` only when it is present: a correctly signed token without one would never expire.
         raise AuthenticationFailed("This access token has no expiry: log in again.")
-    username = payload.get(User.USERNAME_FIELD)
-    user = None
-    if isinstance(username, str) and username:
-        user = find_user(username) if find_user is not None else User.objects.with_username(username).first()
-    # `uid` pins the token to this account: a username freed by a deleted user and taken by a new one must not
-    # inherit the old account's tokens.
-    if (
-        user is None
-        or not user.is_active
-        or payload.get("ver") != user.token_version
-        or payload.get("uid") != str(user.pk)
-    ):
+    try:
+        # `uid` pins the token to one account: a username freed by a deleted user and taken by a new one does not
+        # inherit the old account's tokens.
+        user_id = uuid.UUID(str(payload.get("uid")))
+    except ValueError:
+        raise AuthenticationFailed("This access token is no longer valid: log in again.") from None
+    return AccessClaims(user_id=user_id, token_version=payload.get("ver"))
+
+
+def token_holder(claims: AccessClaims, user: User | None) -> User:
+    """`user` (loaded by claims.user_id) if it may use a token with these claims; else AuthenticationFailed: the
+    account is gone or inactive, or the token was issued before the user's last logout or password change."""
+    if user is None or not user.is_active or claims.token_version != user.token_version:
         raise AuthenticationFailed("This access token is no longer valid: log in again.")
     return user
 

@@ -114,18 +114,13 @@ def _apply(sql: str, user_id: object, volume_change: int, *, change_first: bool 
         return cursor.fetchone()
 
 
-def preloaded_balance_version(user: object) -> int | None:
-    """The version loaded along with the user (ledger.selectors.user_with_balance_version), or None if it was not."""
-    return getattr(user, "loaded_balance_version", None)
-
-
 def cached_balance(
     user_id: object, compute: Callable[[], BalanceFigures], *, version: int | None = None
 ) -> BalanceFigures:
     """The user's figures from Redis, or from `compute` (stored for the next reader) on a miss.
 
-    `version` may be passed when it was read in this request after the caller's last write (it is loaded with the
-    authenticated user); otherwise it is read here.
+    `version` may be passed when it was read in this request after the caller's last write; otherwise it is read
+    here.
     """
     key = balance_cache_key(user_id, read_balance_version(user_id) if version is None else version)
     figures = None

@@ -8,11 +8,12 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import User
 from ledger import error_codes
-from ledger.balance_cache import BalanceFigures, cached_balance, preloaded_balance_version
+from ledger.balance_cache import BalanceFigures, cached_balance
 from ledger.models import BalanceVersion, Transaction, TransactionType
 from ledger.money import parse_amount, to_minor
 from ledger.validation import clean_all, clean_text, invalid, parse_date, parse_transaction_id
@@ -20,28 +21,37 @@ from ledger.validation import clean_all, clean_text, invalid, parse_date, parse_
 DEFAULT_PAGE_SIZE = 50
 
 
-def user_with_balance_version(username: str) -> User | None:
-    """The user named `username` (any case) with `loaded_balance_version` set, in one statement.
+def user_for_request(user_id: uuid.UUID, *, with_balance_version: bool) -> tuple[User | None, int | None]:
+    """The user with this id and, when asked for, their committed balance version (0 if they never wrote), in one
+    statement; (None, None) when there is no such user.
 
     Raw SQL on purpose: this runs on every authenticated request, and composing the equivalent ORM query cost about
     as much as the database round trip. Columns not selected are deferred (loaded on first access), so the instance
     is a normal user for every other purpose.
     """
     users, versions = User._meta.db_table, BalanceVersion._meta.db_table
-    found = list(
-        User.objects.raw(
-            f"SELECT u.id, u.username, u.email, u.is_active, u.token_version, "  # noqa: S608 (no client input)
-            f"COALESCE(v.version, 0) AS loaded_balance_version "
-            f"FROM {users} u LEFT JOIN {versions} v ON v.user_id = u.id WHERE lower(u.username) = %s",
-            [username.lower()],
+    columns = "u.id, u.username, u.email, u.is_active, u.token_version"
+    if with_balance_version:
+        sql = (
+            f"SELECT {columns}, COALESCE(v.version, 0) AS committed_balance_version "  # noqa: S608 (no client input)
+            f"FROM {users} u LEFT JOIN {versions} v ON v.user_id = u.id WHERE u.id = %s"
         )
-    )
-    return found[0] if found else None
+    else:
+        sql = f"SELECT {columns} FROM {users} u WHERE u.id = %s"  # noqa: S608 (no client input)
+    user_param = User._meta.pk.get_db_prep_value(user_id, connection)
+    found = list(User.objects.raw(sql, [user_param]))
+    if not found:
+        return None, None
+    return found[0], getattr(found[0], "committed_balance_version", None)
 
 
-def balance_figures(*, user: User) -> BalanceFigures:
-    """Income, expense and count of all the user's transactions, from the Redis cache when it has them."""
-    return cached_balance(user.pk, lambda: compute_balance_figures(user=user), version=preloaded_balance_version(user))
+def balance_figures(*, user: User, version: int | None = None) -> BalanceFigures:
+    """Income, expense and count of all the user's transactions, from the Redis cache when it has them.
+
+    `version`: the user's balance version when it was read in this request after their last write (it is loaded
+    with the authenticated user); read here otherwise.
+    """
+    return cached_balance(user.pk, lambda: compute_balance_figures(user=user), version=version)
 
 
 def compute_balance_figures(*, user: User) -> BalanceFigures:

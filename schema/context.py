@@ -1,4 +1,4 @@
-"""Per-request context: the Bearer token is resolved to a user at most once, and only when a field needs one."""
+"""Per-request context: the Bearer token is resolved to a Principal at most once, and only when a field needs one."""
 
 from dataclasses import dataclass, field
 
@@ -6,32 +6,49 @@ import strawberry
 from strawberry.django.context import StrawberryDjangoContext
 
 from accounts.models import User
-from accounts.tokens import AuthenticationFailed, user_from_request
-from ledger.selectors import user_with_balance_version
+from accounts.tokens import AuthenticationFailed, access_claims, token_holder
+from ledger.selectors import user_for_request
 from schema.errors import UnauthenticatedError
 
-_UNRESOLVED = object()
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller of this request, and what was loaded with them in the same statement."""
+
+    user: User
+    # The committed balance version at authentication, or None when it was not loaded (fields that need it then
+    # read it themselves). Valid for the whole request: queries do not write, and mutations do not read it.
+    balance_version: int | None
 
 
 @dataclass
 class RequestContext(StrawberryDjangoContext):
-    _user: object = field(default=_UNRESOLVED, init=False)
-    _auth_error: AuthenticationFailed | None = field(default=None, init=False)
+    _principal: Principal | None = field(default=None, init=False)
+    _auth_error: str | None = field(default=None, init=False)  # why the token was refused
 
-    def authenticated_user(self) -> User:
-        """The caller, or an UNAUTHENTICATED GraphQL error (missing, malformed, expired or foreign token)."""
-        if self._user is _UNRESOLVED:
+    def principal(self, *, with_balance_version: bool = False) -> Principal:
+        """The caller, or an UNAUTHENTICATED GraphQL error (missing, malformed, expired or foreign token).
+
+        The first field to ask decides what is loaded with the user: `balance` asks for the version (a cached
+        balance then costs this one query); writes do not pay for the join.
+        """
+        if self._principal is None and self._auth_error is None:
             try:
-                # The balance version rides along (a LEFT JOIN): a cached balance then costs this one query.
-                self._user = user_from_request(self.request, find_user=user_with_balance_version)
+                claims = access_claims(self.request)
+                if claims is None:
+                    raise AuthenticationFailed(UnauthenticatedError.DEFAULT_MESSAGE)
+                user, version = user_for_request(claims.user_id, with_balance_version=with_balance_version)
+                self._principal = Principal(user=token_holder(claims, user), balance_version=version)
             except AuthenticationFailed as error:
-                self._user, self._auth_error = None, error
-        if self._user is None:
-            if self._auth_error is not None:
-                raise UnauthenticatedError(self._auth_error.message)
-            raise UnauthenticatedError()
-        return self._user
+                self._auth_error = error.message
+        if self._auth_error is not None:
+            raise UnauthenticatedError(self._auth_error)
+        return self._principal
+
+
+def current_principal(info: strawberry.Info, *, with_balance_version: bool = False) -> Principal:
+    return info.context.principal(with_balance_version=with_balance_version)
 
 
 def current_user(info: strawberry.Info) -> User:
-    return info.context.authenticated_user()
+    return info.context.principal().user

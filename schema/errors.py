@@ -83,7 +83,9 @@ def field(**options: Any) -> Any:
 
 
 class UnauthenticatedError(GraphQLError):
-    def __init__(self, message: str = "Authentication required: send Authorization: Bearer <token>.") -> None:
+    DEFAULT_MESSAGE = "Authentication required: send Authorization: Bearer <token>."
+
+    def __init__(self, message: str = DEFAULT_MESSAGE) -> None:
         super().__init__(message, extensions={"code": account_codes.UNAUTHENTICATED})
 
 

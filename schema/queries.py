@@ -3,7 +3,7 @@ from typing import Annotated
 import strawberry
 
 from ledger import selectors
-from schema.context import current_user
+from schema.context import current_principal, current_user
 from schema.errors import field
 from schema.inputs import TransactionFilter, selector_filters
 from schema.types import Balance, Transaction, TransactionConnection, User
@@ -17,7 +17,8 @@ class LedgerQuery:
 
     @strawberry.field(description="The caller's totals, served from Redis; never older than the caller's last write.")
     def balance(self, info: strawberry.Info) -> Balance:
-        return Balance(figures=selectors.balance_figures(user=current_user(info)))
+        principal = current_principal(info, with_balance_version=True)
+        return Balance(figures=selectors.balance_figures(user=principal.user, version=principal.balance_version))
 
     @field(description="The caller's transactions, newest date first. `first` defaults to 50, at most 500.")
     def transactions(

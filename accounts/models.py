@@ -12,8 +12,12 @@ class CaseInsensitiveUserManager(UserManager):
         return self.with_username(username).get()
 
     def with_username(self, username: str) -> models.QuerySet:
+        return self.with_usernames([username])
+
+    def with_usernames(self, usernames: list[str]) -> models.QuerySet:
         # lower(username) = lower(%s) uses the functional unique index; `__iexact` would compare UPPER() and scan.
-        return self.get_queryset().alias(username_lower=Lower("username")).filter(username_lower=username.lower())
+        lowered = [username.lower() for username in usernames]
+        return self.get_queryset().alias(username_lower=Lower("username")).filter(username_lower__in=lowered)
 
     def with_email(self, email: str) -> models.QuerySet:
         return self.get_queryset().alias(email_lower=Lower("email")).filter(email_lower=email.lower())

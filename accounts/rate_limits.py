@@ -21,13 +21,11 @@ import time
 from django.conf import settings
 from django.http import HttpRequest
 from django_redis import get_redis_connection
-from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisError
+
+from storage.cache import REDIS_OUTAGE_ERRORS, cache_key
 
 logger = logging.getLogger(__name__)
 
-# What a Redis outage raises through django-redis: the limiter fails open on any of them.
-_REDIS_ERRORS = (RedisError, ConnectionInterrupted, OSError)
 _REGISTRATION_WINDOW_SECONDS = 3600
 _PASSWORD_RESET_WINDOW_SECONDS = 3600
 
@@ -96,7 +94,7 @@ def _count_attempt(key: str, limit: int, window_seconds: int) -> None:
     now, window = int(time.time() * 1000), window_seconds * 1000
     try:
         count, start = get_redis_connection("default").eval(_COUNT_ATTEMPT, 1, key, now, window)
-    except _REDIS_ERRORS as error:
+    except REDIS_OUTAGE_ERRORS as error:
         logger.warning("rate limiter unavailable, allowing: %s", error)
         return
     if int(count) > limit:
@@ -106,7 +104,7 @@ def _count_attempt(key: str, limit: int, window_seconds: int) -> None:
 def _forget(key: str) -> None:
     try:
         get_redis_connection("default").delete(key)
-    except _REDIS_ERRORS as error:
+    except REDIS_OUTAGE_ERRORS as error:
         logger.warning("rate limiter unavailable: %s", error)
 
 
@@ -121,5 +119,4 @@ def _password_change_key(user_id: object) -> str:
 def _key(kind: str, *parts: str) -> str:
     # Hashed so that arbitrary usernames and addresses make bounded, safe keys.
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-    return f"{prefix}:rate:{kind}:{digest}"
+    return cache_key("rate", kind, digest)

@@ -16,6 +16,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from accounts import error_codes, rate_limits
 from accounts.models import User
 from accounts.tokens import TokenPair, issue_token_pair, revoke_all_sessions
+from storage.text import is_storable
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +74,8 @@ def user_login(*, username: object, password: object, address: str = "unknown") 
     if (
         isinstance(username, str)
         and isinstance(password, str)
-        and _storable(username)
-        and _storable(password)
+        and is_storable(username)
+        and is_storable(password)
         and len(username) <= 150
         and len(password) <= MAX_PASSWORD_LENGTH
     ):
@@ -98,7 +99,7 @@ def user_change_password(*, user: User, old_password: object, new_password: obje
     window; counted before the password is hashed.
     """
     rate_limits.password_change_attempt(user_id=user.pk)
-    if not isinstance(old_password, str) or not _storable(old_password) or not user.check_password(old_password):
+    if not isinstance(old_password, str) or not is_storable(old_password) or not user.check_password(old_password):
         raise ValidationError(
             {"old_password": ValidationError("The current password is wrong.", code=error_codes.WRONG_PASSWORD)}
         )
@@ -114,7 +115,7 @@ def user_change_password(*, user: User, old_password: object, new_password: obje
 def password_reset_request(*, email: object, address: str = "unknown") -> None:
     """Email a one-time reset link if an active account has this email. The caller's answer never tells which."""
     rate_limits.password_reset_attempt(address=address)
-    if not isinstance(email, str) or not _storable(email):
+    if not isinstance(email, str) or not is_storable(email):
         return
     user = User.objects.with_email(email.strip()).filter(is_active=True).first()
     if user is None:
@@ -166,7 +167,7 @@ def _user_for_reset_token(token: object) -> User | None:
 
 
 def _validate_new_password(password: object, user: User, *, field: str) -> None:
-    if not isinstance(password, str) or not _storable(password) or not 0 < len(password) <= MAX_PASSWORD_LENGTH:
+    if not isinstance(password, str) or not is_storable(password) or not 0 < len(password) <= MAX_PASSWORD_LENGTH:
         raise ValidationError(
             {field: ValidationError("Enter a password of up to 4096 characters.", code=error_codes.INVALID_PASSWORD)}
         )
@@ -180,7 +181,7 @@ def _validate_new_password(password: object, user: User, *, field: str) -> None:
 
 def _clean_username(raw: object, errors: dict) -> str | None:
     field = User._meta.get_field("username")
-    if not isinstance(raw, str) or not _storable(raw):
+    if not isinstance(raw, str) or not is_storable(raw):
         errors["username"] = [ValidationError("Enter a valid username.", code=error_codes.INVALID_USERNAME)]
         return None
     username = raw.strip()
@@ -195,7 +196,7 @@ def _clean_username(raw: object, errors: dict) -> str | None:
 
 
 def _clean_email(raw: object, errors: dict) -> str | None:
-    if not isinstance(raw, str) or not _storable(raw):
+    if not isinstance(raw, str) or not is_storable(raw):
         errors["email"] = [ValidationError("Enter a valid email address.", code=error_codes.INVALID_EMAIL)]
         return None
     email = User.objects.normalize_email(raw.strip())
@@ -211,13 +212,3 @@ def _clean_email(raw: object, errors: dict) -> str | None:
 
 def _taken(field: str, code: str) -> ValidationError:
     return ValidationError(f"A user with this {field} already exists.", code=code)
-
-
-def _storable(text: str) -> bool:
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

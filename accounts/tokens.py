@@ -1,11 +1,10 @@
-"""Access and refresh tokens, built on django-graphql-jwt's token functions, auth backend and refresh-token model.
+"""Access and refresh tokens, built on django-graphql-jwt's token functions and refresh-token model.
 
-- Access tokens: graphql_jwt's HS256 JWTs (`get_token`), verified (signature, algorithm, expiry, active user) by
-  its `get_payload` / `get_user_by_payload`, plus a `ver` claim that logout and password changes invalidate.
+- Access tokens: graphql_jwt's HS256 JWTs (`get_token`), verified (signature, algorithm, expiry) by its
+  `get_payload`; the `uid` claim names the account and the `ver` claim dies with logout and password changes.
 - Refresh tokens: rows of graphql_jwt's `refresh_token.RefreshToken`. The library stores whatever string it is
   given in `token`; we give it the SHA-256 digest of a random secret and hand the secret to the client once, so a
-  leaked database does not leak usable refresh tokens. `get_refresh_token_by_digest` is configured as the
-  library's JWT_GET_REFRESH_TOKEN_HANDLER.
+  leaked database does not leak usable refresh tokens.
 - Rotation: each refresh revokes the presented token and issues a successor in the same `RefreshTokenLineage`
   family. Presenting a revoked token (a replay) revokes the whole family, except within
   REFRESH_TOKEN_REUSE_INTERVAL seconds of its rotation while the successor is live: then it gets that successor.
@@ -214,11 +213,6 @@ def revoke_refresh_token(secret: object) -> None:
         _revoke_family(presented, presented.lineage.family if hasattr(presented, "lineage") else None)
         raise RefreshTokenRejected("This refresh token was already used or revoked.", error_codes.INVALID_REFRESH_TOKEN)
     revoke_all_sessions(presented.user)
-
-
-def get_refresh_token_by_digest(refresh_token_model: type, token: str, context: object = None) -> RefreshToken:
-    """graphql_jwt's JWT_GET_REFRESH_TOKEN_HANDLER: look a presented secret up by its digest."""
-    return refresh_token_model.objects.get(token=_digest(token), revoked__isnull=True)
 
 
 def _find(secret: object) -> RefreshToken | None:

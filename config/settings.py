@@ -74,6 +74,9 @@ AUTH_USER_MODEL = "accounts.User"
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 AUTHENTICATION_BACKENDS = [
+    # The client's brief fixes graphql_jwt's backend as part of the stack. It authenticates a request by its token
+    # only when Django's authenticate() is given the request; login passes credentials, which it leaves to
+    # ModelBackend, and tokens are verified by accounts.tokens (header only, never the JWT cookie it also reads).
     "graphql_jwt.backends.JSONWebTokenBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -117,7 +120,6 @@ GRAPHQL_JWT = {
     "JWT_AUTH_HEADER_PREFIX": "Bearer",
     "JWT_SECRET_KEY": env.str("JWT_SECRET_KEY", default=SECRET_KEY),
     # Refresh tokens are stored as SHA-256 digests; the lookup hashes what the client presents.
-    "JWT_GET_REFRESH_TOKEN_HANDLER": "accounts.tokens.get_refresh_token_by_digest",
 }
 
 GRAPHQL_MAX_PAGE_SIZE = 500

@@ -19,16 +19,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django_redis import get_redis_connection
-from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisError
 
 from ledger.cache_metrics import BALANCE_CACHE_HITS, BALANCE_CACHE_MISSES
 from ledger.models import BalanceVersion
 from ledger.money import MAX_VOLUME_MINOR, VolumeLimitExceeded
+from storage.cache import REDIS_OUTAGE_ERRORS, cache_key
 
 logger = logging.getLogger(__name__)
 
-_REDIS_ERRORS = (RedisError, ConnectionInterrupted, OSError)
 # How long a concurrent miss waits for the elected computer before computing by itself.
 _FILL_WAIT_SECONDS = 2.0
 _FILL_POLL_SECONDS = 0.005
@@ -51,8 +49,7 @@ class BalanceFigures:
 
 
 def balance_cache_key(user_id: object, version: int) -> str:
-    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-    return f"{prefix}:balance:{user_id}:{version}"
+    return cache_key("balance", user_id, version)
 
 
 def read_balance_version(user_id: object) -> int:
@@ -145,7 +142,7 @@ def cached_balance(
             if raw is not None:
                 BALANCE_CACHE_HITS.inc()
                 return BalanceFigures.decode(raw)
-    except _REDIS_ERRORS as error:
+    except REDIS_OUTAGE_ERRORS as error:
         logger.warning("balance cache unavailable, computing from the database: %s", error)
         if figures is not None:
             return figures
@@ -156,5 +153,5 @@ def cached_balance(
 def _delete_quietly(key: str) -> None:
     try:
         get_redis_connection("default").delete(key)
-    except _REDIS_ERRORS as error:
+    except REDIS_OUTAGE_ERRORS as error:
         logger.warning("balance cache tidy-up skipped: %s", error)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from ledger import error_codes
-from ledger.models import TransactionType
+from ledger.models import DEFAULT_CATEGORY, TransactionType
 from ledger.money import format_amount, from_minor, parse_amount, to_minor
 from ledger.validation import clean_text, invalid, parse_transaction_date
 
@@ -33,7 +33,6 @@ INVALID_CSV = "INVALID_CSV"
 CSV_TOO_LARGE = "CSV_TOO_LARGE"
 TOO_MANY_ERRORS = "TOO_MANY_ERRORS"
 
-DEFAULT_CATEGORY = "Other"
 EXPORT_HEADER = ("date", "description", "amount", "type", "category")
 
 # Each canonical column and the header spellings accepted for it, in order of preference.

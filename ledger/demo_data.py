@@ -12,19 +12,16 @@ does, so the cached balance and the analytics are exact from the first request.
 
 import calendar
 import datetime
-import os
 import random
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
-from psycopg.copy import QueuedLibpqWriter
 
 from accounts.models import User
+from ledger.bulk_insert import insert_transactions
 from ledger.models import BalanceVersion, TransactionType
 from ledger.services import mark_buckets_dirty
 
@@ -34,7 +31,6 @@ DEMO_USERNAME_PREFIX = "demo"
 # transactions mean a longer history rather than a person buying forty coffees a day.
 TRANSACTIONS_PER_MONTH = 150
 MIN_MONTHS, MAX_MONTHS = 12, 240
-_CHUNK_ROWS = 10_000
 
 INCOME, EXPENSE = TransactionType.INCOME.value, TransactionType.EXPENSE.value
 
@@ -111,9 +107,7 @@ def seed_demo(
     """
     months = months or history_months(transactions)
     usernames = demo_usernames(users)
-    existing = dict(
-        User.objects.annotate(lower=Lower("username")).filter(lower__in=usernames).values_list("pk", "username")
-    )
+    existing = dict(User.objects.with_usernames(usernames).values_list("pk", "username"))
     if existing:
         if not reset:
             raise DemoUsersExist(sorted(existing.values()))
@@ -137,7 +131,7 @@ def seed_demo(
             rows = demo_transactions(
                 rng=random.Random(seed * 1000 + index), count=transactions, today=today, months=months
             )
-            _insert_rows(person.pk, rows, on_rows)
+            insert_transactions(person.pk, [(*row, None) for row in rows], on_rows=on_rows)
             BalanceVersion.objects.filter(user=person).update(volume_minor=sum(row[1] for row in rows))
             written += len(rows)
             mark_buckets_dirty(person.pk, {row[0].replace(day=1) for row in rows})
@@ -220,64 +214,6 @@ def _everyday_rows(
     return rows
 
 
-def _insert_rows(user_id: uuid.UUID, rows: list[DemoRow], on_rows: Callable[[int], object] | None) -> None:
-    now = timezone.now()
-    if connection.vendor == "postgresql":
-        # COPY's text format: the vocabulary above has no tab, newline or backslash (checked below), so no escaping.
-        # A queued writer sends from its own thread while this one formats the next chunk.
-        stamp, user = now.isoformat(), str(user_id)
-        with connection.cursor() as cursor:
-            raw = cursor.cursor
-            with raw.copy(f"COPY ledger_transaction ({_COLUMNS}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
-                for chunk in _chunks(rows):
-                    ids = _random_ids(len(chunk))
-                    copy.write(
-                        "".join(
-                            f"{row_id}\t{user}\t{amount}\t{kind}\t{description}\t{category}\t{day.isoformat()}"
-                            f"\t\\N\t{stamp}\t{stamp}\n"
-                            for row_id, (day, amount, kind, category, description) in zip(ids, chunk, strict=True)
-                        )
-                    )
-                    if on_rows is not None:
-                        on_rows(len(chunk))
-        return
-    stamp, user = connection.ops.adapt_datetimefield_value(now), user_id.hex
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows):
-            cursor.executemany(
-                f"INSERT INTO ledger_transaction ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, %s, %s)",
-                [
-                    (row_id, user, amount, kind, description, category, day.isoformat(), stamp, stamp)
-                    for row_id, (day, amount, kind, category, description) in zip(
-                        _random_ids(len(chunk)), chunk, strict=True
-                    )
-                ],
-            )
-            if on_rows is not None:
-                on_rows(len(chunk))
-
-
-def _random_ids(count: int) -> list[str]:
-    """`count` random version-4 UUIDs as 32 hex digits (both databases accept that spelling), from one urandom
-    call: uuid.uuid4() per row costs more than formatting the row itself."""
-    digits = os.urandom(16 * count).hex()
-    return [
-        f"{digits[i : i + 12]}4{digits[i + 13 : i + 16]}{_VARIANT[digits[i + 16]]}{digits[i + 17 : i + 32]}"
-        for i in range(0, 32 * count, 32)
-    ]
-
-
-# The variant nibble of an RFC 4122 UUID is 10xx: map any hex digit onto 8, 9, a or b.
-_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
-
-_COLUMNS = "id, user_id, amount_minor, type, description, category, date, idempotency_key, created_at, updated_at"
-
-
-def _chunks(rows: list[DemoRow]) -> Iterator[list[DemoRow]]:
-    for start in range(0, len(rows), _CHUNK_ROWS):
-        yield rows[start : start + _CHUNK_ROWS]
-
-
 def _add_months(month: datetime.date, count: int) -> datetime.date:
     index = month.year * 12 + month.month - 1 + count
     return datetime.date(index // 12, index % 12 + 1, 1)
@@ -300,12 +236,3 @@ def _weekly(year: int, month: int, weekday: int) -> Iterator[datetime.date]:
 
 def _random_day(rng: random.Random, year: int, month: int) -> datetime.date:
     return datetime.date(year, month, rng.randint(1, calendar.monthrange(year, month)[1]))
-
-
-def _check_copy_safe(*texts: str) -> None:
-    for text in texts:
-        if any(character in text for character in "\t\n\r\\"):
-            raise ValueError(f"demo vocabulary must be safe for COPY's text format: {text!r}")
-
-
-_check_copy_safe(*_EMPLOYERS, *_TRAVEL, *_GIFTS, *_EVERYDAY_NAMES, *(d for *_, ds in _EVERYDAY.values() for d in ds))

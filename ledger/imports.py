@@ -12,16 +12,15 @@ two identical purchases on one day within a file stay two transactions (occurren
 """
 
 import hashlib
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from accounts.models import User
 from ledger import error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
+from ledger.bulk_insert import insert_transactions
 from ledger.csv_io import TOO_MANY_ERRORS, CsvRow, RowError, read_rows
 from ledger.models import Transaction
 from ledger.money import VolumeLimitExceeded, volume_limit_error
@@ -106,62 +105,11 @@ def _store_batch(user: User, batch: list[tuple[str, CsvRow]], result: ImportResu
         Transaction.objects.owned_by(user).filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True)
     )
     fresh = [(key, row) for key, row in batch if key not in existing]
-    _insert(user, fresh)
+    insert_transactions(
+        user.pk, [(row.date, row.amount_minor, row.type, row.category, row.description, key) for key, row in fresh]
+    )
     for _, row in fresh:
         days.setdefault((row.date.year, row.date.month), row.date)
     result.imported += len(fresh)
     result.skipped += len(batch) - len(fresh)
     return sum(row.amount_minor for _, row in fresh)
-
-
-def _insert(user: User, rows: list[tuple[str, CsvRow]]) -> None:
-    # One parameterized INSERT run by executemany (pipelined by psycopg on PostgreSQL) rather than bulk_create:
-    # building a model instance per row made the ORM most of an import's time. Values are prepared by the model's
-    # own fields, so they are stored exactly as the ORM would store them.
-    if not rows:
-        return
-    field = Transaction._meta.get_field
-    prep = {name: field(name).get_db_prep_save for name in ("id", "user", "date", "created_at")}
-    user_id = prep["user"](user.pk, connection)
-    now = prep["created_at"](timezone.now(), connection)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY is PostgreSQL's bulk path; write_row escapes every value for COPY's format itself.
-            with cursor.cursor.copy(f"COPY ledger_transaction ({_COLUMNS}) FROM STDIN") as copy:
-                for key, row in rows:
-                    copy.write_row(
-                        (
-                            uuid.uuid4(),
-                            user.pk,
-                            row.amount_minor,
-                            row.type,
-                            row.description,
-                            row.category,
-                            row.date,
-                            key,
-                            now,
-                            now,
-                        )
-                    )
-            return
-        cursor.executemany(
-            f"INSERT INTO ledger_transaction ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                (
-                    prep["id"](uuid.uuid4(), connection),
-                    user_id,
-                    row.amount_minor,
-                    row.type,
-                    row.description,
-                    row.category,
-                    prep["date"](row.date, connection),
-                    key,
-                    now,
-                    now,
-                )
-                for key, row in rows
-            ],
-        )
-
-
-_COLUMNS = "id, user_id, amount_minor, type, description, category, date, idempotency_key, created_at, updated_at"

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+DEFAULT_CATEGORY = "Other"
+
 
 class TransactionType(models.TextChoices):
     INCOME = "income", "Income"
@@ -38,7 +40,7 @@ class Transaction(models.Model):
     amount_minor = models.BigIntegerField()
     type = models.CharField(max_length=7, choices=TransactionType.choices)
     description = models.CharField(max_length=255, blank=True, default="")
-    category = models.CharField(max_length=50, default="Other")
+    category = models.CharField(max_length=50, default=DEFAULT_CATEGORY)
     date = models.DateField()
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -11,11 +11,10 @@ from django.utils import timezone
 from accounts.models import User
 from ledger import error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
-from ledger.models import DirtyBucket, Transaction, TransactionType
+from ledger.models import DEFAULT_CATEGORY, DirtyBucket, Transaction, TransactionType
 from ledger.money import VolumeLimitExceeded, parse_amount, to_minor, volume_limit_error
 from ledger.validation import clean_all, clean_text, invalid, month_of, parse_transaction_date, parse_transaction_id
 
-DEFAULT_CATEGORY = "Other"
 _UNSET = object()
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 
 from ledger import error_codes
+from storage.text import is_storable
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -50,7 +51,7 @@ def clean_text(raw: object, *, field: str, code: str, max_length: int, min_lengt
     if not isinstance(raw, str):
         raise invalid(field, "Must be a string.", code)
     text = raw.strip()
-    if "\x00" in text or not _is_encodable(text):
+    if not is_storable(text):
         raise invalid(field, "Contains characters that cannot be stored (NUL or unpaired surrogates).", code)
     if len(text) < min_length:
         raise invalid(field, f"Must be at least {min_length} character{'s' if min_length > 1 else ''}.", code)
@@ -111,11 +112,3 @@ def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
     """The first and last day of a month, both inclusive: no "first day of the next month", which does not exist
     after 9999-12."""
     return datetime.date(year, month, 1), datetime.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _is_encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

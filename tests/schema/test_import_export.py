@@ -242,6 +242,7 @@ FORMULAS = [
     ("+cmd|' /C calc'!A0", "-2+3"),
     ("'=already quoted", "''@twice"),
     ("'Tis the season", "Rock 'n' roll"),  # apostrophes before other text stay as they are
+    ("back\\slash\tand a tab", "C:\\path"),  # COPY's escapes, on PostgreSQL
 ]
 
 

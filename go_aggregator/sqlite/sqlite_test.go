@@ -10,24 +10,18 @@ import (
 	"testing"
 
 	aggregator "finance/go_aggregator"
+	"finance/go_aggregator/internal/testschema"
 	"finance/go_aggregator/sqlite"
 )
 
-// DDL is Django's schema for the tables the aggregator uses (sqlmigrate, SQLite).
-const DDL = `
-CREATE TABLE "accounts_user" ("id" char(32) NOT NULL PRIMARY KEY);
-CREATE TABLE "ledger_transaction" ("id" char(32) NOT NULL PRIMARY KEY, "amount_minor" bigint NOT NULL, "type" varchar(7) NOT NULL, "description" varchar(255) NOT NULL, "category" varchar(50) NOT NULL, "date" date NOT NULL, "idempotency_key" varchar(255) NULL, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "user_id" char(32) NOT NULL REFERENCES "accounts_user" ("id"), CHECK ("amount_minor" > 0), CHECK ("type" IN ('income', 'expense')));
-CREATE INDEX "ledger_txn_user_date_cover" ON "ledger_transaction" ("user_id", "date" DESC, "id" DESC);
-CREATE TABLE "ledger_dirtybucket" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "month" varchar(7) NOT NULL, "generation" bigint NOT NULL, "marked_at" datetime NOT NULL, "user_id" char(32) NOT NULL, UNIQUE ("user_id", "month"));
-CREATE TABLE "ledger_monthlyrollup" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "month" varchar(7) NOT NULL, "category" varchar(50) NOT NULL, "type" varchar(7) NOT NULL, "total_minor" bigint NOT NULL, "transaction_count" integer NOT NULL, "user_id" char(32) NOT NULL, UNIQUE ("user_id", "month", "category", "type"));
-CREATE TABLE "ledger_rollupfingerprint" ("user_id" char(32) NOT NULL PRIMARY KEY REFERENCES "accounts_user" ("id"), "digest" bigint NULL, "rollup_count" bigint NULL);
-`
+// insertUserSQL adds a user with every column accounts_user requires.
+var insertUserSQL = `INSERT OR IGNORE INTO accounts_user (` + testschema.UserColumns + `) VALUES (` + testschema.UserValues("?1", "?1") + `)`
 
 // markDirtySQL is exactly what the API runs for every affected bucket.
 const markDirtySQL = `INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) VALUES (?, ?, 1, datetime('now'))
 ON CONFLICT (user_id, month) DO UPDATE SET generation = ledger_dirtybucket.generation + 1, marked_at = excluded.marked_at`
 
-// MustOpenDB creates a migrated SQLite file in a temp dir and opens it.
+// MustOpenDB creates a SQLite file with Django's tables (testschema) in a temp dir and opens it.
 func MustOpenDB(tb testing.TB) *sqlite.DB {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "db.sqlite3")
@@ -35,7 +29,7 @@ func MustOpenDB(tb testing.TB) *sqlite.DB {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := raw.Exec(DDL); err != nil {
+	if _, err := raw.Exec(testschema.SQLite(tb)); err != nil {
 		tb.Fatal(err)
 	}
 	raw.Close()
@@ -59,7 +53,7 @@ func addTxn(tb testing.TB, db execer, user, date, category, typ string, amount i
 	txnSeq++
 	id := fmt.Sprintf("%032x", txnSeq)
 	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, `INSERT OR IGNORE INTO accounts_user (id) VALUES (?)`, user); err != nil {
+	if _, err := db.ExecContext(ctx, insertUserSQL, user); err != nil {
 		tb.Fatal(err)
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, date, created_at, updated_at, user_id)

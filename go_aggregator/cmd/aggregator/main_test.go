@@ -19,14 +19,12 @@ import (
 	_ "modernc.org/sqlite"
 
 	aggregator "finance/go_aggregator"
+	"finance/go_aggregator/internal/testschema"
 )
 
-// sqliteDDL is Django's schema for the aggregator's tables (SQLite flavour).
-const sqliteDDL = `
-CREATE TABLE "ledger_transaction" ("id" char(32) NOT NULL PRIMARY KEY, "amount_minor" bigint NOT NULL, "type" varchar(7) NOT NULL, "description" varchar(255) NOT NULL, "category" varchar(50) NOT NULL, "date" date NOT NULL, "idempotency_key" varchar(255) NULL, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "user_id" char(32) NOT NULL, CHECK ("amount_minor" > 0), CHECK ("type" IN ('income', 'expense')));
-CREATE TABLE "ledger_dirtybucket" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "month" varchar(7) NOT NULL, "generation" bigint NOT NULL, "marked_at" datetime NOT NULL, "user_id" char(32) NOT NULL, UNIQUE ("user_id", "month"));
-CREATE TABLE "ledger_monthlyrollup" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "month" varchar(7) NOT NULL, "category" varchar(50) NOT NULL, "type" varchar(7) NOT NULL, "total_minor" bigint NOT NULL, "transaction_count" integer NOT NULL, "user_id" char(32) NOT NULL, UNIQUE ("user_id", "month", "category", "type"));
-CREATE TABLE "ledger_rollupfingerprint" ("user_id" char(32) NOT NULL PRIMARY KEY REFERENCES "accounts_user" ("id"), "digest" bigint NULL, "rollup_count" bigint NULL);
+// seedSQL is two users' transactions and dirty buckets, on top of Django's
+// tables (testschema).
+const seedSQL = `
 INSERT INTO ledger_transaction VALUES
   ('00000000000000000000000000000001', 1250, 'expense', '', 'food', '2024-01-10', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'),
   ('00000000000000000000000000000002', 750, 'expense', '', 'food', '2024-01-11', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'),
@@ -35,6 +33,9 @@ INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) VALUES
   ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '2024-01', 2, '2024-01-10 00:00:00'),
   ('bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', '2024-02', 1, '2024-01-10 00:00:00');
 `
+
+// sqliteDDL is Django's SQLite schema with the seed rows.
+func sqliteDDL(t *testing.T) string { return testschema.SQLite(t) + "\n" + seedSQL }
 
 var binary string
 
@@ -99,7 +100,7 @@ func TestBinary_ErrorsAndExitCodes(t *testing.T) {
 	makeDB(t, dir, "empty.db", "")
 	// Every column the schema check wants, but a view where the rollups go: an
 	// unexpected database error mid-run.
-	makeDB(t, dir, "view.db", strings.Replace(sqliteDDL, `CREATE TABLE "ledger_monthlyrollup"`, `CREATE TABLE "monthlyrollup_data"`, 1)+
+	makeDB(t, dir, "view.db", strings.Replace(sqliteDDL(t), `CREATE TABLE "ledger_monthlyrollup"`, `CREATE TABLE "monthlyrollup_data"`, 1)+
 		`; CREATE VIEW ledger_monthlyrollup AS SELECT * FROM monthlyrollup_data`)
 	tests := []struct {
 		name       string
@@ -135,7 +136,7 @@ func TestBinary_ErrorsAndExitCodes(t *testing.T) {
 
 func TestBinary_IncrementalThenFull(t *testing.T) {
 	dir := t.TempDir()
-	makeDB(t, dir, "db.sqlite3", sqliteDDL)
+	makeDB(t, dir, "db.sqlite3", sqliteDDL(t))
 
 	got := runBinary(t, dir, []string{"DATABASE_URL=sqlite:///db.sqlite3"}, "--workers", "3")
 	if got.code != 0 || got.stderr != "" {
@@ -167,7 +168,7 @@ func TestBinary_IncrementalThenFull(t *testing.T) {
 
 func TestBinary_WatchExitsZeroOnSignal(t *testing.T) {
 	dir := t.TempDir()
-	makeDB(t, dir, "db.sqlite3", sqliteDDL)
+	makeDB(t, dir, "db.sqlite3", sqliteDDL(t))
 	cmd := exec.Command(binary, "--watch", "50ms", "--database-url", "sqlite:///db.sqlite3")
 	cmd.Dir = dir
 	stdout, err := cmd.StdoutPipe()
@@ -205,7 +206,7 @@ func TestBinary_WatchExitsZeroOnSignal(t *testing.T) {
 // the poison is gone the next run computes it and exits 0.
 func TestBinary_PartialFailureExitsFive(t *testing.T) {
 	dir := t.TempDir()
-	path := makeDB(t, dir, "db.sqlite3", sqliteDDL+`;
+	path := makeDB(t, dir, "db.sqlite3", sqliteDDL(t)+`;
 INSERT INTO ledger_transaction VALUES
   ('00000000000000000000000000000011', 5000000000000000000, 'income', '', 'poison', '2024-03-06', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc'),
   ('00000000000000000000000000000012', 5000000000000000000, 'income', '', 'poison', '2024-03-07', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc'),

@@ -29,9 +29,11 @@ from ledger.models import DEFAULT_CATEGORY, TransactionType
 from ledger.money import format_amount, from_minor, parse_amount, to_minor
 from ledger.validation import clean_text, invalid, parse_transaction_date
 
-INVALID_CSV = "INVALID_CSV"
-CSV_TOO_LARGE = "CSV_TOO_LARGE"
-TOO_MANY_ERRORS = "TOO_MANY_ERRORS"
+INVALID_CSV, CSV_TOO_LARGE, TOO_MANY_ERRORS = (
+    error_codes.INVALID_CSV,
+    error_codes.CSV_TOO_LARGE,
+    error_codes.TOO_MANY_ERRORS,
+)
 
 EXPORT_HEADER = ("date", "description", "amount", "type", "category")
 

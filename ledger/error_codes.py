@@ -11,5 +11,27 @@ INVALID_CURSOR = "INVALID_CURSOR"
 INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE"
 INVALID_MONTH_RANGE = "INVALID_MONTH_RANGE"
 INVALID_SEARCH = "INVALID_SEARCH"
-# A write that would take a user's total recorded amounts past ledger.money.MAX_VOLUME_MINOR.
 VOLUME_LIMIT_EXCEEDED = "VOLUME_LIMIT_EXCEEDED"
+INVALID_CSV = "INVALID_CSV"
+CSV_TOO_LARGE = "CSV_TOO_LARGE"
+TOO_MANY_ERRORS = "TOO_MANY_ERRORS"
+
+MEANINGS = {
+    INVALID_AMOUNT: 'Not a positive amount with at most two decimals and 12 integer digits, as a string ("12.50").',
+    INVALID_TYPE: "Not INCOME or EXPENSE (CSV: income/expense, credit/debit, or a contradicting sign).",
+    INVALID_CATEGORY: "A category must be 1-50 characters (no NUL or unpaired surrogates).",
+    INVALID_DESCRIPTION: "A description must be at most 255 characters (no NUL or unpaired surrogates).",
+    INVALID_DATE: 'Not a "YYYY-MM-DD" date, or outside 1900-01-01..2999-12-31 for a transaction.',
+    INVALID_IDEMPOTENCY_KEY: "An idempotency key must be 1-255 characters.",
+    NOT_FOUND: "No record with this id among the caller's (another user's id answers the same).",
+    INVALID_CURSOR: "`after` is not a cursor this API returned.",
+    INVALID_PAGE_SIZE: "`first` must be zero or more (it is capped at 500).",
+    INVALID_MONTH_RANGE: 'A month is not "YYYY-MM", `to` is before `from`, or the range is over 120 months.',
+    INVALID_SEARCH: "A search term must be at most 100 characters.",
+    VOLUME_LIMIT_EXCEEDED: "The write would take the sum of all the caller's amounts past "
+    "10,000,000,000,000,000.00; nothing was written.",
+    INVALID_CSV: "The CSV cannot be read: no header, a missing date or amount column, broken quoting, a row with "
+    "another number of fields.",
+    CSV_TOO_LARGE: "The CSV is over CSV_IMPORT_MAX_BYTES (5 MB by default).",
+    TOO_MANY_ERRORS: "The import stopped reporting after 100 bad rows.",
+}

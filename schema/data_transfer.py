@@ -17,11 +17,11 @@ from ledger.exports import transactions_export
 from ledger.imports import MAX_ERRORS, transactions_import
 from ledger.validation import invalid
 from schema.context import current_user
+from schema.error_codes import EXPORT_TOO_LARGE
 from schema.errors import FieldError, field
 from schema.inputs import TransactionFilter, selector_filters
 
 MAX_EXPORT_ROWS = 100_000
-EXPORT_TOO_LARGE = "EXPORT_TOO_LARGE"
 
 
 @strawberry.type(description="The outcome of importTransactions: counts, or the errors with nothing written.")

@@ -1,10 +1,31 @@
-"""`make schema`: write the live SDL to schema.graphql, the artifact frontends generate typed clients from."""
+"""`make schema`: write the live SDL to schema.graphql (the artifact frontends generate typed clients from) and the
+table of error codes into README.md, from the modules that define them."""
 
 import os
+import re
 import sys
 from pathlib import Path
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_FILE = ROOT / "schema.graphql"
+README_FILE = ROOT / "README.md"
+_CODES_SECTION = re.compile(r"(<!-- error-codes:start -->\n).*?(<!-- error-codes:end -->)", re.DOTALL)
+
+
+def error_codes_table() -> str:
+    """A Markdown table of every error code and its meaning, by domain."""
+    from accounts import error_codes as accounts
+    from ledger import error_codes as ledger
+    from schema import error_codes as api
+
+    rows = ["| code | where | meaning |", "|---|---|---|"]
+    for where, module in (("API", api), ("accounts", accounts), ("ledger", ledger)):
+        rows += [f"| `{code}` | {where} | {meaning} |" for code, meaning in module.MEANINGS.items()]
+    return "\n".join(rows) + "\n"
+
+
+def readme_with_codes(readme: str) -> str:
+    return _CODES_SECTION.sub(lambda match: match[1] + error_codes_table() + match[2], readme)
 
 
 def sdl() -> str:
@@ -19,4 +40,5 @@ if __name__ == "__main__":
 
     django.setup()
     SCHEMA_FILE.write_text(sdl())
-    print(f"wrote {SCHEMA_FILE}", file=sys.stderr)
+    README_FILE.write_text(readme_with_codes(README_FILE.read_text()))
+    print(f"wrote {SCHEMA_FILE} and the error codes in {README_FILE}", file=sys.stderr)

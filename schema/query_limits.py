@@ -18,6 +18,8 @@ from graphql import (
 )
 from graphql.language import DirectiveNode
 
+from schema.error_codes import QUERY_TOO_COMPLEX
+
 MAX_FIELD_SELECTIONS = 250
 MAX_DIRECTIVES = 10
 
@@ -56,7 +58,7 @@ class MaxFieldSelectionsRule(ValidationRule):
                 GraphQLError(
                     f"The operation selects more than {MAX_FIELD_SELECTIONS} fields (fragments expanded).",
                     node,
-                    extensions={"code": "QUERY_TOO_COMPLEX"},
+                    extensions={"code": QUERY_TOO_COMPLEX},
                 )
             )
 
@@ -73,6 +75,6 @@ class MaxDirectivesRule(ValidationRule):
                 GraphQLError(
                     f"The document uses more than {MAX_DIRECTIVES} directives.",
                     node,
-                    extensions={"code": "QUERY_TOO_COMPLEX"},
+                    extensions={"code": QUERY_TOO_COMPLEX},
                 )
             )

@@ -8,6 +8,12 @@ from strawberry.types import ExecutionContext
 
 from schema.analytics import AnalyticsQuery
 from schema.data_transfer import DataTransferMutation, DataTransferQuery
+from schema.error_codes import (
+    BAD_USER_INPUT,
+    GRAPHQL_PARSE_FAILED,
+    GRAPHQL_VALIDATION_FAILED,
+    QUERY_TOO_COMPLEX,
+)
 from schema.extensions import schema_extensions
 from schema.mutations import Mutation
 from schema.queries import LedgerQuery
@@ -25,16 +31,48 @@ Mutation = strawberry.type(
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
+# graphql-core's variable coercion errors: "Variable '$input' got invalid value {'amount': ...} at 'input.type';
+# <reason>". The value is echoed as a Python repr; clients get the variable, the path and the reason instead.
+_INVALID_VARIABLE = re.compile(
+    r"Variable '\$(?P<name>[^']+)' got invalid value .*?(?: at '(?P<path>[^']*)')?; (?P<reason>[^;]*)", re.DOTALL
+)
+_VARIABLE_PROBLEM = re.compile(r"Variable '\$[^']+' (got invalid value|of required type|of non-null type)")
+# Strawberry's own limits (depth, aliases, tokens) and graphql-core's introspection depth carry no code.
+_OVER_A_LIMIT = re.compile(
+    r"(.* exceeds maximum operation depth|\d+ aliases found|.*contains more than \d+ tokens"
+    r"|Maximum introspection depth)"
+)
 
 
 class FinanceSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Client mistakes are not server errors; unexpected ones are logged once, by schema.errors.should_mask.
-        if not settings.GRAPHQL_FIELD_SUGGESTIONS:
-            # graphql-core suggests names for unknown fields, arguments, types and enum values; in production
-            # they would map the schema for someone who cannot introspect it.
-            for error in errors:
+        for error in errors:
+            if not settings.GRAPHQL_FIELD_SUGGESTIONS:
+                # graphql-core suggests names for unknown fields, arguments, types and enum values; in production
+                # they would map the schema for someone who cannot introspect it.
                 error.message = _SUGGESTION.sub("", error.message)
+            planned = error.original_error is None or isinstance(error.original_error, GraphQLError)
+            if planned and "code" not in (error.extensions or {}):
+                _classify(error)
+
+
+def _classify(error: GraphQLError) -> None:
+    """The codes the GraphQL ecosystem uses for documents a client got wrong: a syntax error, a document the schema
+    refuses (unknown field or argument, a literal of the wrong type), and variables that do not fit their types."""
+    if _OVER_A_LIMIT.match(error.message):
+        code = QUERY_TOO_COMPLEX
+    elif error.message.startswith("Syntax Error"):
+        code = GRAPHQL_PARSE_FAILED
+    elif _VARIABLE_PROBLEM.match(error.message):
+        code = BAD_USER_INPUT
+        invalid = _INVALID_VARIABLE.fullmatch(error.message)
+        if invalid:
+            where = f" at '{invalid['path']}'" if invalid["path"] else ""
+            error.message = f"Variable '${invalid['name']}' is invalid{where}: {invalid['reason']}"
+    else:
+        code = GRAPHQL_VALIDATION_FAILED
+    error.extensions = {**(error.extensions or {}), "code": code}
 
 
 schema = FinanceSchema(

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
 
+from schema import error_codes
 from schema.context import RequestContext
 from schema.extensions import MAX_DOCUMENT_LENGTH
 from schema.schema import schema
@@ -30,11 +31,11 @@ class FinanceGraphQLView(GraphQLView):
             return _graphql_error(
                 f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
                 413,
-                "PAYLOAD_TOO_LARGE",
+                error_codes.PAYLOAD_TOO_LARGE,
             )
         except Exception:
             logger.exception("unexpected error in the GraphQL view")
-            return _graphql_error("Internal server error.", 500, "INTERNAL_SERVER_ERROR")
+            return _graphql_error("Internal server error.", 500, error_codes.INTERNAL_SERVER_ERROR)
 
     def _dispatch(self, request: HttpRequest) -> HttpResponse:
         # Strawberry answers transport-level refusals (a body that is not JSON, a missing query) with a bare text
@@ -45,16 +46,20 @@ class FinanceGraphQLView(GraphQLView):
             first = request.body.lstrip()[:1]
             if first == b"[":
                 return _graphql_error(
-                    "Batching is not supported: send one operation per request.", 400, "BATCHING_NOT_ALLOWED"
+                    "Batching is not supported: send one operation per request.", 400, error_codes.BATCHING_NOT_ALLOWED
                 )
             if first != b"{":
-                return _graphql_error("The request body must be a JSON object with a `query`.", 400, "BAD_REQUEST")
+                return _graphql_error(
+                    "The request body must be a JSON object with a `query`.", 400, error_codes.BAD_REQUEST
+                )
         try:
             return self.run(request=request)
         except HTTPException as error:
-            code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "QUERY_TOO_LARGE"}.get(
-                error.status_code, "BAD_REQUEST"
-            )
+            code = {
+                404: error_codes.NOT_FOUND,
+                405: error_codes.METHOD_NOT_ALLOWED,
+                413: error_codes.QUERY_TOO_LARGE,
+            }.get(error.status_code, error_codes.BAD_REQUEST)
             return _graphql_error(error.reason, error.status_code, code)
 
     def decode_json(self, data: str | bytes) -> object:

@@ -116,3 +116,20 @@ def test_contract_names_and_shapes_hold() -> None:
         given = {name: str(field.type) for name, field in built.type_map[type_name].fields.items()}
         assert given == fields, type_name
     assert list(built.type_map["TransactionType"].values) == ["INCOME", "EXPENSE"]
+
+
+def test_the_readme_lists_every_error_code_as_the_modules_define_them() -> None:
+    from schema.export import README_FILE, readme_with_codes
+
+    readme = README_FILE.read_text()
+    assert readme == readme_with_codes(readme), "README.md's error codes are stale: run `make schema` and commit it"
+
+
+def test_every_error_code_has_a_meaning() -> None:
+    from accounts import error_codes as accounts
+    from ledger import error_codes as ledger
+    from schema import error_codes as api
+
+    for module in (accounts, ledger, api):
+        constants = {value for name, value in vars(module).items() if name.isupper() and isinstance(value, str)}
+        assert constants == set(module.MEANINGS), module.__name__

@@ -77,3 +77,15 @@ def test_malformed_requests_get_a_graphql_error_not_a_500(anonymous: GraphQLClie
     response = anonymous.http.post("/graphql/", data=payload, content_type="application/json")
     assert 400 <= response.status_code < 500
     assert response.json()["errors"][0]["extensions"]["code"] in ("BAD_REQUEST", "BATCHING_NOT_ALLOWED")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "query { me { " + " ".join(f"a{n}: id" for n in range(16)) + " } }",
+        "query { me { " + " ".join(["id"] * 2100) + " } }",
+    ],
+    ids=["aliases", "tokens"],
+)
+def test_every_limit_answers_query_too_complex(as_alice: GraphQLClient, query: str) -> None:
+    assert [error["extensions"]["code"] for error in refused(as_alice, query)] == ["QUERY_TOO_COMPLEX"]

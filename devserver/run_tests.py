@@ -44,7 +44,7 @@ def main(pytest_args: list[str]) -> int:
             report = workdir / f"pytest-{engine}.xml"
             print(f"\n=== pytest on {engine} ===", flush=True)
             code = subprocess.run(
-                [sys.executable, "-m", "pytest", f"--junitxml={report}", f"--basetemp={workdir / engine}"]
+                [sys.executable, "-m", "pytest", f"--junitxml={report}", f"--basetemp={workdir / f'pytest-{engine}'}"]
                 + pytest_args,
                 cwd=ROOT,
                 env={**env, "DATABASE_URL": url},

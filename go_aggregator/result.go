@@ -42,41 +42,6 @@ func (r *Result) Find(userKey []byte, month Month, category []byte, typ TxnType)
 	return r.tables[user].find(cat, month, typ)
 }
 
-// Buckets returns the distinct (user, month) buckets present in the result.
-// Rollups in key order (as Run leaves them) need no map: a bucket's rows are
-// adjacent.
-func (r *Result) Buckets() []Bucket {
-	var out []Bucket
-	for i, ru := range r.Rollups {
-		b := Bucket{UserID: ru.UserID, Month: ru.Month}
-		if i > 0 {
-			prev := out[len(out)-1]
-			if b == prev {
-				continue
-			}
-			if b.UserID < prev.UserID || (b.UserID == prev.UserID && b.Month < prev.Month) {
-				return r.unorderedBuckets()
-			}
-		}
-		out = append(out, b)
-	}
-	return out
-}
-
-// unorderedBuckets is Buckets for rollups in any order.
-func (r *Result) unorderedBuckets() []Bucket {
-	seen := make(map[Bucket]struct{})
-	var out []Bucket
-	for _, ru := range r.Rollups {
-		b := Bucket{UserID: ru.UserID, Month: ru.Month}
-		if _, ok := seen[b]; !ok {
-			seen[b] = struct{}{}
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
 // SortRollups orders rollups by user, month, category and type; handy for
 // deterministic writes and comparisons.
 func SortRollups(rs []Rollup) {

@@ -91,29 +91,3 @@ func TestResult_Find(t *testing.T) {
 		}
 	}
 }
-
-func TestResult_BucketsInAnyOrder(t *testing.T) {
-	res, err := runEngine(t, &aggregator.Engine{Workers: 2}, randomTxns(11, 3000, 25))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[aggregator.Bucket]bool{}
-	for _, r := range res.Rollups {
-		want[aggregator.Bucket{UserID: r.UserID, Month: r.Month}] = true
-	}
-	for _, shuffle := range []bool{false, true} {
-		if shuffle {
-			rand.New(rand.NewPCG(1, 1)).Shuffle(len(res.Rollups), func(i, j int) {
-				res.Rollups[i], res.Rollups[j] = res.Rollups[j], res.Rollups[i]
-			})
-		}
-		got := map[aggregator.Bucket]bool{}
-		buckets := res.Buckets()
-		for _, b := range buckets {
-			got[b] = true
-		}
-		if len(buckets) != len(want) || !reflect.DeepEqual(got, want) {
-			t.Fatalf("shuffled=%v: %d buckets (%d distinct), want %d", shuffle, len(buckets), len(got), len(want))
-		}
-	}
-}

@@ -21,15 +21,22 @@ type Input struct {
 	free     chan []row
 	rowsRead int64
 	unflush  int64
-	failures []inputFailure // rows the read function could not add
+	failures []inputFailure        // rows the read function could not add, one per bucket
+	failed   map[failedBucket]bool // the buckets in failures: a million bad rows cost one entry
 }
 
 // inputFailure is a row the read function could not add: of a known bucket
 // (month valid) or of a date that names no month (noMonth).
 type inputFailure struct {
+	failedBucket
+	err error
+}
+
+// failedBucket is the key of a failure: user and month (noMonth for a row
+// without one).
+type failedBucket struct {
 	user  uint32
 	month Month
-	err   error
 }
 
 // noMonth marks a failure whose row has no month.
@@ -82,14 +89,22 @@ func (in *Input) Add(user, category uint32, month Month, typ TxnType, amountMino
 // FailBucket records that a row of user's month m could not be read (an
 // unparseable type or amount): the bucket is not emitted and is reported.
 func (in *Input) FailBucket(user uint32, m Month, err error) {
-	in.failures = append(in.failures, inputFailure{user: user, month: m, err: err})
+	key := failedBucket{user: user, month: m}
+	if in.failed[key] {
+		return
+	}
+	if in.failed == nil {
+		in.failed = make(map[failedBucket]bool)
+	}
+	in.failed[key] = true
+	in.failures = append(in.failures, inputFailure{failedBucket: key, err: err})
 }
 
 // FailUser records that a row of user could not be given a month (a date
 // outside 0001-9999, an unparseable date): none of the user's buckets in
 // this aggregation is emitted, and the failure is reported without a month.
 func (in *Input) FailUser(user uint32, err error) {
-	in.failures = append(in.failures, inputFailure{user: user, month: noMonth, err: err})
+	in.FailBucket(user, noMonth, err)
 }
 
 func (in *Input) flush(shard uint32) error {

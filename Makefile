@@ -60,8 +60,9 @@ aggregator:
 assets: frontend/node_modules/.package-lock.json
 
 frontend/node_modules/.package-lock.json: frontend/package-lock.json
-	cd frontend && npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@echo "Installing GraphiQL's browser files from npm (first run only, about 15 seconds)..."
+	@cd frontend && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
 
 schema: venv
 	$(PY) -m schema.export

@@ -69,7 +69,7 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-# ledger_txn_user_date_cover INCLUDEs the aggregator's columns on PostgreSQL; on SQLite Django drops the INCLUDE (the
+# ledger_txn_user_date_covering INCLUDEs the aggregator's columns on PostgreSQL; on SQLite Django drops the INCLUDE (the
 # index still serves keyset pages) and would otherwise warn about it on every command.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 

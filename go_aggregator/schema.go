@@ -6,13 +6,16 @@ package aggregator
 // information_schema.columns in the current schema, SQLite through
 // pragma table_info) and refuses to run otherwise.
 //
-//	ledger_transaction    id, amount_minor, type, description, category, date,
-//	                      idempotency_key, created_at, updated_at, user_id
-//	                      (read: user_id, date, category, type, amount_minor)
+//	ledger_transaction    id, amount_minor, type, description, category,
+//	                      category_key, date, idempotency_key, created_at,
+//	                      updated_at, user_id
+//	                      (read: user_id, date, category_key, type, amount_minor;
+//	                      category_key is the API's one rule for category
+//	                      identity, so rollups are per key and Go folds nothing)
 //	ledger_dirtybucket    id, month, generation, marked_at, user_id
 //	                      (claimed, then deleted when generation is unchanged;
 //	                      unique on (user_id, month))
-//	ledger_monthlyrollup  id, month, category, type, total_minor,
+//	ledger_monthlyrollup  id, month, category (the key), type, total_minor,
 //	                      transaction_count, user_id
 //	                      (replaced per bucket; unique on
 //	                      (user_id, month, category, type))
@@ -24,7 +27,7 @@ package aggregator
 // units. user_id is opaque to the aggregator: it writes back what it read.
 var RequiredColumns = []TableColumns{
 	{Table: "ledger_transaction", Columns: []string{
-		"id", "amount_minor", "type", "description", "category", "date",
+		"id", "amount_minor", "type", "description", "category", "category_key", "date",
 		"idempotency_key", "created_at", "updated_at", "user_id",
 	}},
 	{Table: "ledger_dirtybucket", Columns: []string{

@@ -10,11 +10,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from accounts.models import User
 from ledger import error_codes
+from ledger.categories import category_key, names_for
 from ledger.models import DirtyBucket, MonthlyRollup, Transaction, TransactionType
 from ledger.validation import invalid, month_bounds, month_of, parse_month
 
@@ -24,10 +25,11 @@ MAX_MONTHS = 120
 @dataclass(frozen=True)
 class BucketTotal:
     month: str
-    category: str
+    category: str  # the key (ledger.categories)
     type: str
     total_minor: int
     count: int
+    spelling: str  # a spelling of the key found in the data
 
 
 @dataclass(frozen=True)
@@ -64,15 +66,18 @@ def month_range(start: object, end: object) -> list[str]:
 
 
 def bucket_totals(*, user: User, months: list[str]) -> list[BucketTotal]:
-    """Totals per (month, category, type) over the months: rollups where clean, live sums where dirty."""
+    """Totals per (month, category key, type) over the months: rollups where clean, live sums where dirty."""
     with transaction.atomic():
         dirty = set(
             DirtyBucket.objects.filter(user_id=user.pk, month__gte=months[0], month__lte=months[-1]).values_list(
                 "month", flat=True
             )
         )
+        # category_key() again: rollups written before keys existed hold a spelling until the next --full rebuild.
         clean = [
-            BucketTotal(row.month, row.category, row.type, row.total_minor, row.transaction_count)
+            BucketTotal(
+                row.month, category_key(row.category), row.type, row.total_minor, row.transaction_count, row.category
+            )
             for row in MonthlyRollup.objects.filter(user_id=user.pk, month__gte=months[0], month__lte=months[-1])
             if row.month not in dirty
         ]
@@ -90,15 +95,19 @@ def monthly_summary(*, user: User, start: object, end: object) -> list[MonthFigu
 
 
 def category_breakdown(*, user: User, start: object, end: object, type: str | None) -> list[CategoryFigures]:
-    """Totals per (category, type) over the months, largest total first."""
+    """Totals per (category, type) over the months, largest total first. Spellings of one category count as one
+    (ledger.categories), shown as the user's most recent spelling."""
     months = month_range(start, end)
     sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    spellings: dict[str, str] = {}
     for bucket in bucket_totals(user=user, months=months):
         if type is None or bucket.type == type:
             entry = sums[(bucket.category, bucket.type)]
             entry[0] += bucket.total_minor
             entry[1] += bucket.count
-    rows = [CategoryFigures(category, kind, total, count) for (category, kind), (total, count) in sums.items()]
+            spellings.setdefault(bucket.category, bucket.spelling)
+    names = names_for(user.pk, spellings)
+    rows = [CategoryFigures(names[key], kind, total, count) for (key, kind), (total, count) in sums.items()]
     return sorted(rows, key=lambda row: (-row.total_minor, row.category, row.type))
 
 
@@ -114,9 +123,12 @@ def _live_totals(user: User, months: list[str]) -> list[BucketTotal]:
         .filter(within)
         .annotate(bucket=TruncMonth("date"))
         .order_by()
-        .values("bucket", "category", "type")
-        .annotate(total=Sum("amount_minor"), count=Count("amount_minor"))
+        .values("bucket", "category_key", "type")
+        .annotate(total=Sum("amount_minor"), count=Count("amount_minor"), spelling=Max("category"))
     )
     return [
-        BucketTotal(month_of(row["bucket"]), row["category"], row["type"], row["total"], row["count"]) for row in rows
+        BucketTotal(
+            month_of(row["bucket"]), row["category_key"], row["type"], row["total"], row["count"], row["spelling"]
+        )
+        for row in rows
     ]

@@ -13,10 +13,15 @@ from django.db import connection
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
+from ledger.categories import category_key, remember_names
+
 # (date, amount_minor, type, category, description, idempotency_key or None)
 NewTransaction = tuple[datetime.date, int, str, str, str, str | None]
 
-COLUMNS = "id, user_id, amount_minor, type, description, category, date, idempotency_key, created_at, updated_at"
+COLUMNS = (
+    "id, user_id, amount_minor, type, description, category, category_key, date, idempotency_key, created_at, "
+    "updated_at"
+)
 _CHUNK_ROWS = 10_000
 # COPY's text format: backslash, tab, newline and carriage return are escaped; \N is NULL.
 _COPY_NULL = "\\N"
@@ -26,7 +31,9 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 def insert_transactions(
     user_id: uuid.UUID, rows: Sequence[NewTransaction], *, on_rows: Callable[[int], object] | None = None
 ) -> None:
-    """Insert the user's rows, in chunks; `on_rows(n)` is called after each chunk (progress bars)."""
+    """Insert the user's rows, in chunks; `on_rows(n)` is called after each chunk (progress bars). Their category
+    spellings become the user's current names (ledger.categories), the last row's winning."""
+    remember_names(user_id, (row[3] for row in rows))
     now = timezone.now()
     if connection.vendor == "postgresql":
         stamp, user = now.isoformat(), str(user_id)
@@ -39,7 +46,8 @@ def insert_transactions(
                     copy.write(
                         "".join(
                             f"{row_id}\t{user}\t{amount}\t{kind}\t{_copy_text(description)}\t{_copy_text(category)}"
-                            f"\t{day.isoformat()}\t{_COPY_NULL if key is None else _copy_text(key)}\t{stamp}\t{stamp}\n"
+                            f"\t{_copy_text(category_key(category))}\t{day.isoformat()}"
+                            f"\t{_COPY_NULL if key is None else _copy_text(key)}\t{stamp}\t{stamp}\n"
                             for row_id, (day, amount, kind, category, description, key) in zip(
                                 random_ids(len(chunk)), chunk, strict=True
                             )
@@ -53,9 +61,21 @@ def insert_transactions(
         for start in range(0, len(rows), _CHUNK_ROWS):
             chunk = rows[start : start + _CHUNK_ROWS]
             cursor.executemany(
-                f"INSERT INTO ledger_transaction ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                f"INSERT INTO ledger_transaction ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 [
-                    (row_id, user, amount, kind, description, category, day.isoformat(), key, stamp, stamp)
+                    (
+                        row_id,
+                        user,
+                        amount,
+                        kind,
+                        description,
+                        category,
+                        category_key(category),
+                        day.isoformat(),
+                        key,
+                        stamp,
+                        stamp,
+                    )
                     for row_id, (day, amount, kind, category, description, key) in zip(
                         random_ids(len(chunk)), chunk, strict=True
                     )

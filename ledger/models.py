@@ -5,9 +5,9 @@ DecimalField would be a REAL there. `ledger/money.py` is the only place that con
 
 The Go aggregator (go_aggregator/) depends on these tables and columns; they are its contract with this module.
 Change them only together with go_aggregator/schema.go:
-  ledger_transaction   (user_id, amount_minor, type, category, date)
+  ledger_transaction   (user_id, amount_minor, type, category_key, date)
   ledger_dirtybucket   (user_id, month, generation)
-  ledger_monthlyrollup (user_id, month, category, type, total_minor, transaction_count)
+  ledger_monthlyrollup (user_id, month, category, type, total_minor, transaction_count)   category holds the key
   ledger_rollupfingerprint (user_id, digest, rollup_count)
 """
 
@@ -16,6 +16,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from ledger.categories import category_key
 
 DEFAULT_CATEGORY = "Other"
 
@@ -41,12 +43,23 @@ class Transaction(models.Model):
     type = models.CharField(max_length=7, choices=TransactionType.choices)
     description = models.CharField(max_length=255, blank=True, default="")
     category = models.CharField(max_length=50, default=DEFAULT_CATEGORY)
+    # ledger.categories.category_key(category): what makes two spellings one category ("Groceries", " groceries").
+    # Filters and analytics group by it, and the Go aggregator reads it instead of `category`, so the rule has one
+    # implementation. Case folding can lengthen text ("ß" -> "ss"), hence the room.
+    category_key = models.CharField(max_length=200)
     date = models.DateField()
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TransactionQuerySet.as_manager()
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Every ORM write keeps the key in step with the spelling (bulk paths compute it in ledger.bulk_insert).
+        self.category_key = category_key(self.category)
+        if kwargs.get("update_fields") is not None and "category" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "category_key"}
+        super().save(*args, **kwargs)
 
     class Meta:
         constraints = [
@@ -66,12 +79,25 @@ class Transaction(models.Model):
             # instead of one heap page visit per row (SQLite ignores INCLUDE).
             models.Index(
                 fields=["user", "-date", "-id"],
-                name="ledger_txn_user_date_cover",
-                include=["category", "type", "amount_minor"],
+                name="ledger_txn_user_date_covering",
+                include=["category_key", "type", "amount_minor"],
             ),
             # Covers the balance aggregate (SUM by type) so a cache miss is an index-only scan.
             models.Index(fields=["user", "type", "amount_minor"], name="ledger_txn_user_type_amount"),
         ]
+
+
+class CategoryName(models.Model):
+    """How a user spells each of their categories: the spelling of their most recent write with that key, shown by
+    analytics (whose rollups hold only the key). Upserted by every write that sets a category."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=200)
+    name = models.CharField(max_length=50)
+    used_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="ledger_categoryname_user_key")]
 
 
 class BalanceVersion(models.Model):
@@ -111,7 +137,7 @@ class MonthlyRollup(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.CharField(max_length=7)  # "YYYY-MM"
-    category = models.CharField(max_length=50)
+    category = models.CharField(max_length=200)  # the category key (ledger.categories)
     type = models.CharField(max_length=7, choices=TransactionType.choices)
     total_minor = models.BigIntegerField()
     transaction_count = models.IntegerField()

@@ -14,9 +14,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from accounts.models import User
 from ledger import error_codes
 from ledger.balance_cache import BalanceFigures, cached_balance
+from ledger.categories import category_key
 from ledger.models import BalanceVersion, Transaction, TransactionType
 from ledger.money import parse_amount, to_minor
-from ledger.validation import clean_all, clean_text, invalid, parse_date, parse_transaction_id
+from ledger.validation import clean_all, clean_text, invalid, parse_date, parse_transaction_id, parse_transaction_type
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -104,7 +105,7 @@ def transaction_filter(*, user: User, filters: TransactionFilters | None) -> Que
     cleaned = clean_all(given, _FILTER_PARSERS)
     lookups = {
         "type": "type",
-        "category": "category__iexact",
+        "category": "category_key",
         "date_from": "date__gte",
         "date_to": "date__lte",
         "min_amount": "amount_minor__gte",
@@ -118,9 +119,9 @@ def transaction_filter(*, user: User, filters: TransactionFilters | None) -> Que
 
 
 _FILTER_PARSERS = {
-    "type": lambda value: TransactionType(value).value,
-    "category": lambda value: clean_text(
-        value, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50
+    "type": lambda value: parse_transaction_type(value),
+    "category": lambda value: category_key(
+        clean_text(value, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50)
     ),
     "date_from": lambda value: parse_date(value, field="date_from"),
     "date_to": lambda value: parse_date(value, field="date_to"),

@@ -35,7 +35,7 @@ func BenchmarkFullPath_BareCopy(b *testing.B) {
 	conn := benchConn(b)
 	for i := 0; i < b.N; i++ {
 		if _, err := conn.PgConn().CopyTo(context.Background(), io.Discard,
-			`COPY (SELECT user_id, date, category, type, amount_minor FROM ledger_transaction) TO STDOUT (FORMAT binary)`); err != nil {
+			`COPY (SELECT user_id, date, category_key, type, amount_minor FROM ledger_transaction) TO STDOUT (FORMAT binary)`); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -61,7 +61,7 @@ func BenchmarkFullPath_SQLGroupBy(b *testing.B) {
 	conn := benchConn(b)
 	for i := 0; i < b.N; i++ {
 		rows, err := conn.Query(context.Background(), `
-			SELECT user_id, to_char(date, 'YYYY-MM'), category, type, SUM(amount_minor), COUNT(*)
+			SELECT user_id, to_char(date, 'YYYY-MM'), category_key, type, SUM(amount_minor), COUNT(*)
 			FROM ledger_transaction GROUP BY 1, 2, 3, 4`)
 		if err != nil {
 			b.Fatal(err)

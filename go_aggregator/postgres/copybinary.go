@@ -27,7 +27,7 @@ type copyParser struct {
 	scratch    [maxCopyFields][]byte // the current tuple's fields; a local would escape through tuple
 }
 
-// transactionTuples turns (user_id uuid, date date, category text, type text,
+// transactionTuples turns (user_id uuid, date date, category_key text, type text,
 // amount_minor bigint) tuples into rows of an aggregator.Input. Known users
 // and categories are looked up by their bytes, so the steady state allocates
 // nothing per row.

@@ -12,7 +12,7 @@ import (
 )
 
 // fullCopySQL streams every transaction in binary form.
-const fullCopySQL = `COPY (SELECT user_id, date, category, type, amount_minor FROM ledger_transaction) TO STDOUT (FORMAT binary)`
+const fullCopySQL = `COPY (SELECT user_id, date, category_key, type, amount_minor FROM ledger_transaction) TO STDOUT (FORMAT binary)`
 
 // Full rebuilds every rollup. It holds the exclusive session advisory lock
 // for the whole run, so no incremental batch overlaps it. The dirty rows and

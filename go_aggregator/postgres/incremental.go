@@ -310,10 +310,10 @@ func aggregateBuckets(ctx context.Context, tx pgx.Tx, claimed []aggregator.Dirty
 		// flattening the LATERAL subquery into a join, which for a few
 		// thousand buckets it would run as a hash join over the whole table.
 		rows, err := tx.Query(ctx, `
-			SELECT t.user_id, t.date, t.category, t.type, t.amount_minor
+			SELECT t.user_id, t.date, t.category_key, t.type, t.amount_minor
 			FROM unnest($1::text[], $2::text[], $3::text[]) AS b(user_id, first_day, last_day)
 			CROSS JOIN LATERAL (
-			  SELECT t.user_id, t.date, t.category, t.type, t.amount_minor
+			  SELECT t.user_id, t.date, t.category_key, t.type, t.amount_minor
 			  FROM ledger_transaction t
 			  WHERE t.user_id = b.user_id::uuid AND t.date BETWEEN b.first_day::date AND b.last_day::date
 			  OFFSET 0) t`, users, firsts, lasts)

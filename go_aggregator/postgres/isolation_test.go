@@ -107,8 +107,8 @@ func TestFull_PoisonUserIsLeftAlone(t *testing.T) {
 	}
 	erinBefore := d.rollupsOf(t, erin)
 	for _, date := range []string{"10000-01-01", "0001-12-31 BC"} {
-		if _, err := d.admin.Exec(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, date, created_at, updated_at, user_id)
-			VALUES (gen_random_uuid(), 1, 'income', '', 'far', $1::date, now(), now(), $2)`, date, erin); err != nil {
+		if _, err := d.admin.Exec(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
+			VALUES (gen_random_uuid(), 1, 'income', '', 'far', 'far', $1::date, now(), now(), $2)`, date, erin); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -86,8 +86,8 @@ func (d *testDB) addTxn(tb testing.TB, user, date, category, typ string, amount 
 		if _, err := tx.Exec(ctx, insertUserSQL, user); err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, date, created_at, updated_at, user_id)
-			VALUES (gen_random_uuid(), $1, $2, '', $3, $4, now(), now(), $5) RETURNING id::text`, amount, typ, category, date, user).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
+			VALUES (gen_random_uuid(), $1, $2, '', $3::text, lower($3::text), $4, now(), now(), $5) RETURNING id::text`, amount, typ, category, date, user).Scan(&id); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, markDirtySQL, user, date[:7])
@@ -177,7 +177,7 @@ func (d *testDB) expected(tb testing.TB) []aggregator.Rollup {
 // expectedExcept is the oracle for every user but except (whose rows may
 // sum past bigint, or carry dates no "YYYY-MM" names).
 func (d *testDB) expectedExcept(tb testing.TB, except ...string) []aggregator.Rollup {
-	return scanRollups(tb, d.admin, `SELECT user_id::text, to_char(date, 'YYYY-MM'), category, type, SUM(amount_minor)::bigint, COUNT(*)
+	return scanRollups(tb, d.admin, `SELECT user_id::text, to_char(date, 'YYYY-MM'), category_key, type, SUM(amount_minor)::bigint, COUNT(*)
 		FROM ledger_transaction WHERE user_id::text <> ALL($1) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`, append([]string{}, except...))
 }
 
@@ -209,13 +209,13 @@ func (d *testDB) seed(tb testing.TB, n, users int, seed int64) {
 		  SELECT `+testschema.UserValues("u.id", "u.id::text")+`
 		  FROM (SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid AS id FROM generate_series(1, %d) g) u
 		  ON CONFLICT DO NOTHING;
-		INSERT INTO ledger_transaction (id, amount_minor, type, description, category, date, created_at, updated_at, user_id)
+		INSERT INTO ledger_transaction (id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
 		  SELECT gen_random_uuid(), 1 + floor(random() * 1000000)::bigint,
-		         (ARRAY['income', 'expense'])[1 + floor(random() * 2)::int], '',
-		         (ARRAY['food', 'rent', 'fun', 'salary', 'travel'])[1 + floor(random() * 5)::int],
+		         (ARRAY['income', 'expense'])[1 + floor(random() * 2)::int], '', s.category, s.category,
 		         date '2024-01-01' + floor(random() * 366)::int, now(), now(),
 		         ('00000000-0000-4000-8000-' || lpad(to_hex(1 + floor(random() * %d)::int), 12, '0'))::uuid
-		  FROM generate_series(1, %d);
+		  FROM (SELECT (ARRAY['food', 'rent', 'fun', 'salary', 'travel'])[1 + floor(random() * 5)::int] AS category
+		        FROM generate_series(1, %d)) s;
 		INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at)
 		  SELECT DISTINCT user_id, to_char(date, 'YYYY-MM'), 1, now() FROM ledger_transaction
 		  ON CONFLICT (user_id, month) DO UPDATE SET generation = ledger_dirtybucket.generation + 1;`,
@@ -465,8 +465,8 @@ func TestIncremental_TwoAggregatorsConcurrently(t *testing.T) {
 			user := userID(1 + r.IntN(200))
 			date := fmt.Sprintf("2024-%02d-%02d", 1+r.IntN(12), 1+r.IntN(28))
 			err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, date, created_at, updated_at, user_id)
-					VALUES (gen_random_uuid(), $1, 'expense', '', 'food', $2, now(), now(), $3)`, 1+r.IntN(5000), date, user); err != nil {
+				if _, err := tx.Exec(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
+					VALUES (gen_random_uuid(), $1, 'expense', '', 'food', 'food', $2, now(), now(), $3)`, 1+r.IntN(5000), date, user); err != nil {
 					return err
 				}
 				_, err := tx.Exec(ctx, markDirtySQL, user, date[:7])

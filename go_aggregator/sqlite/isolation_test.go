@@ -35,7 +35,7 @@ func rollupsExcept(tb testing.TB, db *sql.DB, except ...string) []aggregator.Rol
 // may sum past int64, which SQLite's SUM refuses).
 func expectedExcept(tb testing.TB, db *sql.DB, except ...string) []aggregator.Rollup {
 	tb.Helper()
-	rows, err := db.Query(`SELECT user_id, substr(date, 1, 7), category, type, SUM(amount_minor), COUNT(*)
+	rows, err := db.Query(`SELECT user_id, substr(date, 1, 7), category_key, type, SUM(amount_minor), COUNT(*)
 		FROM ledger_transaction WHERE user_id NOT IN (SELECT value FROM json_each(?)) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`, jsonList(except))
 	if err != nil {
 		tb.Fatal(err)
@@ -88,8 +88,8 @@ func rollupsOf(tb testing.TB, db *sql.DB, user string) []aggregator.Rollup {
 func insertRaw(tb testing.TB, db *sql.DB, user, date, amountSQL string) {
 	tb.Helper()
 	txnSeq++
-	if _, err := db.Exec(`INSERT INTO ledger_transaction (id, amount_minor, type, description, category, date, created_at, updated_at, user_id)
-		VALUES (printf('%032x', ?), `+amountSQL+`, 'income', '', 'poison', ?, datetime('now'), datetime('now'), ?)`, txnSeq, date, user); err != nil {
+	if _, err := db.Exec(`INSERT INTO ledger_transaction (id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
+		VALUES (printf('%032x', ?), `+amountSQL+`, 'income', '', 'poison', 'poison', ?, datetime('now'), datetime('now'), ?)`, txnSeq, date, user); err != nil {
 		tb.Fatal(err)
 	}
 }

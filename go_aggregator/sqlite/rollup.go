@@ -69,7 +69,7 @@ func (db *DB) incrementalBatch(ctx context.Context, opts aggregator.RunOptions, 
 	engine := &aggregator.Engine{Workers: opts.WorkerCount(), Progress: opts.Progress}
 	result, err := engine.Run(ctx, func(ctx context.Context, in *aggregator.Input) error {
 		stmt, err := tx.PrepareContext(ctx, `
-			SELECT user_id, CAST("date" AS TEXT), category, type, amount_minor
+			SELECT user_id, CAST("date" AS TEXT), category_key, type, amount_minor
 			FROM ledger_transaction
 			WHERE user_id = ? AND "date" BETWEEN ? AND ?`)
 		if err != nil {
@@ -137,7 +137,7 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 	engine := &aggregator.Engine{Workers: opts.WorkerCount(), Progress: opts.Progress}
 	agg, err := engine.Aggregate(ctx, func(ctx context.Context, in *aggregator.Input) error {
 		rows, err := tx.QueryContext(ctx, `
-			SELECT user_id, CAST("date" AS TEXT), category, type, amount_minor FROM ledger_transaction`)
+			SELECT user_id, CAST("date" AS TEXT), category_key, type, amount_minor FROM ledger_transaction`)
 		if err != nil {
 			return fmt.Errorf("read transactions: %w", err)
 		}
@@ -217,7 +217,7 @@ func claimBuckets(ctx context.Context, tx *sql.Tx, afterID int64, limit int) ([]
 	return claimed, lastID, nil
 }
 
-// scanTransactions feeds (user_id, date, category, type, amount_minor) rows
+// scanTransactions feeds (user_id, date, category_key, type, amount_minor) rows
 // into the engine and closes rows. A row that cannot be read fails its
 // bucket (its user, when its date names no month) and the read goes on.
 func scanTransactions(rows *sql.Rows, in *aggregator.Input) error {

@@ -56,8 +56,8 @@ func addTxn(tb testing.TB, db execer, user, date, category, typ string, amount i
 	if _, err := db.ExecContext(ctx, insertUserSQL, user); err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, date, created_at, updated_at, user_id)
-		VALUES (?, ?, ?, '', ?, ?, datetime('now'), datetime('now'), ?)`, id, amount, typ, category, date, user); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
+		VALUES (?, ?, ?, '', ?, lower(?), ?, datetime('now'), datetime('now'), ?)`, id, amount, typ, category, category, date, user); err != nil {
 		tb.Fatal(err)
 	}
 	markDirty(tb, db, user, date[:7])
@@ -109,7 +109,7 @@ func scanRollups(tb testing.TB, rows *sql.Rows) []aggregator.Rollup {
 // expected computes the rollups with SQL as an independent oracle.
 func expected(tb testing.TB, db *sql.DB) []aggregator.Rollup {
 	tb.Helper()
-	rows, err := db.Query(`SELECT user_id, substr(date, 1, 7), category, type, SUM(amount_minor), COUNT(*)
+	rows, err := db.Query(`SELECT user_id, substr(date, 1, 7), category_key, type, SUM(amount_minor), COUNT(*)
 		FROM ledger_transaction GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`)
 	if err != nil {
 		tb.Fatal(err)

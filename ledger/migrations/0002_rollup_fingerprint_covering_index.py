@@ -10,8 +10,9 @@ def mark_existing_rollups_unknown(apps, schema_editor):
     those users' rows one by one instead of trusting a digest nobody computed."""
     MonthlyRollup = apps.get_model("ledger", "MonthlyRollup")
     RollupFingerprint = apps.get_model("ledger", "RollupFingerprint")
-    users = MonthlyRollup.objects.values_list("user_id", flat=True).distinct().order_by()
-    RollupFingerprint.objects.bulk_create(
+    db = schema_editor.connection.alias
+    users = MonthlyRollup.objects.using(db).values_list("user_id", flat=True).distinct().order_by()
+    RollupFingerprint.objects.using(db).bulk_create(
         (RollupFingerprint(user_id=user_id, digest=None, rollup_count=None) for user_id in users.iterator()),
         batch_size=1000,
         ignore_conflicts=True,

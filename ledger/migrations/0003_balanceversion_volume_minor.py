@@ -22,11 +22,15 @@ def fill_volumes(apps, schema_editor):
             )
         return
     # SQLite's SUM raises on int64 overflow: add in Python, whose integers do not overflow.
+    db = connection.alias
     volumes: dict[object, int] = {}
-    for user_id, amount in Transaction.objects.order_by().values_list("user_id", "amount_minor").iterator(10_000):
+    rows = Transaction.objects.using(db).order_by().values_list("user_id", "amount_minor")
+    for user_id, amount in rows.iterator(10_000):
         volumes[user_id] = volumes.get(user_id, 0) + amount
     for user_id, volume in volumes.items():
-        BalanceVersion.objects.update_or_create(user_id=user_id, defaults={"volume_minor": min(volume, _INT64_MAX)})
+        BalanceVersion.objects.using(db).update_or_create(
+            user_id=user_id, defaults={"volume_minor": min(volume, _INT64_MAX)}
+        )
 
 
 class Migration(migrations.Migration):

@@ -76,9 +76,9 @@ def insert_poison(user: User, day: str) -> None:
     field = Transaction._meta.get_field
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, date, "
-            "created_at, updated_at) VALUES (%s, %s, %s, 'income', '', 'Poison', %s, CURRENT_TIMESTAMP, "
-            "CURRENT_TIMESTAMP)",
+            "INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, category_key, "
+            "date, created_at, updated_at) VALUES (%s, %s, %s, 'income', '', 'Poison', 'poison', %s, "
+            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
             [
                 field("id").get_db_prep_value(uuid.uuid4(), connection),
                 field("user").get_db_prep_value(user.pk, connection),
@@ -89,11 +89,12 @@ def insert_poison(user: User, day: str) -> None:
 
 
 def oracle(rows: dict[str, list[tuple[int, str, str, str]]], users: dict[str, User]) -> dict[tuple, tuple[int, int]]:
-    """Rollup rows computed here from what the API was told: (user, month, category, type) -> (total, count)."""
+    """Rollup rows computed here from what the API was told: (user, month, category key, type) -> (total, count);
+    rollups are per category key (trimmed, case-folded)."""
     sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for name, txns in rows.items():
         for amount, kind, category, day in txns:
-            bucket = sums[(str(users[name].pk), day[:7], category, kind.lower())]
+            bucket = sums[(str(users[name].pk), day[:7], category.strip().casefold(), kind.lower())]
             bucket[0] += amount
             bucket[1] += 1
     return {key: (total, count) for key, (total, count) in sums.items()}

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
-from ledger.models import BalanceVersion, MonthlyRollup, RollupFingerprint, Transaction
+from ledger.models import BalanceVersion, CategoryName, MonthlyRollup, RollupFingerprint, Transaction
 from tests.conftest import make_user
 
 
@@ -34,7 +34,7 @@ def test_rollups_written_before_fingerprints_existed_are_marked_unknown() -> Non
     migration = importlib.import_module(f"ledger.migrations.{name}")
     # The models as that migration sees them, not as they are today.
     historical = MigrationLoader(connection).project_state(("ledger", name)).apps
-    migration.mark_existing_rollups_unknown(historical, None)
+    migration.mark_existing_rollups_unknown(historical, SimpleNamespace(connection=connection))
     fingerprints = {(f.user_id, f.digest, f.rollup_count) for f in RollupFingerprint.objects.all()}
     assert fingerprints == {(with_rollups.pk, None, None)}
     assert not RollupFingerprint.objects.filter(user=without).exists()
@@ -55,3 +55,29 @@ def test_the_volume_migration_fills_volumes_from_existing_rows() -> None:
     versions = dict(BalanceVersion.objects.values_list("user_id", "version"))
     assert volumes == {alice.pk: 200, bob.pk: 7}
     assert versions[bob.pk] == 4
+
+
+@pytest.mark.django_db
+def test_the_category_migration_keys_every_row_and_keeps_the_latest_spelling() -> None:
+    alice = make_user("alice")
+    name = "0004_category_keys"
+    migration = importlib.import_module(f"ledger.migrations.{name}")
+    historical = MigrationLoader(connection).project_state(("ledger", name)).apps
+    spellings = ["Straße", "STRASSE", " groceries", "Groceries"]
+    rows = Transaction.objects.bulk_create(
+        Transaction(user=alice, amount_minor=100, type="expense", category=spelling, date=datetime.date(2026, 1, 1))
+        for spelling in spellings
+    )
+    Transaction.objects.filter(pk__in=[row.pk for row in rows]).update(category_key="")  # as before the migration
+    for minute, row in enumerate(rows):  # written in this order
+        Transaction.objects.filter(pk=row.pk).update(
+            created_at=datetime.datetime(2026, 1, 1, 12, minute, tzinfo=datetime.UTC)
+        )
+    CategoryName.objects.all().delete()
+    editor = SimpleNamespace(connection=connection)
+    migration.fill_category_keys(historical, editor)
+    migration.fill_category_names(historical, editor)
+    keys = dict(Transaction.objects.values_list("category", "category_key"))
+    assert keys == {"Straße": "strasse", "STRASSE": "strasse", " groceries": "groceries", "Groceries": "groceries"}
+    names = dict(CategoryName.objects.filter(user=alice).values_list("key", "name"))
+    assert names == {"strasse": "STRASSE", "groceries": "Groceries"}

@@ -25,10 +25,10 @@ import (
 // seedSQL is two users' transactions and dirty buckets, on top of Django's
 // tables (testschema).
 const seedSQL = `
-INSERT INTO ledger_transaction VALUES
-  ('00000000000000000000000000000001', 1250, 'expense', '', 'food', '2024-01-10', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'),
-  ('00000000000000000000000000000002', 750, 'expense', '', 'food', '2024-01-11', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'),
-  ('00000000000000000000000000000003', 9000, 'income', '', 'salary', '2024-02-01', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb');
+INSERT INTO ledger_transaction (id, amount_minor, type, description, category, date, idempotency_key, created_at, updated_at, user_id, category_key) VALUES
+  ('00000000000000000000000000000001', 1250, 'expense', '', 'food', '2024-01-10', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'food'),
+  ('00000000000000000000000000000002', 750, 'expense', '', 'food', '2024-01-11', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'food'),
+  ('00000000000000000000000000000003', 9000, 'income', '', 'salary', '2024-02-01', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 'salary');
 INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) VALUES
   ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '2024-01', 2, '2024-01-10 00:00:00'),
   ('bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', '2024-02', 1, '2024-01-10 00:00:00');
@@ -207,10 +207,10 @@ func TestBinary_WatchExitsZeroOnSignal(t *testing.T) {
 func TestBinary_PartialFailureExitsFive(t *testing.T) {
 	dir := t.TempDir()
 	path := makeDB(t, dir, "db.sqlite3", sqliteDDL(t)+`;
-INSERT INTO ledger_transaction VALUES
-  ('00000000000000000000000000000011', 5000000000000000000, 'income', '', 'poison', '2024-03-06', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc'),
-  ('00000000000000000000000000000012', 5000000000000000000, 'income', '', 'poison', '2024-03-07', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc'),
-  ('00000000000000000000000000000013', 40, 'expense', '', 'food', '9999-12-31', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc');
+INSERT INTO ledger_transaction (id, amount_minor, type, description, category, date, idempotency_key, created_at, updated_at, user_id, category_key) VALUES
+  ('00000000000000000000000000000011', 5000000000000000000, 'income', '', 'poison', '2024-03-06', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc', 'poison'),
+  ('00000000000000000000000000000012', 5000000000000000000, 'income', '', 'poison', '2024-03-07', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc', 'poison'),
+  ('00000000000000000000000000000013', 40, 'expense', '', 'food', '9999-12-31', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc', 'food');
 INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) VALUES
   ('cccccccccccccccccccccccccccccccc', '2024-03', 1, '2024-01-10 00:00:00'),
   ('cccccccccccccccccccccccccccccccc', '9999-12', 1, '2024-01-10 00:00:00');`)

@@ -38,11 +38,11 @@ def user_register(*, username: object, email: object, password: object, address:
         _validate_new_password(password, User(username=username or "", email=email or ""), field="password")
     except ValidationError as error:
         errors.update(error.error_dict)
-    if not errors:
-        if User.objects.with_username(username).exists():
-            errors["username"] = [_taken("username", error_codes.DUPLICATE_USERNAME)]
-        if User.objects.with_email(email).exists():
-            errors["email"] = [_taken("email", error_codes.DUPLICATE_EMAIL)]
+    # Taken names are reported with every other problem, so a client does not fix the password only to learn then.
+    if "username" not in errors and User.objects.with_username(username).exists():
+        errors["username"] = [_taken("username", error_codes.DUPLICATE_USERNAME)]
+    if "email" not in errors and User.objects.with_email(email).exists():
+        errors["email"] = [_taken("email", error_codes.DUPLICATE_EMAIL)]
     if errors:
         raise ValidationError(errors)
     try:

@@ -11,9 +11,18 @@ from django.utils import timezone
 from accounts.models import User
 from ledger import error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
-from ledger.models import DEFAULT_CATEGORY, DirtyBucket, Transaction, TransactionType
+from ledger.categories import category_key, remember_names
+from ledger.models import DEFAULT_CATEGORY, DirtyBucket, Transaction
 from ledger.money import VolumeLimitExceeded, parse_amount, to_minor, volume_limit_error
-from ledger.validation import clean_all, clean_text, invalid, month_of, parse_transaction_date, parse_transaction_id
+from ledger.validation import (
+    clean_all,
+    clean_text,
+    invalid,
+    month_of,
+    parse_transaction_date,
+    parse_transaction_id,
+    parse_transaction_type,
+)
 
 _UNSET = object()
 
@@ -29,33 +38,30 @@ def transaction_create(
     idempotency_key: object = None,
 ) -> Transaction:
     """Record an income or expense. A retry with the same `idempotency_key` returns the first transaction."""
+    given_key = {} if idempotency_key is None else {"idempotency_key": idempotency_key}
     fields = _clean_fields(
         amount=amount,
         type=type,
         description="" if description is None else description,
         category=DEFAULT_CATEGORY if category is None else category,
         date=timezone.localdate() if date is None else date,
+        **given_key,
     )
-    key = None
-    if idempotency_key is not None:
-        key = clean_text(
-            idempotency_key,
-            field="idempotency_key",
-            code=error_codes.INVALID_IDEMPOTENCY_KEY,
-            min_length=1,
-            max_length=255,
-        )
+    key = fields.pop("idempotency_key", None)
     with transaction.atomic(), _volume_guard("amount"):
         # The bump comes first: on PostgreSQL its row lock serializes this user's writes, so two retries with one
-        # idempotency key cannot both miss the lookup below. (A retry adds its amount to the volume too, and rolls
-        # back below; a retry refused by the limit was refused the first time as well.)
-        bump_balance_version(user.pk, volume_change=fields["amount_minor"])
+        # idempotency key cannot both miss the lookup below. Without a key the bump also adds the amount to the
+        # volume (one statement); with one, the volume waits for the lookup, so a retry of a write that filled the
+        # last room is answered with that write instead of being refused.
+        bump_balance_version(user.pk, volume_change=0 if key is not None else fields["amount_minor"])
         if key is not None:
             existing = Transaction.objects.owned_by(user).filter(idempotency_key=key).first()
             if existing is not None:
                 transaction.set_rollback(True)
                 return existing
+            add_volume(user.pk, fields["amount_minor"])
         created = Transaction.objects.create(user=user, idempotency_key=key, **fields)
+        remember_names(user.pk, [fields["category"]])
         mark_buckets_dirty(user.pk, [fields["date"]])
     return created
 
@@ -92,6 +98,8 @@ def transaction_update(
         if txn.amount_minor != old_amount:
             add_volume(user.pk, txn.amount_minor - old_amount)
         txn.save()
+        if "category" in fields:
+            remember_names(user.pk, [fields["category"]])
         mark_buckets_dirty(user.pk, [old_date, txn.date])
     return txn
 
@@ -131,19 +139,14 @@ def _clean_fields(**raw: object) -> dict[str, object]:
     cleaned = clean_all(raw, _FIELD_PARSERS)
     if "amount" in cleaned:
         cleaned["amount_minor"] = cleaned.pop("amount")
+    if "category" in cleaned:
+        cleaned["category_key"] = category_key(cleaned["category"])
     return cleaned
-
-
-def _parse_type(value: object) -> str:
-    try:
-        return TransactionType(value).value
-    except ValueError:
-        raise invalid("type", "Must be INCOME or EXPENSE.", error_codes.INVALID_TYPE) from None
 
 
 _FIELD_PARSERS = {
     "amount": lambda value: to_minor(parse_amount(value)),
-    "type": _parse_type,
+    "type": parse_transaction_type,
     "description": lambda value: clean_text(
         value, field="description", code=error_codes.INVALID_DESCRIPTION, max_length=255
     ),
@@ -151,6 +154,9 @@ _FIELD_PARSERS = {
         value, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50
     ),
     "date": parse_transaction_date,
+    "idempotency_key": lambda value: clean_text(
+        value, field="idempotency_key", code=error_codes.INVALID_IDEMPOTENCY_KEY, min_length=1, max_length=255
+    ),
 }
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 
 from ledger import error_codes
+from ledger.models import TransactionType
 from storage.text import is_storable
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -93,6 +94,13 @@ def parse_month(raw: object, *, field: str) -> tuple[int, int]:
         return int(match.group(1)), int(match.group(2))
     shown = raw[:40] if isinstance(raw, str) else raw
     raise invalid(field, f'"{shown}" is not a valid month: use "YYYY-MM".', error_codes.INVALID_MONTH_RANGE)
+
+
+def parse_transaction_type(value: object) -> str:
+    try:
+        return TransactionType(value).value
+    except ValueError:
+        raise invalid("type", "Must be INCOME or EXPENSE.", error_codes.INVALID_TYPE) from None
 
 
 def parse_transaction_id(raw: object) -> uuid.UUID | None:

@@ -205,3 +205,15 @@ def test_a_reset_with_a_bad_new_password_keeps_the_token_and_the_sessions(alice:
     assert _sessions(alice) == (0, 1)
     password_reset_confirm(token=token, new_password=GOOD_PASSWORD)
     assert _sessions(alice) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_taken_names_are_reported_with_every_other_problem() -> None:
+    make_user("alice")
+    with pytest.raises(ValidationError) as raised:
+        user_register(username="ALICE", email="Alice@Example.com", password="short")
+    assert _errors(raised) == {
+        ("username", error_codes.DUPLICATE_USERNAME),
+        ("email", error_codes.DUPLICATE_EMAIL),
+        ("password", error_codes.INVALID_PASSWORD),
+    }

@@ -127,13 +127,20 @@ def test_every_bad_field_is_reported_at_once_and_nothing_is_written(alice: User)
     before = _state(alice)
     with pytest.raises(ValidationError) as raised:
         transaction_create(
-            user=alice, amount="abc", type="gift", description="d" * 256, category="  ", date="2026-02-30"
+            user=alice,
+            amount="abc",
+            type="gift",
+            description="d" * 256,
+            category="  ",
+            date="2026-02-30",
+            idempotency_key="",
         )
     assert _errors(raised) == [
         ("amount", error_codes.INVALID_AMOUNT),
         ("category", error_codes.INVALID_CATEGORY),
         ("date", error_codes.INVALID_DATE),
         ("description", error_codes.INVALID_DESCRIPTION),
+        ("idempotency_key", error_codes.INVALID_IDEMPOTENCY_KEY),
         ("type", error_codes.INVALID_TYPE),
     ]
     assert _state(alice) == before
@@ -253,3 +260,23 @@ def test_an_import_past_the_volume_bound_is_refused_whole(alice: User) -> None:
     result = transactions_import(user=alice, lines=CSV.splitlines(keepends=True))
     assert (result.imported, [error.code for error in result.errors]) == (0, [error_codes.VOLUME_LIMIT_EXCEEDED])
     assert _state(alice) == before
+
+
+def test_a_retry_of_the_write_that_filled_the_volume_returns_it(alice: User) -> None:
+    _set_volume(alice, MAX_VOLUME_MINOR - 100)
+    first = _create(alice, "1.00", idempotency_key="k")
+    assert BalanceVersion.objects.get(user=alice).volume_minor == MAX_VOLUME_MINOR
+    before = _state(alice)
+    assert _create(alice, "1.00", idempotency_key="k").pk == first.pk
+    assert _state(alice) == before
+    with pytest.raises(ValidationError) as raised:
+        _create(alice, "1.00", idempotency_key="another")
+    assert _errors(raised) == [("amount", error_codes.VOLUME_LIMIT_EXCEEDED)]
+
+
+def test_an_unknown_type_filter_is_a_validation_error(alice: User) -> None:
+    from ledger.selectors import TransactionFilters, transaction_filter
+
+    with pytest.raises(ValidationError) as raised:
+        transaction_filter(user=alice, filters=TransactionFilters(type="gift", date_from="soon"))
+    assert _errors(raised) == [("date_from", error_codes.INVALID_DATE), ("type", error_codes.INVALID_TYPE)]

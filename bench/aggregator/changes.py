@@ -26,11 +26,14 @@ MARK_DIRTY = (
     "generation = ledger_dirtybucket.generation + 1, marked_at = excluded.marked_at"
 )
 CREATE = (
-    "INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, date, idempotency_key, "
-    "created_at, updated_at) VALUES (%s, %s, %s, %s, '', %s, %s, NULL, %s, %s)"
+    "INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, category_key, date, "
+    "idempotency_key, created_at, updated_at) VALUES (%s, %s, %s, %s, '', %s, lower(%s), %s, NULL, %s, %s)"
 )
 LOCK_ROW = "SELECT id, date FROM ledger_transaction WHERE user_id = %s AND id = %s FOR UPDATE"
-UPDATE = "UPDATE ledger_transaction SET amount_minor = %s, category = %s, date = %s, updated_at = %s WHERE id = %s"
+UPDATE = (
+    "UPDATE ledger_transaction SET amount_minor = %s, category = %s, category_key = lower(category), date = %s, "
+    "updated_at = %s WHERE id = %s"
+)
 DELETE = "DELETE FROM ledger_transaction WHERE id = %s"
 
 
@@ -58,9 +61,10 @@ def apply_changes(conn: psycopg.Connection, *, user_ids: list[str], count: int, 
                 if kind == "create":
                     user_id = rng.choice(user_ids)
                     conn.execute(BUMP_VERSION, [user_id])
+                    category = rng.choice(CATEGORIES)
                     conn.execute(
                         CREATE,
-                        [uuid.uuid4(), user_id, rng.randint(100, 25_000), "expense", rng.choice(CATEGORIES), today]
+                        [uuid.uuid4(), user_id, rng.randint(100, 25_000), "expense", category, category, today]
                         + [now, now],
                     )
                     months = {today}

@@ -35,16 +35,18 @@ def grow_transactions(conn: psycopg.Connection, *, add: int, seed: float) -> Non
         conn.execute("SELECT setseed(%s)", [seed])  # the same data on every run
         conn.execute(
             """
-            INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, date,
-                                            idempotency_key, created_at, updated_at)
+            INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, category_key,
+                                            date, idempotency_key, created_at, updated_at)
             SELECT gen_random_uuid(), users.id,
                    CASE WHEN income THEN 150000 + (random() * 350000)::int ELSE 100 + (random() * 25000)::int END,
                    CASE WHEN income THEN 'income' ELSE 'expense' END,
                    '',
-                   CASE WHEN income THEN 'Salary' ELSE (%(categories)s::text[])[1 + (random() * 7)::int] END,
+                   CASE WHEN income THEN 'Salary' ELSE spent_on END,
+                   lower(CASE WHEN income THEN 'Salary' ELSE spent_on END),
                    current_date - (random() * %(days)s)::int,
                    NULL, now(), now()
-            FROM (SELECT g, random() < 0.1 AS income, (random() * %(users)s)::int %% %(users)s AS n
+            FROM (SELECT g, random() < 0.1 AS income, (random() * %(users)s)::int %% %(users)s AS n,
+                         (%(categories)s::text[])[1 + (random() * 7)::int] AS spent_on
                   FROM generate_series(1, %(add)s) AS g) AS rows
             JOIN (SELECT id, (row_number() OVER (ORDER BY id)) - 1 AS n FROM accounts_user) AS users USING (n)
             """,

@@ -17,9 +17,9 @@ from bench.machine import child_pids
 from bench.stack import ROOT
 
 AGGREGATOR = ROOT / "go_aggregator" / "bin" / "aggregator"
-COLUMNS = "user_id, date, category, type, amount_minor"
+COLUMNS = "user_id, date, category_key, type, amount_minor"
 ROLLUP_SELECT = (
-    "SELECT user_id, to_char(date, 'YYYY-MM'), category, type, sum(amount_minor), count(*) "
+    "SELECT user_id, to_char(date, 'YYYY-MM'), category_key, type, sum(amount_minor), count(*) "
     "FROM ledger_transaction GROUP BY 1, 2, 3, 4"
 )
 # PostgreSQL gets the memory the Go program takes for itself, so its hash aggregate does not spill to disk.

@@ -72,13 +72,15 @@ def _insert_transactions(conn: psycopg.Connection, main_id: uuid.UUID) -> None:
     # Deterministic spread (no random()): reruns build the same data. One in ten rows is income. (%% is SQL's
     # modulo escaped for psycopg's placeholders.)
     rows = """
-        INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, date,
+        INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, category_key, date,
                                         idempotency_key, created_at, updated_at)
         SELECT gen_random_uuid(), user_id,
                CASE WHEN g %% 10 = 0 THEN 150000 + (g * 7919) %% 350000 ELSE 100 + (g * 7919) %% 25000 END,
                CASE WHEN g %% 10 = 0 THEN 'income' ELSE 'expense' END,
                'bench transaction ' || g,
                CASE WHEN g %% 10 = 0 THEN 'Salary' ELSE (%(categories)s::text[])[1 + g %% 8] END,
+               -- the category key (ledger.categories): lower() is the case folding for these ASCII names
+               lower(CASE WHEN g %% 10 = 0 THEN 'Salary' ELSE (%(categories)s::text[])[1 + g %% 8] END),
                current_date - ((g * 104729) %% %(days)s)::int,
                NULL, now(), now()
         FROM {source}
@@ -97,7 +99,11 @@ def _insert_transactions(conn: psycopg.Connection, main_id: uuid.UUID) -> None:
 
 
 def _insert_bookkeeping(conn: psycopg.Connection) -> None:
-    conn.execute("INSERT INTO ledger_balanceversion (user_id, version) SELECT id, 1 FROM accounts_user")
+    conn.execute(
+        "INSERT INTO ledger_balanceversion (user_id, version, volume_minor) "
+        "SELECT u.id, 1, COALESCE(sum(t.amount_minor), 0) FROM accounts_user u "
+        "LEFT JOIN ledger_transaction t ON t.user_id = u.id GROUP BY u.id"
+    )
     conn.execute(
         """
         INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at)

@@ -298,14 +298,15 @@ def assert_analytics_exact(ledgers: list[UserLedger], reader: LiveStack) -> None
 
 
 def rollups_and_group_by(database_url: str) -> tuple[dict, dict]:
-    """(stored rollups, a GROUP BY over the transactions), keyed by (username, month, category, type)."""
+    """(stored rollups, a GROUP BY over the transactions), keyed by (username, month, category key, type): rollups
+    are per category key, which for these ASCII names is lower(category)."""
     with psycopg.connect(database_url, autocommit=True) as db:
         stored = db.execute(
             "SELECT u.username, r.month, r.category, r.type, r.total_minor, r.transaction_count "
             "FROM ledger_monthlyrollup r JOIN accounts_user u ON u.id = r.user_id"
         ).fetchall()
         grouped = db.execute(
-            "SELECT u.username, to_char(t.date, 'YYYY-MM'), t.category, t.type, SUM(t.amount_minor), COUNT(*) "
+            "SELECT u.username, to_char(t.date, 'YYYY-MM'), lower(t.category), t.type, SUM(t.amount_minor), COUNT(*) "
             "FROM ledger_transaction t JOIN accounts_user u ON u.id = t.user_id GROUP BY 1, 2, 3, 4"
         ).fetchall()
     stored_by_key = {tuple(row[:4]): (row[4], row[5]) for row in stored}
@@ -437,8 +438,8 @@ def test_two_api_servers_and_two_aggregators_share_one_postgresql_and_one_redis(
         written: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         for ledger in ledgers:
             for cents, kind, category, month in ledger.rows().values():
-                written[(ledger.username, month, category, kind.lower())][0] += cents
-                written[(ledger.username, month, category, kind.lower())][1] += 1
+                written[(ledger.username, month, category.casefold(), kind.lower())][0] += cents
+                written[(ledger.username, month, category.casefold(), kind.lower())][1] += 1
         assert grouped == {key: tuple(value) for key, value in written.items()}
 
         # Each server served its half: mutations on A, balance reads on B (the prometheus counters are per server).

@@ -38,9 +38,7 @@ def ensure_wrk() -> str:
         return found
     if os.geteuid() != 0:
         raise RuntimeError("wrk not found: install it (Debian: apt-get install wrk)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env)
+    apt_get_install(["wrk"])
     found = shutil.which("wrk")
     if not found:
         raise RuntimeError("wrk still missing after apt-get install wrk")

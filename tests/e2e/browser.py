@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from selenium import webdriver
+
+from devserver.debian_packages import apt_get_install
 from selenium.webdriver.chrome.service import Service
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,21 +39,11 @@ def ensure_chromium() -> None:
     if CHROMIUM.exists() and CHROMEDRIVER.exists():
         return
     # Without recommends (they pull in systemd and avahi), but with a font, or screenshots show no text.
-    command = [
-        "apt-get",
-        "install",
-        "-y",
-        "-q",
-        "--no-install-recommends",
-        "chromium",
-        "chromium-driver",
-        "fonts-liberation",
-    ]
+    packages, options = ["chromium", "chromium-driver", "fonts-liberation"], ("-q", "--no-install-recommends")
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise RuntimeError(f"the browser tests need Debian's chromium: run `sudo {' '.join(command)}`")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+        shown = " ".join(["apt-get", "install", "-y", *options, *packages])
+        raise RuntimeError(f"the browser tests need Debian's chromium: run `sudo {shown}`")
+    apt_get_install(packages, options=options)
 
 
 @contextmanager

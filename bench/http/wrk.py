@@ -8,6 +8,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from devserver.debian_packages import apt_get_install
+
 LUA_SCRIPT = Path(__file__).resolve().parent / "lua" / "request.lua"
 RESULT_MARKER = "BENCH_RESULT "
 

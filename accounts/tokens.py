@@ -12,6 +12,7 @@
 
 import datetime
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -106,9 +107,18 @@ def token_holder(claims: AccessClaims, user: User | None) -> User:
 
 
 def revoke_all_sessions(user: User) -> None:
-    """Logout everywhere: revoke every refresh token and invalidate every access token of the user."""
-    RefreshToken.objects.filter(user=user, revoked__isnull=True).update(revoked=timezone.now())
-    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    """Logout everywhere: revoke every refresh token and invalidate every access token of the user.
+
+    The version bump comes first: it takes the user's row lock, which a rotation also takes before it issues a
+    successor (rotate_refresh_token), so a refresh in flight either finishes before this (and its successor is
+    revoked below, by a statement that sees it) or waits and then finds its token revoked.
+    """
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+        RefreshToken.objects.filter(user=user, revoked__isnull=True).update(revoked=timezone.now())
+        RefreshTokenLineage.objects.filter(refresh_token__user=user).exclude(successor_sealed=None).update(
+            successor_sealed=None
+        )
     user.refresh_from_db(fields=["token_version"])
 
 
@@ -142,10 +152,14 @@ def rotate_refresh_token(secret: object) -> TokenPair:
         )
     if presented.is_expired():
         raise RefreshTokenRejected("The refresh token has expired: log in again.", error_codes.REFRESH_TOKEN_EXPIRED)
-    user = presented.user
-    if not user.is_active:
+    if not presented.user.is_active:
         raise RefreshTokenRejected("Invalid refresh token.", error_codes.INVALID_REFRESH_TOKEN)
     with transaction.atomic():
+        # The user's row lock first, as revoke_all_sessions takes it: a logout or password change never misses a
+        # successor issued while it runs, and the pair below carries the token version as of this lock.
+        user = User.objects.select_for_update().filter(pk=presented.user_id, is_active=True).first()
+        if user is None:
+            raise RefreshTokenRejected("Invalid refresh token.", error_codes.INVALID_REFRESH_TOKEN)
         now = timezone.now()
         won = RefreshToken.objects.filter(pk=presented.pk, revoked__isnull=True).update(revoked=now)
         if not won:
@@ -161,6 +175,12 @@ def rotate_refresh_token(secret: object) -> TokenPair:
         RefreshTokenLineage.objects.filter(pk=presented.pk).update(
             rotated_at=now, successor_sealed=_seal(pair.refresh_token, secret)
         )
+        if family is not None:
+            # The presented token was itself a sealed successor: once used, no replay may reach it (or, through a
+            # chain of seals, this new token), so every older seal of the family goes.
+            RefreshTokenLineage.objects.filter(family=family).exclude(pk=presented.pk).exclude(
+                successor_sealed=None
+            ).update(successor_sealed=None)
         return pair
 
 
@@ -171,6 +191,7 @@ def _successor_within_reuse_interval(presented: RefreshToken, secret: str) -> To
     if interval <= 0 or lineage is None or lineage.rotated_at is None or lineage.successor_sealed is None:
         return None
     if timezone.now() - lineage.rotated_at > datetime.timedelta(seconds=interval):
+        RefreshTokenLineage.objects.filter(pk=presented.pk).update(successor_sealed=None)  # no longer needed
         return None
     successor_secret = _unseal(bytes(lineage.successor_sealed), secret)
     successor = _find(successor_secret)
@@ -183,8 +204,10 @@ def _successor_within_reuse_interval(presented: RefreshToken, secret: str) -> To
 
 
 def _seal(successor_secret: str, presented_secret: str) -> bytes:
-    # A one-time key stream derived from the presented secret (256 random bits, stored only as a SHA-256 digest):
-    # reading the successor back takes the presented token itself, which is what a replay holds anyway.
+    # A one-time key stream derived from the presented secret (256 random bits, stored only as a SHA-256 digest) and
+    # the server's key: reading the successor back takes the presented token itself, which is what a replay holds
+    # anyway, and a copy of the database alone (even with an old token) does not suffice. Seals are also cleared as
+    # soon as they cannot be needed (the successor used, the interval over, a logout).
     plain = successor_secret.encode("ascii")
     return bytes(a ^ b for a, b in zip(plain, _key_stream(presented_secret, len(plain)), strict=True))
 
@@ -196,9 +219,9 @@ def _unseal(sealed: bytes, presented_secret: str) -> str:
 
 
 def _key_stream(presented_secret: str, length: int) -> bytes:
-    return hashlib.shake_256(b"refresh-successor\x00" + presented_secret.encode("utf-8", "surrogatepass")).digest(
-        length
-    )
+    server_key = settings.GRAPHQL_JWT["JWT_SECRET_KEY"].encode("utf-8", "surrogatepass")
+    material = hmac.new(server_key, presented_secret.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+    return hashlib.shake_256(b"refresh-successor\x00" + material).digest(length)
 
 
 def revoke_refresh_token(secret: object) -> None:
@@ -227,6 +250,7 @@ def _revoke_family(presented: RefreshToken, family: uuid.UUID | None) -> None:
         tokens = tokens.filter(pk=presented.pk)
     else:
         tokens = tokens.filter(lineage__family=family)
+        RefreshTokenLineage.objects.filter(family=family).exclude(successor_sealed=None).update(successor_sealed=None)
     tokens.update(revoked=timezone.now())
 
 

@@ -8,6 +8,7 @@ import jwt
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from django.utils import timezone
 from graphql_jwt.refresh_token.models import RefreshToken
@@ -187,3 +188,40 @@ def test_a_token_is_refused_after_logout_for_an_inactive_user_and_for_a_deleted_
     revoke_all_sessions(alice)
     with pytest.raises(AuthenticationFailed):
         token_holder(claims, User.objects.get(pk=alice.pk))
+
+
+def _seals() -> int:
+    from accounts.models import RefreshTokenLineage
+
+    return RefreshTokenLineage.objects.exclude(successor_sealed=None).count()
+
+
+def test_a_seal_is_cleared_once_its_successor_is_used(alice: User) -> None:
+    first = issue_token_pair(alice).refresh_token
+    second = rotate_refresh_token(first).refresh_token
+    assert _seals() == 1
+    rotate_refresh_token(second)
+    assert _seals() == 1  # only the newest rotation keeps its seal: the chain back to old tokens is gone
+
+
+def test_a_seal_is_cleared_after_the_interval_and_by_logout(alice: User) -> None:
+    first = issue_token_pair(alice).refresh_token
+    rotate_refresh_token(first)
+    with time_machine.travel(datetime.timedelta(seconds=6)):
+        with pytest.raises(ValidationError):
+            rotate_refresh_token(first)
+    assert _seals() == 0
+    other = rotate_refresh_token(issue_token_pair(alice).refresh_token).refresh_token
+    assert _seals() == 1
+    revoke_refresh_token(other)
+    assert _seals() == 0
+
+
+def test_a_seal_needs_the_server_key_as_well_as_the_old_token(alice: User, settings) -> None:
+    first = issue_token_pair(alice).refresh_token
+    rotate_refresh_token(first)
+    # Under another server key the seal does not open, so the replay is plain reuse (and revokes the family).
+    settings.GRAPHQL_JWT = {**settings.GRAPHQL_JWT, "JWT_SECRET_KEY": "another server key, 40 characters long!!"}
+    with pytest.raises(ValidationError):
+        rotate_refresh_token(first)
+    assert RefreshToken.objects.filter(user=alice, revoked__isnull=True).count() == 0

@@ -9,7 +9,6 @@ committed before the request.
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 
@@ -67,21 +66,22 @@ def month_range(start: object, end: object) -> list[str]:
 
 def bucket_totals(*, user: User, months: list[str]) -> list[BucketTotal]:
     """Totals per (month, category key, type) over the months: rollups where clean, live sums where dirty."""
-    with transaction.atomic():
-        dirty = set(
-            DirtyBucket.objects.filter(user_id=user.pk, month__gte=months[0], month__lte=months[-1]).values_list(
-                "month", flat=True
-            )
+    # No transaction: the order of the reads is what makes the answer exact (see the module docstring), and on
+    # SQLite an atomic block would take the write lock (transaction_mode IMMEDIATE) for a read.
+    dirty = set(
+        DirtyBucket.objects.filter(user_id=user.pk, month__gte=months[0], month__lte=months[-1]).values_list(
+            "month", flat=True
         )
-        # category_key() again: rollups written before keys existed hold a spelling until the next --full rebuild.
-        clean = [
-            BucketTotal(
-                row.month, category_key(row.category), row.type, row.total_minor, row.transaction_count, row.category
-            )
-            for row in MonthlyRollup.objects.filter(user_id=user.pk, month__gte=months[0], month__lte=months[-1])
-            if row.month not in dirty
-        ]
-        return clean + _live_totals(user, sorted(dirty))
+    )
+    # category_key() again: rollups written before keys existed hold a spelling until the next --full rebuild.
+    clean = [
+        BucketTotal(
+            row.month, category_key(row.category), row.type, row.total_minor, row.transaction_count, row.category
+        )
+        for row in MonthlyRollup.objects.filter(user_id=user.pk, month__gte=months[0], month__lte=months[-1])
+        if row.month not in dirty
+    ]
+    return clean + _live_totals(user, sorted(dirty))
 
 
 def monthly_summary(*, user: User, start: object, end: object) -> list[MonthFigures]:

@@ -91,6 +91,19 @@ def add_volume(user_id: object, volume_change: int) -> None:
     )
     if volume > MAX_VOLUME_MINOR and volume_change > 0:
         raise VolumeLimitExceeded(volume_change)
+    if volume > MAX_VOLUME_MINOR:
+        # Only rows stored before the bound existed get a user here, and their stored volume may be clamped (the
+        # true sum did not fit int64): subtracting from a clamped value would drift below the truth, so recount.
+        _recount_volume(user_id)
+
+
+def _recount_volume(user_id: object) -> None:
+    from ledger.models import Transaction  # the one place balance_cache reads transactions
+
+    # Summed in Python: SQLite's SUM raises past int64, which is exactly the case here.
+    amounts = Transaction.objects.filter(user_id=user_id).values_list("amount_minor", flat=True)
+    volume = min(sum(amounts.iterator(10_000)), 2**63 - 1)
+    BalanceVersion.objects.filter(user_id=user_id).update(volume_minor=volume)
 
 
 # Adds only while the stored volume is within the bound: rows stored before the bound existed may put a volume near

@@ -95,9 +95,9 @@ def transaction_update(
         old_date, old_amount = txn.date, txn.amount_minor
         for name, value in fields.items():
             setattr(txn, name, value)
-        if txn.amount_minor != old_amount:
-            add_volume(user.pk, txn.amount_minor - old_amount)
         txn.save()
+        if txn.amount_minor != old_amount:  # after the save: a recount (see add_volume) must see the new amount
+            add_volume(user.pk, txn.amount_minor - old_amount)
         if "category" in fields:
             remember_names(user.pk, [fields["category"]])
         mark_buckets_dirty(user.pk, [old_date, txn.date])
@@ -110,8 +110,8 @@ def transaction_delete(*, user: User, transaction_id: object) -> str:
         bump_balance_version(user.pk)
         txn = _owned_for_update(user, transaction_id)
         deleted_id = str(txn.pk)
-        add_volume(user.pk, -txn.amount_minor)
         txn.delete()
+        add_volume(user.pk, -txn.amount_minor)
         mark_buckets_dirty(user.pk, [txn.date])
     return deleted_id
 

@@ -1,5 +1,10 @@
 """Category identity (ledger.categories): a key beside each transaction, the name each user spells a key with, and
-the covering index carrying the key (what the Go aggregator now reads) instead of the spelling."""
+the covering index carrying the key (what the Go aggregator now reads) instead of the spelling.
+
+Upgrade with the API servers and aggregators stopped: code older than this migration writes no `category_key` (its
+inserts would fail once the column is NOT NULL, its category updates would leave a stale key) and an older
+aggregator reads the spelling. The index is still built CONCURRENTLY, so reads served meanwhile are not blocked.
+"""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -60,7 +65,7 @@ def mark_rollups_unknown(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    # The covering index is rebuilt with CREATE INDEX CONCURRENTLY on PostgreSQL: the API keeps writing meanwhile.
+    # CREATE INDEX CONCURRENTLY cannot run in a transaction; each data step is atomic on its own.
     atomic = False
 
     dependencies = [

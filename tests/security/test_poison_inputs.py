@@ -135,7 +135,14 @@ def test_figures_at_the_bound_are_exact(as_alice: GraphQLClient, alice: User) ->
     # raises on int64 overflow, so an unbounded ledger would answer "Internal server error." here).
     rows = 10_000
     Transaction.objects.bulk_create(
-        Transaction(user=alice, amount_minor=10**14 - 1, type="expense", category="Big", date=datetime.date(2026, 1, 1))
+        Transaction(
+            user=alice,
+            amount_minor=10**14 - 1,
+            type="expense",
+            category="Big",
+            category_key="big",
+            date=datetime.date(2026, 1, 1),
+        )
         for _ in range(rows)
     )
     _set_volume(alice, rows * (10**14 - 1))
@@ -147,3 +154,17 @@ def test_figures_at_the_bound_are_exact(as_alice: GraphQLClient, alice: User) ->
     assert summary[0]["expense"] == expense
     errors = _refused(as_alice, {"amount": LARGEST})
     assert [e["code"] for e in errors] == ["VOLUME_LIMIT_EXCEEDED"]
+
+
+def test_a_volume_clamped_by_the_migration_is_recounted_on_delete(as_alice: GraphQLClient, alice: User) -> None:
+    # Rows stored before the bound: their true sum did not fit int64, so migration 0003 clamped the volume there.
+    # Subtracting from the clamp would drift below the truth and let writes through again; a delete recounts.
+    rows = Transaction.objects.bulk_create(
+        Transaction(user=alice, amount_minor=amount, type="income", category="Old", category_key="old", date=day)
+        for amount, day in ((7 * 10**18, datetime.date(2020, 1, 1)), (7 * 10**18, datetime.date(2020, 2, 1)))
+    )
+    _set_volume(alice, 2**63 - 1)
+    delete = "mutation($id: ID!) { deleteTransaction(id: $id) { deletedId errors { code } } }"
+    assert as_alice.data(delete, {"id": str(rows[0].pk)})["deleteTransaction"]["errors"] == []
+    assert BalanceVersion.objects.get(user=alice).volume_minor == 7 * 10**18  # the true remaining sum
+    assert [e["code"] for e in _refused(as_alice, {"amount": "1.00"})] == ["VOLUME_LIMIT_EXCEEDED"]

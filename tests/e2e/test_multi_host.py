@@ -21,7 +21,6 @@ import itertools
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -38,7 +37,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from devserver.servers import free_port, wait_for_port
-from tests.e2e.conftest import ROOT, LiveStack, fresh_database_url
+from tests.e2e.conftest import ROOT, LiveStack, fresh_database_url, stop_process
 from tests.e2e.test_aggregator import AGGREGATOR, fmt
 from tests.schema.test_analytics import BREAKDOWN, MONTHLY
 
@@ -147,17 +146,6 @@ def start_aggregator(workdir: Path, name: str, database_url: str) -> tuple[subpr
     return process, stdout, stderr
 
 
-def stop(process: subprocess.Popen) -> int:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    return process.returncode
-
-
 @contextmanager
 def deployment(workdir: Path) -> Iterator[tuple[LiveStack, LiveStack, list]]:
     """Two API servers and two aggregators on one new PostgreSQL database and the suite's Redis."""
@@ -173,12 +161,12 @@ def deployment(workdir: Path) -> Iterator[tuple[LiveStack, LiveStack, list]]:
         servers = []
         for name in ("a", "b"):
             server = start_api_server(workdir, name, database_url)
-            cleanup.callback(stop, server.process)
+            cleanup.callback(stop_process, server.process)
             servers.append(server)
         aggregators = []
         for name in ("1", "2"):
             aggregator = start_aggregator(workdir, name, database_url)
-            cleanup.callback(stop, aggregator[0])
+            cleanup.callback(stop_process, aggregator[0])
             aggregators.append(aggregator)
         for server in servers:
             wait_for_port(server.port, 60, server.process)

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "accounts",
     "ledger",
     "dashboard",
+    "ops",  # its `migrate` serializes concurrent runs on PostgreSQL (several hosts starting together)
 ]
 
 MIDDLEWARE = [

@@ -25,7 +25,7 @@ def on_postgres() -> bool:
 
 
 # Modules that need PostgreSQL: several hosts on one database, which SQLite (one file on one machine) cannot serve.
-POSTGRES_ONLY_MODULES = {"test_multi_host.py"}
+POSTGRES_ONLY_MODULES = {"test_multi_host.py", "test_concurrent_migrate.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

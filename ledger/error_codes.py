@@ -12,6 +12,7 @@ INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE"
 INVALID_MONTH_RANGE = "INVALID_MONTH_RANGE"
 INVALID_SEARCH = "INVALID_SEARCH"
 VOLUME_LIMIT_EXCEEDED = "VOLUME_LIMIT_EXCEEDED"
+IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 INVALID_CSV = "INVALID_CSV"
 CSV_TOO_LARGE = "CSV_TOO_LARGE"
 TOO_MANY_ERRORS = "TOO_MANY_ERRORS"
@@ -30,6 +31,7 @@ MEANINGS = {
     INVALID_SEARCH: "A search term must be at most 100 characters.",
     VOLUME_LIMIT_EXCEEDED: "The write would take the sum of all the caller's amounts past "
     "10,000,000,000,000,000.00; nothing was written.",
+    IDEMPOTENCY_KEY_REUSED: "The idempotency key was already used with different input; nothing was written.",
     INVALID_CSV: "The CSV cannot be read: no header, a missing date or amount column, broken quoting, a row with "
     "another number of fields.",
     CSV_TOO_LARGE: "The CSV is over CSV_IMPORT_MAX_BYTES (5 MB by default).",

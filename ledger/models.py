@@ -49,6 +49,10 @@ class Transaction(models.Model):
     category_key = models.CharField(max_length=200)
     date = models.DateField()
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    # SHA-256 of the input that first used the key (ledger.services): a retry with other input is refused, not
+    # answered with the first transaction. NULL for rows without a key, from imports (whose key is their content),
+    # and from before this column.
+    idempotency_fingerprint = models.CharField(max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,6 +3,7 @@ version (the cache invalidation) and marks the affected rollup buckets dirty for
 
 import contextlib
 import datetime
+import hashlib
 from collections.abc import Iterable, Iterator
 
 from django.db import connection, transaction
@@ -37,7 +38,8 @@ def transaction_create(
     date: object = None,
     idempotency_key: object = None,
 ) -> Transaction:
-    """Record an income or expense. A retry with the same `idempotency_key` returns the first transaction."""
+    """Record an income or expense. A retry with the same `idempotency_key` and the same input returns the first
+    transaction; the same key with other input is refused (IDEMPOTENCY_KEY_REUSED)."""
     given_key = {} if idempotency_key is None else {"idempotency_key": idempotency_key}
     fields = _clean_fields(
         amount=amount,
@@ -48,6 +50,7 @@ def transaction_create(
         **given_key,
     )
     key = fields.pop("idempotency_key", None)
+    fingerprint = None if key is None else _input_fingerprint(fields, date_given=date is not None)
     with transaction.atomic(), _volume_guard("amount"):
         # The bump comes first: on PostgreSQL its row lock serializes this user's writes, so two retries with one
         # idempotency key cannot both miss the lookup below. Without a key the bump also adds the amount to the
@@ -58,9 +61,17 @@ def transaction_create(
             existing = Transaction.objects.owned_by(user).filter(idempotency_key=key).first()
             if existing is not None:
                 transaction.set_rollback(True)
+                if existing.idempotency_fingerprint not in (None, fingerprint):
+                    raise invalid(
+                        "idempotency_key",
+                        "This key was already used for a different transaction: use a new key for a new one.",
+                        error_codes.IDEMPOTENCY_KEY_REUSED,
+                    )
                 return existing
             add_volume(user.pk, fields["amount_minor"])
-        created = Transaction.objects.create(user=user, idempotency_key=key, **fields)
+        created = Transaction.objects.create(
+            user=user, idempotency_key=key, idempotency_fingerprint=fingerprint, **fields
+        )
         remember_names(user.pk, [fields["category"]])
         mark_buckets_dirty(user.pk, [fields["date"]])
     return created
@@ -114,6 +125,19 @@ def transaction_delete(*, user: User, transaction_id: object) -> str:
         add_volume(user.pk, -txn.amount_minor)
         mark_buckets_dirty(user.pk, [txn.date])
     return deleted_id
+
+
+def _input_fingerprint(fields: dict[str, object], *, date_given: bool) -> str:
+    """What makes two creates the same request: the cleaned input as given. An omitted date stays "omitted" (not
+    today's date), so a retry the next day is still the same request."""
+    parts = (
+        str(fields["amount_minor"]),
+        str(fields["type"]),
+        str(fields["description"]),
+        str(fields["category"]),
+        fields["date"].isoformat() if date_given else "",
+    )
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 @contextlib.contextmanager

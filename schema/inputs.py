@@ -18,7 +18,9 @@ class CreateTransactionInput:
     category: str | None = strawberry.field(default=None, description='1-50 characters; "Other" when omitted.')
     date: Day | None = strawberry.field(default=None, description="Defaults to today.")
     idempotency_key: str | None = strawberry.field(
-        default=None, description="Retrying with the same key returns the first transaction instead of a second."
+        default=None,
+        description="Retrying with the same key and the same input returns the first transaction instead of a "
+        "second; the same key with other input is refused with IDEMPOTENCY_KEY_REUSED.",
     )
 
 

@@ -63,6 +63,7 @@ CREATE TABLE ledger_transaction (
     updated_at timestamp with time zone NOT NULL,
     user_id uuid NOT NULL,
     category_key character varying(200) NOT NULL,
+    idempotency_fingerprint character varying(64),
     CONSTRAINT ledger_transaction_amount_positive CHECK ((amount_minor > 0)),
     CONSTRAINT ledger_transaction_type_valid CHECK (((type)::text = ANY ((ARRAY['income'::character varying, 'expense'::character varying])::text[])))
 );

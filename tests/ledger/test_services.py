@@ -50,11 +50,32 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_row_and_writes_
     assert _state(alice) == before  # no row, no version bump, no volume, no dirty generation
 
 
-def test_a_retry_returns_the_first_row_even_when_its_fields_differ(alice: User) -> None:
+def test_a_retry_with_other_input_is_refused_and_changes_nothing(alice: User) -> None:
     first = _create(alice, "9.99", idempotency_key="order-42", category="Food")
-    again = _create(alice, "50.00", type="income", idempotency_key=" order-42 ", category="Rent")
-    assert (again.pk, again.amount_minor, again.category) == (first.pk, 999, "Food")
-    assert Transaction.objects.filter(user=alice).count() == 1
+    before = _state(alice)
+    with pytest.raises(ValidationError) as raised:
+        _create(alice, "50.00", type="income", idempotency_key=" order-42 ", category="Rent")
+    assert _errors(raised) == [("idempotency_key", error_codes.IDEMPOTENCY_KEY_REUSED)]
+    assert _state(alice) == before
+    assert _create(alice, "9.99", idempotency_key="order-42", category="  Food ").pk == first.pk  # same, cleaned
+
+
+def test_a_retry_without_a_date_the_next_day_is_the_same_request(alice: User) -> None:
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 23, 59, tzinfo=datetime.UTC), tick=False) as clock:
+        first = _create(alice, "5.00", idempotency_key="no-date")
+        clock.shift(datetime.timedelta(minutes=2))
+        assert _create(alice, "5.00", idempotency_key="no-date").pk == first.pk
+        with pytest.raises(ValidationError) as raised:  # naming a date is other input than leaving it out
+            _create(alice, "5.00", idempotency_key="no-date", date=first.date.isoformat())
+        assert _errors(raised) == [("idempotency_key", error_codes.IDEMPOTENCY_KEY_REUSED)]
+
+
+def test_a_key_stored_before_fingerprints_still_returns_its_row(alice: User) -> None:
+    first = _create(alice, "1.00", idempotency_key="legacy")
+    Transaction.objects.filter(pk=first.pk).update(idempotency_fingerprint=None)
+    assert _create(alice, "2.00", idempotency_key="legacy").pk == first.pk
 
 
 def test_another_user_may_reuse_an_idempotency_key(alice: User, bob: User) -> None:

@@ -1,5 +1,6 @@
 import datetime
 import json
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -140,3 +141,13 @@ def test_input_quoted_back_in_an_error_may_contain_percent_signs(as_alice: Graph
     ]
     assert sorted(e["code"] for e in payload["errors"]) == ["INVALID_AMOUNT", "INVALID_DATE"]
     assert any("50%" in e["message"] for e in payload["errors"])
+
+
+def test_the_same_key_with_other_input_is_refused(as_alice: GraphQLClient, alice: User) -> None:
+    first = create(as_alice, "9.99", idempotencyKey="order-42")
+    payload = as_alice.data(CREATE, {"input": {"amount": "10.00", "type": "EXPENSE", "idempotencyKey": "order-42"}})
+    assert payload["createTransaction"]["transaction"] is None
+    assert [(e["field"], e["code"]) for e in payload["createTransaction"]["errors"]] == [
+        ("idempotencyKey", "IDEMPOTENCY_KEY_REUSED")
+    ]
+    assert list(Transaction.objects.filter(user=alice).values_list("id", flat=True)) == [uuid.UUID(first["id"])]

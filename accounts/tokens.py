@@ -157,7 +157,8 @@ def rotate_refresh_token(secret: object) -> TokenPair:
     with transaction.atomic():
         # The user's row lock first, as revoke_all_sessions takes it: a logout or password change never misses a
         # successor issued while it runs, and the pair below carries the token version as of this lock.
-        user = User.objects.select_for_update().filter(pk=presented.user_id, is_active=True).first()
+        # no_key: enough to serialize with revoke_all_sessions' UPDATE, without blocking foreign-key checks.
+        user = User.objects.select_for_update(no_key=True).filter(pk=presented.user_id, is_active=True).first()
         if user is None:
             raise RefreshTokenRejected("Invalid refresh token.", error_codes.INVALID_REFRESH_TOKEN)
         now = timezone.now()
@@ -245,13 +246,19 @@ def _find(secret: object) -> RefreshToken | None:
 
 
 def _revoke_family(presented: RefreshToken, family: uuid.UUID | None) -> None:
-    tokens = RefreshToken.objects.filter(revoked__isnull=True)
-    if family is None:
-        tokens = tokens.filter(pk=presented.pk)
-    else:
-        tokens = tokens.filter(lineage__family=family)
-        RefreshTokenLineage.objects.filter(family=family).exclude(successor_sealed=None).update(successor_sealed=None)
-    tokens.update(revoked=timezone.now())
+    # The user's row lock first, as a rotation takes it: a successor being issued right now is either committed
+    # before the UPDATE below (which then sees it) or waits and finds its token revoked.
+    with transaction.atomic():
+        User.objects.select_for_update(no_key=True).filter(pk=presented.user_id).first()
+        tokens = RefreshToken.objects.filter(revoked__isnull=True)
+        if family is None:
+            tokens = tokens.filter(pk=presented.pk)
+        else:
+            tokens = tokens.filter(lineage__family=family)
+            RefreshTokenLineage.objects.filter(family=family).exclude(successor_sealed=None).update(
+                successor_sealed=None
+            )
+        tokens.update(revoked=timezone.now())
 
 
 def _digest(secret: str) -> str:

@@ -91,9 +91,9 @@ def add_volume(user_id: object, volume_change: int) -> None:
     )
     if volume > MAX_VOLUME_MINOR and volume_change > 0:
         raise VolumeLimitExceeded(volume_change)
-    if volume > MAX_VOLUME_MINOR:
-        # Only rows stored before the bound existed get a user here, and their stored volume may be clamped (the
-        # true sum did not fit int64): subtracting from a clamped value would drift below the truth, so recount.
+    if volume_change < 0 and volume - volume_change == _INT64_MAX:
+        # Only rows stored before the bound existed can leave a volume clamped at int64's end by migration 0003 (the
+        # true sum did not fit): subtracting from a clamp would drift below the truth, so recount instead.
         _recount_volume(user_id)
 
 
@@ -102,10 +102,11 @@ def _recount_volume(user_id: object) -> None:
 
     # Summed in Python: SQLite's SUM raises past int64, which is exactly the case here.
     amounts = Transaction.objects.filter(user_id=user_id).values_list("amount_minor", flat=True)
-    volume = min(sum(amounts.iterator(10_000)), 2**63 - 1)
+    volume = min(sum(amounts.iterator(10_000)), _INT64_MAX)
     BalanceVersion.objects.filter(user_id=user_id).update(volume_minor=volume)
 
 
+_INT64_MAX = 2**63 - 1
 # Adds only while the stored volume is within the bound: rows stored before the bound existed may put a volume near
 # int64's end, where the sum itself would overflow; such a volume stays as it is and positive changes are refused.
 _ADD_VOLUME = (

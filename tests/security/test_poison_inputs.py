@@ -161,10 +161,11 @@ def test_a_volume_clamped_by_the_migration_is_recounted_on_delete(as_alice: Grap
     # Subtracting from the clamp would drift below the truth and let writes through again; a delete recounts.
     rows = Transaction.objects.bulk_create(
         Transaction(user=alice, amount_minor=amount, type="income", category="Old", category_key="old", date=day)
-        for amount, day in ((7 * 10**18, datetime.date(2020, 1, 1)), (7 * 10**18, datetime.date(2020, 2, 1)))
+        for amount, day in ((9 * 10**18, datetime.date(2020, 1, 1)), (9 * 10**18, datetime.date(2020, 2, 1)))
     )
     _set_volume(alice, 2**63 - 1)
     delete = "mutation($id: ID!) { deleteTransaction(id: $id) { deletedId errors { code } } }"
     assert as_alice.data(delete, {"id": str(rows[0].pk)})["deleteTransaction"]["errors"] == []
-    assert BalanceVersion.objects.get(user=alice).volume_minor == 7 * 10**18  # the true remaining sum
+    # Subtracting 9e18 from the clamp would leave 2.2e17, under the bound; the true remaining sum is 9e18.
+    assert BalanceVersion.objects.get(user=alice).volume_minor == 9 * 10**18
     assert [e["code"] for e in _refused(as_alice, {"amount": "1.00"})] == ["VOLUME_LIMIT_EXCEEDED"]

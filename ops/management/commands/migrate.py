@@ -9,7 +9,7 @@ serializes writers by itself.
 import time
 
 from django.core.management.commands.migrate import Command as DjangoMigrate
-from django.db import connections
+from django.db import DatabaseError, connections
 
 # "migrate" in ASCII; distinct from the aggregator's rebuild lock (0x6c6564676572, "ledger").
 MIGRATION_LOCK_KEY = 0x6D696772617465
@@ -33,5 +33,8 @@ class Command(DjangoMigrate):
         try:
             return super().handle(*args, **options)
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK_KEY])
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK_KEY])
+            except DatabaseError:
+                pass  # the session is gone, and its lock with it; the migration's own error is the one to show

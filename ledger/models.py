@@ -120,7 +120,8 @@ class BalanceVersion(models.Model):
         settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="balance_version"
     )
     version = models.BigIntegerField(default=0)
-    volume_minor = models.BigIntegerField(default=0)
+    # db_default too: writers outside Django (the benchmarks, later the Go binary) may bump a version without it.
+    volume_minor = models.BigIntegerField(default=0, db_default=0)
 
 
 class DirtyBucket(models.Model):

@@ -16,9 +16,11 @@ import psycopg
 
 from bench.aggregator.data import CATEGORIES, DAYS
 
+# The API's bump (ledger.balance_cache): the version, and the change's amount added to the user's volume.
 BUMP_VERSION = (
-    "INSERT INTO ledger_balanceversion (user_id, version) VALUES (%s, 1) "
-    "ON CONFLICT (user_id) DO UPDATE SET version = ledger_balanceversion.version + 1 RETURNING version"
+    "INSERT INTO ledger_balanceversion (user_id, version, volume_minor) VALUES (%s, 1, %s) "
+    "ON CONFLICT (user_id) DO UPDATE SET version = ledger_balanceversion.version + 1, "
+    "volume_minor = ledger_balanceversion.volume_minor + excluded.volume_minor RETURNING version"
 )
 MARK_DIRTY = (
     "INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) VALUES (%s, %s, 1, %s) "
@@ -59,18 +61,16 @@ def apply_changes(conn: psycopg.Connection, *, user_ids: list[str], count: int, 
             now = datetime.datetime.now(datetime.UTC)
             with conn.transaction():
                 if kind == "create":
-                    user_id = rng.choice(user_ids)
-                    conn.execute(BUMP_VERSION, [user_id])
+                    user_id, amount = rng.choice(user_ids), rng.randint(100, 25_000)
+                    conn.execute(BUMP_VERSION, [user_id, amount])
                     category = rng.choice(CATEGORIES)
                     conn.execute(
-                        CREATE,
-                        [uuid.uuid4(), user_id, rng.randint(100, 25_000), "expense", category, category, today]
-                        + [now, now],
+                        CREATE, [uuid.uuid4(), user_id, amount, "expense", category, category, today] + [now, now]
                     )
                     months = {today}
                 else:
                     row_id, user_id, old_date = targets.pop()
-                    conn.execute(BUMP_VERSION, [user_id])
+                    conn.execute(BUMP_VERSION, [user_id, 0])  # the volume is the API's bound, not measured here
                     conn.execute(LOCK_ROW, [user_id, row_id])
                     if kind == "update":
                         new_date = old_date

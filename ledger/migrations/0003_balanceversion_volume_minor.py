@@ -37,6 +37,8 @@ class Migration(migrations.Migration):
     dependencies = [("ledger", "0002_rollup_fingerprint_covering_index")]
 
     operations = [
-        migrations.AddField(model_name="balanceversion", name="volume_minor", field=models.BigIntegerField(default=0)),
+        migrations.AddField(
+            model_name="balanceversion", name="volume_minor", field=models.BigIntegerField(default=0, db_default=0)
+        ),
         migrations.RunPython(fill_volumes, migrations.RunPython.noop),
     ]

@@ -9,6 +9,7 @@ committed before the request.
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db import OperationalError
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 
@@ -16,6 +17,7 @@ from accounts.models import User
 from ledger import error_codes
 from ledger.categories import category_key, names_for
 from ledger.models import DirtyBucket, MonthlyRollup, Transaction, TransactionType
+from ledger.selectors import is_sum_overflow
 from ledger.validation import invalid, month_bounds, month_of, parse_month
 
 MAX_MONTHS = 120
@@ -126,9 +128,21 @@ def _live_totals(user: User, months: list[str]) -> list[BucketTotal]:
         .values("bucket", "category_key", "type")
         .annotate(total=Sum("amount_minor"), count=Count("amount_minor"), spelling=Max("category"))
     )
-    return [
-        BucketTotal(
-            month_of(row["bucket"]), row["category_key"], row["type"], row["total"], row["count"], row["spelling"]
-        )
-        for row in rows
-    ]
+    try:
+        return [
+            BucketTotal(
+                month_of(row["bucket"]), row["category_key"], row["type"], row["total"], row["count"], row["spelling"]
+            )
+            for row in rows
+        ]
+    except OperationalError as error:
+        if not is_sum_overflow(error):
+            raise
+    sums: dict[tuple[str, str, str], list] = {}
+    stored = Transaction.objects.owned_by(user).filter(within)
+    for day, key, spelling, kind, amount in stored.values_list(
+        "date", "category_key", "category", "type", "amount_minor"
+    ).iterator(10_000):
+        entry = sums.setdefault((month_of(day), key, kind), [0, 0, spelling])
+        entry[0], entry[1], entry[2] = entry[0] + amount, entry[1] + 1, max(entry[2], spelling)
+    return [BucketTotal(month, key, kind, *figures) for (month, key, kind), figures in sums.items()]

@@ -169,3 +169,22 @@ def test_a_volume_clamped_by_the_migration_is_recounted_on_delete(as_alice: Grap
     # Subtracting 9e18 from the clamp would leave 2.2e17, under the bound; the true remaining sum is 9e18.
     assert BalanceVersion.objects.get(user=alice).volume_minor == 9 * 10**18
     assert [e["code"] for e in _refused(as_alice, {"amount": "1.00"})] == ["VOLUME_LIMIT_EXCEEDED"]
+
+
+def test_figures_of_rows_stored_past_int64_are_still_exact(as_alice: GraphQLClient, alice: User) -> None:
+    # Rows from before the volume bound whose sums leave int64 (SQLite's SUM raises there): summed in Python.
+    Transaction.objects.bulk_create(
+        Transaction(user=alice, amount_minor=9 * 10**18, type="income", category="Old", category_key="old", date=day)
+        for day in (datetime.date(2020, 1, 1), datetime.date(2020, 1, 2))
+    )
+    DirtyBucket.objects.create(user=alice, month="2020-01", marked_at=datetime.datetime.now(datetime.UTC))
+    balance = as_alice.data(BALANCE)["balance"]
+    assert (balance["income"], balance["total"], balance["transactionCount"]) == (
+        "180000000000000000.00",
+        "180000000000000000.00",
+        2,
+    )
+    summary = as_alice.data(MONTHLY, {"from": "2020-01", "to": "2020-01"})["monthlySummary"]
+    assert summary[0]["income"] == "180000000000000000.00"
+    breakdown = as_alice.data(BREAKDOWN, {"from": "2020-01", "to": "2020-01"})["categoryBreakdown"]
+    assert breakdown == [{"category": "Old", "type": "INCOME", "total": "180000000000000000.00", "transactionCount": 2}]

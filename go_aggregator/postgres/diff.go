@@ -221,6 +221,44 @@ func (d *rollupDiff) readBucketsStored(ctx context.Context, tx pgx.Tx, buckets [
 // apply deletes the vanished rows, updates the changed ones and inserts the
 // new ones, in key order. It returns the rows inserted or updated and the
 // rows deleted.
+// skipGoneUsers locks the users this write inserts rollups for against
+// deletion until it commits (FOR KEY SHARE, in id order) and skips the rows of
+// users deleted since their transactions were read: those would fail the
+// foreign key at commit and take every other user's rollups with them.
+func (d *rollupDiff) skipGoneUsers(ctx context.Context, tx pgx.Tx) error {
+	wanted := make(map[string]bool)
+	for i := range d.result.Rollups {
+		if !d.seen[i] {
+			wanted[d.result.Rollups[i].UserID] = false
+		}
+	}
+	if len(wanted) == 0 {
+		return nil
+	}
+	users := make([]string, 0, len(wanted))
+	for user := range wanted {
+		users = append(users, user)
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT id::text FROM accounts_user WHERE id = ANY($1::text[]::uuid[]) ORDER BY id FOR KEY SHARE`, users)
+	if err != nil {
+		return fmt.Errorf("lock users: %w", err)
+	}
+	var user string
+	if _, err := pgx.ForEachRow(rows, []any{&user}, func() error {
+		wanted[user] = true
+		return nil
+	}); err != nil {
+		return fmt.Errorf("lock users: %w", err)
+	}
+	for i := range d.result.Rollups {
+		if !wanted[d.result.Rollups[i].UserID] {
+			d.seen[i] = true // gone: nothing to insert, nothing to fold
+		}
+	}
+	return nil
+}
+
 func (d *rollupDiff) apply(ctx context.Context, tx pgx.Tx) (written, deleted int64, err error) {
 	for start := 0; start < len(d.deleteIDs); start += diffChunk {
 		ids := d.deleteIDs[start:min(start+diffChunk, len(d.deleteIDs))]
@@ -241,6 +279,9 @@ func (d *rollupDiff) apply(ctx context.Context, tx pgx.Tx) (written, deleted int
 			return 0, 0, fmt.Errorf("update changed rollups: %w", err)
 		}
 		written += tag.RowsAffected()
+	}
+	if err := d.skipGoneUsers(ctx, tx); err != nil {
+		return 0, 0, err
 	}
 	inserted, err := insertRollups(ctx, tx, d.result.Rollups, d.seen)
 	if err != nil {

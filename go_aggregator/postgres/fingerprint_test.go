@@ -264,3 +264,37 @@ func TestDB_ReconnectsAfterItsBackendIsTerminated(t *testing.T) {
 	}
 	d.checkRollups(t, "after the run")
 }
+
+// A user deleted while a rebuild runs (after it read their transactions,
+// before it writes) must not fail the rebuild: everyone else's rollups are
+// written, the deleted user's are skipped.
+func TestFull_UserDeletedBetweenReadAndWrite(t *testing.T) {
+	d := MustOpenTestDB(t)
+	db := d.open(t)
+	ctx := context.Background()
+	d.seed(t, 2000, 5, 12)
+	gone := userID(4)
+	db.BeforeWrite = func(ctx context.Context) error {
+		return pgx.BeginFunc(ctx, d.admin, func(tx pgx.Tx) error {
+			for _, table := range []string{"ledger_transaction", "ledger_dirtybucket", "ledger_monthlyrollup", "ledger_rollupfingerprint", "accounts_user"} {
+				column := "user_id"
+				if table == "accounts_user" {
+					column = "id"
+				}
+				if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE `+column+` = $1`, gone); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if _, err := db.Full(ctx, aggregator.RunOptions{Workers: 2}); err != nil {
+		t.Fatalf("full with a user deleted mid-run: %v", err)
+	}
+	db.BeforeWrite = nil
+	if got := d.rollupsOf(t, gone); len(got) != 0 {
+		t.Fatalf("the deleted user has %d rollups", len(got))
+	}
+	d.checkRollups(t, "after the rebuild")
+	d.checkFingerprints(t)
+}

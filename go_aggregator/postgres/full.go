@@ -168,6 +168,11 @@ func (db *DB) planRebuild(ctx context.Context, read *rebuildInput, verify bool) 
 // writeRebuild writes the plan in one READ COMMITTED transaction and returns
 // the rollups inserted or updated and deleted.
 func (db *DB) writeRebuild(ctx context.Context, plan *rebuildPlan) (written, deleted int64, err error) {
+	if db.BeforeWrite != nil {
+		if err := db.BeforeWrite(ctx); err != nil {
+			return 0, 0, fmt.Errorf("before write hook: %w", err)
+		}
+	}
 	tx, err := db.conn.Begin(ctx)
 	if err != nil {
 		return 0, 0, fmt.Errorf("begin full write: %w", err)

@@ -41,6 +41,11 @@ type DB struct {
 	// written and before the dirty rows are deleted.
 	// Tests use it to simulate a write landing during a run.
 	AfterClaim func(ctx context.Context, tx pgx.Tx, claimed []aggregator.DirtyBucket) error
+
+	// BeforeWrite, when set, runs after a full rebuild has read and planned
+	// and before its write transaction begins. Tests use it to delete a user
+	// in between.
+	BeforeWrite func(ctx context.Context) error
 }
 
 // Open connects to the database at dsn (a postgres:// URL).

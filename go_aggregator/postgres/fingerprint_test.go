@@ -207,20 +207,7 @@ func TestFingerprints_SurviveUserDeletion(t *testing.T) {
 	gone := userID(2)
 	d.addTxn(t, gone, "2024-02-02", "food", "expense", 5) // leaves a dirty bucket behind
 	d.addTxn(t, userID(3), "2024-02-02", "food", "expense", 7)
-	// What Django's cascade does when a user is deleted.
-	err := pgx.BeginFunc(ctx, d.admin, func(tx pgx.Tx) error {
-		for _, table := range []string{"ledger_transaction", "ledger_dirtybucket", "ledger_monthlyrollup", "ledger_rollupfingerprint", "accounts_user"} {
-			column := "user_id"
-			if table == "accounts_user" {
-				column = "id"
-			}
-			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE `+column+` = $1`, gone); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := d.deleteUser(ctx, gone); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Incremental(ctx, aggregator.RunOptions{Workers: 2}); err != nil {
@@ -274,20 +261,7 @@ func TestFull_UserDeletedBetweenReadAndWrite(t *testing.T) {
 	ctx := context.Background()
 	d.seed(t, 2000, 5, 12)
 	gone := userID(4)
-	db.BeforeWrite = func(ctx context.Context) error {
-		return pgx.BeginFunc(ctx, d.admin, func(tx pgx.Tx) error {
-			for _, table := range []string{"ledger_transaction", "ledger_dirtybucket", "ledger_monthlyrollup", "ledger_rollupfingerprint", "accounts_user"} {
-				column := "user_id"
-				if table == "accounts_user" {
-					column = "id"
-				}
-				if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE `+column+` = $1`, gone); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
+	db.BeforeWrite = func(ctx context.Context) error { return d.deleteUser(ctx, gone) }
 	if _, err := db.Full(ctx, aggregator.RunOptions{Workers: 2}); err != nil {
 		t.Fatalf("full with a user deleted mid-run: %v", err)
 	}
@@ -297,4 +271,20 @@ func TestFull_UserDeletedBetweenReadAndWrite(t *testing.T) {
 	}
 	d.checkRollups(t, "after the rebuild")
 	d.checkFingerprints(t)
+}
+
+// deleteUser does what Django's cascade does when a user is deleted.
+func (d *testDB) deleteUser(ctx context.Context, user string) error {
+	return pgx.BeginFunc(ctx, d.admin, func(tx pgx.Tx) error {
+		for _, table := range []string{"ledger_transaction", "ledger_dirtybucket", "ledger_monthlyrollup", "ledger_rollupfingerprint", "accounts_user"} {
+			column := "user_id"
+			if table == "accounts_user" {
+				column = "id"
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE `+column+` = $1`, user); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

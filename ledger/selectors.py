@@ -140,7 +140,7 @@ def transaction_filter(*, user: User, filters: TransactionFilters | None) -> Que
 
 
 _FILTER_PARSERS = {
-    "type": lambda value: parse_transaction_type(value),
+    "type": parse_transaction_type,
     "category": lambda value: category_key(
         clean_text(value, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50)
     ),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from ledger import error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
-from ledger.categories import category_key, remember_names
+from ledger.categories import remember_names
 from ledger.models import DEFAULT_CATEGORY, DirtyBucket, Transaction
 from ledger.money import VolumeLimitExceeded, parse_amount, to_minor, volume_limit_error
 from ledger.validation import (
@@ -163,9 +163,7 @@ def _clean_fields(**raw: object) -> dict[str, object]:
     cleaned = clean_all(raw, _FIELD_PARSERS)
     if "amount" in cleaned:
         cleaned["amount_minor"] = cleaned.pop("amount")
-    if "category" in cleaned:
-        cleaned["category_key"] = category_key(cleaned["category"])
-    return cleaned
+    return cleaned  # Transaction.save() derives category_key from the category
 
 
 _FIELD_PARSERS = {

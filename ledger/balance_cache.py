@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django_redis import get_redis_connection
 
 from ledger.cache_metrics import BALANCE_CACHE_HITS, BALANCE_CACHE_MISSES
-from ledger.models import BalanceVersion
+from ledger.models import BalanceVersion, Transaction
 from ledger.money import MAX_VOLUME_MINOR, VolumeLimitExceeded
 from storage.cache import REDIS_OUTAGE_ERRORS, cache_key
 
@@ -67,9 +67,9 @@ def bump_balance_version(user_id: object, *, volume_change: int = 0) -> int:
     one user's writes until commit.
     """
     version, volume = _apply(
-        "INSERT INTO ledger_balanceversion (user_id, version, volume_minor) VALUES (%s, 1, %s) "
-        "ON CONFLICT (user_id) DO UPDATE SET version = ledger_balanceversion.version + 1, "
-        f"volume_minor = {_ADD_VOLUME.format(change='excluded.volume_minor')} RETURNING version, volume_minor",
+        "INSERT INTO ledger_balanceversion (user_id, version, volume_minor) VALUES (%(user)s, 1, %(change)s) "
+        f"ON CONFLICT (user_id) DO UPDATE SET version = ledger_balanceversion.version + 1, {_ADD_VOLUME} "
+        "RETURNING version, volume_minor",
         user_id,
         volume_change,
     )
@@ -83,11 +83,9 @@ def bump_balance_version(user_id: object, *, volume_change: int = 0) -> int:
 def add_volume(user_id: object, volume_change: int) -> None:
     """Change the volume of a user whose version this write already bumped (when the change was not known then)."""
     _, volume = _apply(
-        f"UPDATE ledger_balanceversion SET volume_minor = {_ADD_VOLUME.format(change='%s')} "
-        "WHERE user_id = %s RETURNING version, volume_minor",
+        f"UPDATE ledger_balanceversion SET {_ADD_VOLUME} WHERE user_id = %(user)s RETURNING version, volume_minor",
         user_id,
         volume_change,
-        change_first=True,
     )
     if volume > MAX_VOLUME_MINOR and volume_change > 0:
         raise VolumeLimitExceeded(volume_change)
@@ -98,8 +96,6 @@ def add_volume(user_id: object, volume_change: int) -> None:
 
 
 def _recount_volume(user_id: object) -> None:
-    from ledger.models import Transaction  # the one place balance_cache reads transactions
-
     # Summed in Python: SQLite's SUM raises past int64, which is exactly the case here.
     amounts = Transaction.objects.filter(user_id=user_id).values_list("amount_minor", flat=True)
     volume = min(sum(amounts.iterator(10_000)), _INT64_MAX)
@@ -110,18 +106,17 @@ _INT64_MAX = 2**63 - 1
 # Adds only while the stored volume is within the bound: rows stored before the bound existed may put a volume near
 # int64's end, where the sum itself would overflow; such a volume stays as it is and positive changes are refused.
 _ADD_VOLUME = (
-    f"CASE WHEN {{change}} > 0 AND ledger_balanceversion.volume_minor > {MAX_VOLUME_MINOR} "
-    "THEN ledger_balanceversion.volume_minor ELSE ledger_balanceversion.volume_minor + {change} END"
+    f"volume_minor = CASE WHEN %(change)s > 0 AND ledger_balanceversion.volume_minor > {MAX_VOLUME_MINOR} "
+    "THEN ledger_balanceversion.volume_minor ELSE ledger_balanceversion.volume_minor + %(change)s END"
 )
 
 
-def _apply(sql: str, user_id: object, volume_change: int, *, change_first: bool = False) -> tuple[int, int]:
+def _apply(sql: str, user_id: object, volume_change: int) -> tuple[int, int]:
     if volume_change > MAX_VOLUME_MINOR:
         raise VolumeLimitExceeded(volume_change)
     user_param = BalanceVersion._meta.get_field("user").get_db_prep_value(user_id, connection)
-    params = [volume_change, volume_change, user_param] if change_first else [user_param, volume_change]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, {"user": user_param, "change": volume_change})
         return cursor.fetchone()
 
 

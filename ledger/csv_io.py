@@ -29,12 +29,6 @@ from ledger.models import DEFAULT_CATEGORY, TransactionType
 from ledger.money import format_amount, from_minor, parse_amount, to_minor
 from ledger.validation import clean_text, invalid, parse_transaction_date
 
-INVALID_CSV, CSV_TOO_LARGE, TOO_MANY_ERRORS = (
-    error_codes.INVALID_CSV,
-    error_codes.CSV_TOO_LARGE,
-    error_codes.TOO_MANY_ERRORS,
-)
-
 EXPORT_HEADER = ("date", "description", "amount", "type", "category")
 
 # Each canonical column and the header spellings accepted for it, in order of preference.
@@ -100,11 +94,14 @@ def read_rows(lines: Iterable[str]) -> Iterator[CsvRow | RowError]:
     try:
         header = next(reader, None)
     except (csv.Error, UnicodeDecodeError) as error:
-        yield RowError(1, None, f"Row 1: not readable as CSV ({error}).", INVALID_CSV)
+        yield RowError(1, None, f"Row 1: not readable as CSV ({error}).", error_codes.INVALID_CSV)
         return
     if header is None:
         yield RowError(
-            None, None, "The file is empty: expected a header row such as date,description,amount.", INVALID_CSV
+            None,
+            None,
+            "The file is empty: expected a header row such as date,description,amount.",
+            error_codes.INVALID_CSV,
         )
         return
     columns = _map_header(header)
@@ -114,7 +111,7 @@ def read_rows(lines: Iterable[str]) -> Iterator[CsvRow | RowError]:
             1,
             None,
             f"The header row has no {' or '.join(missing)} column (found: {_shown_header(header)}).",
-            INVALID_CSV,
+            error_codes.INVALID_CSV,
         )
         return
     previous_line = reader.line_num
@@ -123,7 +120,10 @@ def read_rows(lines: Iterable[str]) -> Iterator[CsvRow | RowError]:
             record = next(reader, None)
         except (csv.Error, UnicodeDecodeError) as error:
             yield RowError(
-                previous_line + 1, None, f"Row {previous_line + 1}: not readable as CSV ({error}).", INVALID_CSV
+                previous_line + 1,
+                None,
+                f"Row {previous_line + 1}: not readable as CSV ({error}).",
+                error_codes.INVALID_CSV,
             )
             return
         if record is None:
@@ -134,7 +134,10 @@ def read_rows(lines: Iterable[str]) -> Iterator[CsvRow | RowError]:
             continue  # blank lines are allowed (and still counted)
         if len(record) != len(header):
             yield RowError(
-                row, None, f"Row {row}: expected {len(header)} fields like the header, got {len(record)}.", INVALID_CSV
+                row,
+                None,
+                f"Row {row}: expected {len(header)} fields like the header, got {len(record)}.",
+                error_codes.INVALID_CSV,
             )
             continue
         yield from _parse_record(row, {name: record[index] for name, index in columns.items()})
@@ -281,7 +284,7 @@ def _code_of(error: ValidationError) -> str:
         for item in items:
             if item.code:
                 return item.code
-    return INVALID_CSV
+    return error_codes.INVALID_CSV
 
 
 class _LineBuffer:

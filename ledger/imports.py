@@ -21,7 +21,7 @@ from accounts.models import User
 from ledger import error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
 from ledger.bulk_insert import insert_transactions
-from ledger.csv_io import TOO_MANY_ERRORS, CsvRow, RowError, read_rows
+from ledger.csv_io import CsvRow, RowError, read_rows
 from ledger.models import Transaction
 from ledger.money import VolumeLimitExceeded, volume_limit_error
 from ledger.services import mark_buckets_dirty
@@ -78,7 +78,12 @@ def _import_rows(user: User, rows: Iterable[CsvRow | RowError], result: ImportRe
             result.errors.append(item)
             if len(result.errors) >= MAX_ERRORS:
                 result.errors.append(
-                    RowError(None, None, f"Stopped after {MAX_ERRORS} errors (at row {item.row}).", TOO_MANY_ERRORS)
+                    RowError(
+                        None,
+                        None,
+                        f"Stopped after {MAX_ERRORS} errors (at row {item.row}).",
+                        error_codes.TOO_MANY_ERRORS,
+                    )
                 )
                 return volume
             continue

@@ -12,7 +12,8 @@ from typing import Annotated
 import strawberry
 from django.conf import settings
 
-from ledger.csv_io import CSV_TOO_LARGE, RowError
+from ledger.csv_io import RowError
+from ledger.error_codes import CSV_TOO_LARGE
 from ledger.exports import transactions_export
 from ledger.imports import MAX_ERRORS, transactions_import
 from ledger.validation import invalid

@@ -127,7 +127,11 @@ def issue_token_pair(user: User, *, family: uuid.UUID | None = None) -> TokenPai
     secret = secrets.token_urlsafe(32)
     refresh = RefreshToken.objects.create(user=user, token=_digest(secret))
     RefreshTokenLineage.objects.create(refresh_token=refresh, family=family or uuid.uuid4())
-    return TokenPair(user=user, token=get_token(user, ver=user.token_version, uid=str(user.pk)), refresh_token=secret)
+    return TokenPair(user=user, token=_access_token(user), refresh_token=secret)
+
+
+def _access_token(user: User) -> str:
+    return get_token(user, ver=user.token_version, uid=str(user.pk))
 
 
 def rotate_refresh_token(secret: object) -> TokenPair:
@@ -199,9 +203,7 @@ def _successor_within_reuse_interval(presented: RefreshToken, secret: str) -> To
     if successor is None or successor.revoked is not None or not successor.user.is_active:
         return None  # the successor was used or revoked since: this is a replay like any other
     user = successor.user
-    return TokenPair(
-        user=user, token=get_token(user, ver=user.token_version, uid=str(user.pk)), refresh_token=successor_secret
-    )
+    return TokenPair(user=user, token=_access_token(user), refresh_token=successor_secret)
 
 
 def _seal(successor_secret: str, presented_secret: str) -> bytes:

@@ -3,8 +3,9 @@ and plain `pytest` starts the missing ones itself (devserver/pytest_servers.py, 
 mocked."""
 
 import json
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -14,6 +15,7 @@ from django_redis import get_redis_connection
 
 from accounts.models import User
 from accounts.tokens import issue_token_pair
+from devserver.servers import ThrowawayServers
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +51,20 @@ class GraphQLClient:
         body = self.post(query, variables, **kwargs)
         assert "errors" not in body, body["errors"]
         return body["data"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL server for tests that need one whatever DATABASE_URL is: `make test`'s, or one started here for
+    plain `pytest` (stopped when the session ends)."""
+    if os.environ.get("TEST_POSTGRES_URL"):
+        yield os.environ["TEST_POSTGRES_URL"]
+        return
+    servers = ThrowawayServers.in_new_directory("finance-pytest-pg-")
+    try:
+        yield servers.start_postgres().url
+    finally:
+        servers.stop()
 
 
 @pytest.fixture

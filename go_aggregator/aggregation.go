@@ -104,6 +104,10 @@ func (a *Aggregation) Fingerprints(ctx context.Context) ([]UserFingerprint, erro
 	for i, c := range a.in.cats {
 		catHashes[i] = CategoryHash(c)
 	}
+	accountHashes := make([]uint64, len(a.in.accounts))
+	for i, acc := range a.in.accounts {
+		accountHashes[i] = AccountHash(acc)
+	}
 	users := a.okUsers()
 	out := make([]UserFingerprint, len(users))
 	g, ctx := errgroup.WithContext(ctx)
@@ -117,7 +121,7 @@ func (a *Aggregation) Fingerprints(ctx context.Context) ([]UserFingerprint, erro
 					return ctx.Err()
 				}
 				user := users[i]
-				out[i] = UserFingerprint{UserID: a.in.users[user], Fingerprint: a.tables[user].fingerprint(catHashes)}
+				out[i] = UserFingerprint{UserID: a.in.users[user], Fingerprint: a.tables[user].fingerprint(accountHashes, catHashes)}
 			}
 			return nil
 		})
@@ -136,7 +140,7 @@ func (a *Aggregation) BucketCount() int64 {
 }
 
 // Result emits the rollups of the users keep accepts (nil: every user), in
-// the order of the unique key (user, month, category, type), so a writer
+// the order of the unique key (user, month, account, category, type), so a writer
 // inserts them in index order without sorting millions of rows. Failed
 // buckets are left out (all of a user's, for a row without a month); the
 // Result lists them. Result.Find knows only the emitted rollups. Call it
@@ -160,19 +164,11 @@ func (a *Aggregation) Result(keep func(userID string) bool) *Result {
 		t := tables[user]
 		n += t.filled + len(t.sparse)
 	}
-	months := make(map[Month]string)
-	month := func(m Month) string {
-		s, ok := months[m]
-		if !ok {
-			s = m.String()
-			months[m] = s
-		}
-		return s
-	}
+	e := newEmitter(in.accounts, in.cats)
 	res := &Result{RowsRead: a.RowsRead, Rollups: make([]Rollup, 0, n), Failures: a.failures,
-		userIDs: in.userIDs, catIDs: in.catIDs, tables: tables, failedUsers: a.failedUsers}
+		userIDs: in.userIDs, accountIDs: in.accountIDs, catIDs: in.catIDs, tables: tables, failedUsers: a.failedUsers}
 	for _, user := range order {
-		res.Rollups = tables[user].emit(res.Rollups, in.users[user], in.cats, month)
+		res.Rollups = tables[user].emit(res.Rollups, in.users[user], e)
 	}
 	return res
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // The engine: one reader goroutine (the caller's read function) streams
-// transaction rows and dispatches them, in batches, to N workers sharded by
+// transaction and transfer rows and dispatches them, in batches, to N workers sharded by
 // user. Each worker owns the map of its users' accumulators, so the hot path
 // has no locks, and the shards are disjoint, so merging the workers' results
 // is a concatenation.
@@ -15,9 +15,10 @@ import (
 // DefaultRowBatch is the number of rows sent per channel message.
 const DefaultRowBatch = 1024
 
-// row is one transaction in its compact form.
+// row is one transaction, or one leg of a transfer, in its compact form.
 type row struct {
 	user        uint32
+	account     uint32
 	category    uint32
 	month       Month
 	typ         TxnType
@@ -29,10 +30,10 @@ type Engine struct {
 	Workers  int // number of worker goroutines; <= 0 means 1
 	RowBatch int // rows per channel message; <= 0 means DefaultRowBatch
 
-	// UserName, when set, turns the raw user key given to Input.User into the
-	// user id written back (for example 16 raw uuid bytes into their text
-	// form). It is called once per distinct user.
-	UserName func(key []byte) string
+	// KeyName, when set, turns the raw key given to Input.User or
+	// Input.Account into the id written back (for example 16 raw uuid bytes
+	// into their text form). It is called once per distinct user and account.
+	KeyName func(key []byte) string
 
 	// Progress, when set, receives the number of rows read as they are dispatched.
 	Progress *Progress
@@ -66,14 +67,15 @@ func (e *Engine) Aggregate(ctx context.Context, read func(ctx context.Context, i
 
 	g, ctx := errgroup.WithContext(ctx)
 	in := &Input{
-		ctx:     ctx,
-		engine:  e,
-		batch:   batch,
-		userIDs: userIndex{uuids: make(map[[16]byte]uint32), other: make(map[string]uint32)},
-		catIDs:  make(map[string]uint32),
-		pending: make([][]row, workers),
-		outs:    make([]chan []row, workers),
-		free:    make(chan []row, 4*workers),
+		ctx:        ctx,
+		engine:     e,
+		batch:      batch,
+		userIDs:    newUserIndex(),
+		accountIDs: newUserIndex(),
+		catIDs:     make(map[string]uint32),
+		pending:    make([][]row, workers),
+		outs:       make([]chan []row, workers),
+		free:       make(chan []row, 4*workers),
 	}
 	for i := range in.outs {
 		in.outs[i] = make(chan []row, 4)
@@ -113,6 +115,14 @@ func (e *Engine) Aggregate(ctx context.Context, read func(ctx context.Context, i
 	return in.aggregation(shards), nil
 }
 
+// name returns the id written back for a raw user or account key.
+func (e *Engine) name(key []byte) string {
+	if e.KeyName != nil {
+		return e.KeyName(key)
+	}
+	return string(key)
+}
+
 // aggregateShard is one worker: it folds every batch it receives into the
 // tables of its own users and hands the emptied batch back for reuse.
 func aggregateShard(ctx context.Context, rows <-chan []row, free chan<- []row) ([]*userTable, error) {
@@ -139,7 +149,7 @@ func aggregateShard(ctx context.Context, rows <-chan []row, free chan<- []row) (
 				t = newUserTable(r.month, shape)
 				tables[r.user] = t
 			}
-			if err := t.add(r.category, r.month, r.typ, r.amountMinor); err != nil {
+			if err := t.add(r.key(), r.month, r.amountMinor); err != nil {
 				t.fail(r.month, err) // one bucket's poison must not stop the others
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,26 +16,40 @@ import (
 
 // txn is a test transaction in plain form.
 type txn struct {
-	user, date, category, typ string
-	amount                    int64
+	user, account, date, category, typ string
+	amount                             int64
+}
+
+// xfer is a test transfer in plain form: amount leaves from, toAmount
+// arrives in to (accounts of other currencies).
+type xfer struct {
+	user, from, to, date string
+	amount, toAmount     int64
 }
 
 // naive computes the expected rollups the slow, obvious way.
-func naive(t *testing.T, txns []txn) []aggregator.Rollup {
+func naive(t *testing.T, txns []txn, xfers ...xfer) []aggregator.Rollup {
 	t.Helper()
-	type key struct{ u, m, c, ty string }
+	type key struct{ u, m, a, c, ty string }
 	acc := map[key]*aggregator.Rollup{}
-	for _, x := range txns {
-		m, err := aggregator.MonthOfDate(x.date)
+	add := func(user, account, date, category, typ string, amount int64) {
+		m, err := aggregator.MonthOfDate(date)
 		if err != nil {
 			t.Fatal(err)
 		}
-		k := key{x.user, m.String(), x.category, x.typ}
+		k := key{user, m.String(), account, category, typ}
 		if acc[k] == nil {
-			acc[k] = &aggregator.Rollup{UserID: x.user, Month: m.String(), Category: x.category, Type: x.typ}
+			acc[k] = &aggregator.Rollup{UserID: user, Month: m.String(), AccountID: account, Category: category, Type: typ}
 		}
-		acc[k].TotalMinor += x.amount
+		acc[k].TotalMinor += amount
 		acc[k].TransactionCount++
+	}
+	for _, x := range txns {
+		add(x.user, x.account, x.date, x.category, x.typ, x.amount)
+	}
+	for _, x := range xfers {
+		add(x.user, x.from, x.date, "", aggregator.TypeTransferOut, x.amount)
+		add(x.user, x.to, x.date, "", aggregator.TypeTransferIn, x.toAmount)
 	}
 	out := []aggregator.Rollup{}
 	for _, r := range acc {
@@ -44,13 +59,13 @@ func naive(t *testing.T, txns []txn) []aggregator.Rollup {
 	return out
 }
 
-func runEngine(t *testing.T, e *aggregator.Engine, txns []txn) (*aggregator.Result, error) {
+func runEngine(t *testing.T, e *aggregator.Engine, txns []txn, xfers ...xfer) (*aggregator.Result, error) {
 	t.Helper()
-	return e.Run(context.Background(), feed(txns))
+	return e.Run(context.Background(), feed(txns, xfers...))
 }
 
-// feed is a read function that adds txns.
-func feed(txns []txn) func(ctx context.Context, in *aggregator.Input) error {
+// feed is a read function that adds txns, then xfers.
+func feed(txns []txn, xfers ...xfer) func(ctx context.Context, in *aggregator.Input) error {
 	return func(ctx context.Context, in *aggregator.Input) error {
 		for _, x := range txns {
 			m, err := aggregator.MonthOfDate(x.date)
@@ -61,13 +76,25 @@ func feed(txns []txn) func(ctx context.Context, in *aggregator.Input) error {
 			if err != nil {
 				return err
 			}
-			if err := in.Add(in.User([]byte(x.user)), in.Category([]byte(x.category)), m, typ, x.amount); err != nil {
+			if err := in.Add(in.User([]byte(x.user)), in.Account([]byte(x.account)), in.Category([]byte(x.category)), m, typ, x.amount); err != nil {
+				return err
+			}
+		}
+		for _, x := range xfers {
+			m, err := aggregator.MonthOfDate(x.date)
+			if err != nil {
+				return err
+			}
+			if err := in.AddTransfer(in.User([]byte(x.user)), in.Account([]byte(x.from)), in.Account([]byte(x.to)), m, x.amount, x.toAmount); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 }
+
+// accountOf names account k (0..2) of user: each user has three.
+func accountOf(user string, k int) string { return fmt.Sprintf("%s-acct%d", user, k) }
 
 func randomTxns(seed uint64, n, users int) []txn {
 	r := rand.New(rand.NewPCG(seed, 1))
@@ -78,12 +105,35 @@ func randomTxns(seed uint64, n, users int) []txn {
 		if r.IntN(4) == 0 {
 			typ = aggregator.TypeIncome
 		}
+		user := fmt.Sprintf("%032x", r.IntN(users)+1)
 		out[i] = txn{
-			user:     fmt.Sprintf("%032x", r.IntN(users)+1),
+			user:     user,
+			account:  accountOf(user, r.IntN(3)),
 			date:     fmt.Sprintf("%04d-%02d-%02d", 2023+r.IntN(2), r.IntN(12)+1, r.IntN(28)+1),
 			category: cats[r.IntN(len(cats))],
 			typ:      typ,
 			amount:   int64(r.IntN(1_000_000) + 1),
+		}
+	}
+	return out
+}
+
+// randomXfers returns n transfers between two of a user's three accounts,
+// the amount arriving differing from the amount leaving (other currencies).
+func randomXfers(seed uint64, n, users int) []xfer {
+	r := rand.New(rand.NewPCG(seed, 3))
+	out := make([]xfer, n)
+	for i := range out {
+		user := fmt.Sprintf("%032x", r.IntN(users)+1)
+		from := r.IntN(3)
+		amount := int64(r.IntN(1_000_000) + 1)
+		out[i] = xfer{
+			user:     user,
+			from:     accountOf(user, from),
+			to:       accountOf(user, (from+1+r.IntN(2))%3),
+			date:     fmt.Sprintf("%04d-%02d-%02d", 2023+r.IntN(2), r.IntN(12)+1, r.IntN(28)+1),
+			amount:   amount,
+			toAmount: amount*int64(1+r.IntN(3)) + int64(r.IntN(7)),
 		}
 	}
 	return out
@@ -107,17 +157,16 @@ func TestEngine_MatchesNaiveAggregation(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			txns := randomTxns(uint64(i), tt.rows, tt.users)
-			res, err := runEngine(t, &aggregator.Engine{Workers: tt.workers, RowBatch: tt.rowBatch}, txns)
+			txns, xfers := randomTxns(uint64(i), tt.rows, tt.users), randomXfers(uint64(i), tt.rows/4, tt.users)
+			res, err := runEngine(t, &aggregator.Engine{Workers: tt.workers, RowBatch: tt.rowBatch}, txns, xfers...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := res.Rollups
-			aggregator.SortRollups(got)
-			if want := naive(t, txns); !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+			// In key order, with no sort.
+			if got, want := res.Rollups, naive(t, txns, xfers...); !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
 				t.Fatalf("rollups differ: got %d rows, want %d rows", len(got), len(want))
 			}
-			if got, want := res.RowsRead, int64(tt.rows); got != want {
+			if got, want := res.RowsRead, int64(tt.rows+len(xfers)); got != want {
 				t.Fatalf("RowsRead = %d, want %d", got, want)
 			}
 		})
@@ -126,29 +175,63 @@ func TestEngine_MatchesNaiveAggregation(t *testing.T) {
 
 func TestEngine_MergesRowsOfOneKey(t *testing.T) {
 	txns := []txn{
-		{"u1", "2024-03-01", "food", "expense", 150},
-		{"u1", "2024-03-31", "food", "expense", 250},
-		{"u1", "2024-04-01", "food", "expense", 7},
-		{"u1", "2024-03-05", "food", "income", 1000},
-		{"u2", "2024-03-05", "food", "expense", 1},
+		{"u1", "chk", "2024-03-01", "food", "expense", 150},
+		{"u1", "chk", "2024-03-31", "food", "expense", 250},
+		{"u1", "card", "2024-03-15", "food", "expense", 33}, // the same category in another account
+		{"u1", "chk", "2024-04-01", "food", "expense", 7},
+		{"u1", "chk", "2024-03-05", "food", "income", 1000},
+		{"u2", "u2chk", "2024-03-05", "food", "expense", 1},
 	}
-	res, err := runEngine(t, &aggregator.Engine{Workers: 3, RowBatch: 2}, txns)
+	xfers := []xfer{
+		{"u1", "chk", "eur", "2024-03-02", 10_000, 9_200}, // leaves in one currency, arrives in another
+		{"u1", "chk", "eur", "2024-03-20", 500, 460},
+		{"u1", "eur", "chk", "2024-03-21", 100, 108},
+		{"u1", "chk", "card", "2024-04-30", 77, 77},
+	}
+	res, err := runEngine(t, &aggregator.Engine{Workers: 3, RowBatch: 2}, txns, xfers...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := res.Rollups
-	aggregator.SortRollups(got)
 	want := []aggregator.Rollup{
-		{UserID: "u1", Month: "2024-03", Category: "food", Type: "expense", TotalMinor: 400, TransactionCount: 2},
-		{UserID: "u1", Month: "2024-03", Category: "food", Type: "income", TotalMinor: 1000, TransactionCount: 1},
-		{UserID: "u1", Month: "2024-04", Category: "food", Type: "expense", TotalMinor: 7, TransactionCount: 1},
-		{UserID: "u2", Month: "2024-03", Category: "food", Type: "expense", TotalMinor: 1, TransactionCount: 1},
+		{UserID: "u1", Month: "2024-03", AccountID: "card", Category: "food", Type: "expense", TotalMinor: 33, TransactionCount: 1},
+		{UserID: "u1", Month: "2024-03", AccountID: "chk", Category: "", Type: "transfer_in", TotalMinor: 108, TransactionCount: 1},
+		{UserID: "u1", Month: "2024-03", AccountID: "chk", Category: "", Type: "transfer_out", TotalMinor: 10_500, TransactionCount: 2},
+		{UserID: "u1", Month: "2024-03", AccountID: "chk", Category: "food", Type: "expense", TotalMinor: 400, TransactionCount: 2},
+		{UserID: "u1", Month: "2024-03", AccountID: "chk", Category: "food", Type: "income", TotalMinor: 1000, TransactionCount: 1},
+		{UserID: "u1", Month: "2024-03", AccountID: "eur", Category: "", Type: "transfer_in", TotalMinor: 9_660, TransactionCount: 2},
+		{UserID: "u1", Month: "2024-03", AccountID: "eur", Category: "", Type: "transfer_out", TotalMinor: 100, TransactionCount: 1},
+		{UserID: "u1", Month: "2024-04", AccountID: "card", Category: "", Type: "transfer_in", TotalMinor: 77, TransactionCount: 1},
+		{UserID: "u1", Month: "2024-04", AccountID: "chk", Category: "", Type: "transfer_out", TotalMinor: 77, TransactionCount: 1},
+		{UserID: "u1", Month: "2024-04", AccountID: "chk", Category: "food", Type: "expense", TotalMinor: 7, TransactionCount: 1},
+		{UserID: "u2", Month: "2024-03", AccountID: "u2chk", Category: "food", Type: "expense", TotalMinor: 1, TransactionCount: 1},
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %+v\nwant %+v", got, want)
+	// Emitted in key order already.
+	if !reflect.DeepEqual(res.Rollups, want) {
+		t.Fatalf("got %+v\nwant %+v", res.Rollups, want)
 	}
-	if got, want := aggregate(t, &aggregator.Engine{Workers: 3, RowBatch: 2}, txns).BucketCount(), int64(3); got != want {
+	if res.RowsRead != int64(len(txns)+len(xfers)) {
+		t.Fatalf("RowsRead = %d, want one per transaction and per transfer", res.RowsRead)
+	}
+	if got, want := aggregate(t, &aggregator.Engine{Workers: 3, RowBatch: 2}, txns, xfers...).BucketCount(), int64(3); got != want {
 		t.Fatalf("buckets = %d, want %d", got, want)
+	}
+	// Find tells the accounts and the legs apart.
+	m := aggregator.MonthOfYM(2024, 3)
+	for _, tt := range []struct {
+		account, category string
+		typ               aggregator.TxnType
+		want              int
+	}{
+		{"chk", "", aggregator.TransferOut, 2},
+		{"eur", "", aggregator.TransferIn, 5},
+		{"card", "food", aggregator.Expense, 0},
+		{"card", "", aggregator.TransferIn, -1}, // in April only
+		{"eur", "food", aggregator.Expense, -1},
+		{"nowhere", "food", aggregator.Expense, -1},
+	} {
+		if got := res.Find([]byte("u1"), m, []byte(tt.account), []byte(tt.category), tt.typ); got != tt.want {
+			t.Errorf("Find(%s, %q, %s) = %d, want %d", tt.account, tt.category, tt.typ, got, tt.want)
+		}
 	}
 }
 
@@ -164,31 +247,57 @@ func TestEngine_DetectsOverflow(t *testing.T) {
 		{"two halves overflow", []int64{math.MaxInt64/2 + 1, math.MaxInt64/2 + 1}, true},
 		{"min minus one overflows", []int64{math.MinInt64, -1}, true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	// The amounts as transactions of one account, as what transfers take
+	// out of one account (their in legs, one each, land in three others) and
+	// as what transfers bring into one account.
+	feeds := map[string]func(amounts []int64) ([]txn, []xfer){
+		"transactions": func(amounts []int64) ([]txn, []xfer) {
 			var txns []txn
-			for _, a := range tt.amounts {
-				txns = append(txns, txn{"u", "2024-01-02", "c", "income", a})
+			for _, a := range amounts {
+				txns = append(txns, txn{"u", "a", "2024-01-02", "c", "income", a})
 			}
-			res, err := runEngine(t, &aggregator.Engine{Workers: 2, RowBatch: 1}, txns)
-			if err != nil {
-				t.Fatal(err) // a bucket's overflow is never the run's error
+			return txns, nil
+		},
+		"transfers out": func(amounts []int64) ([]txn, []xfer) {
+			var xfers []xfer
+			for i, a := range amounts {
+				xfers = append(xfers, xfer{"u", "a", fmt.Sprint("b", i), "2024-01-02", a, 1})
 			}
-			if !tt.wantErr {
-				var sum int64
-				for _, a := range tt.amounts {
-					sum += a
+			return nil, xfers
+		},
+		"transfers in": func(amounts []int64) ([]txn, []xfer) {
+			var xfers []xfer
+			for i, a := range amounts {
+				xfers = append(xfers, xfer{"u", fmt.Sprint("b", i), "a", "2024-01-02", 1, a})
+			}
+			return nil, xfers
+		},
+	}
+	for _, tt := range tests {
+		for how, feedOf := range feeds {
+			t.Run(tt.name+" "+how, func(t *testing.T) {
+				txns, xfers := feedOf(tt.amounts)
+				res, err := runEngine(t, &aggregator.Engine{Workers: 2, RowBatch: 1}, txns, xfers...)
+				if err != nil {
+					t.Fatal(err) // a bucket's overflow is never the run's error
 				}
-				if got := res.Rollups[0].TotalMinor; got != sum || len(res.Failures) != 0 {
-					t.Fatalf("total = %d, failures %v; want %d", got, res.Failures, sum)
+				if !tt.wantErr {
+					var sum int64
+					for _, a := range tt.amounts {
+						sum += a
+					}
+					i := slices.IndexFunc(res.Rollups, func(r aggregator.Rollup) bool { return r.AccountID == "a" })
+					if i < 0 || res.Rollups[i].TotalMinor != sum || len(res.Failures) != 0 {
+						t.Fatalf("rollups %+v, failures %v; want a total of %d in account a", res.Rollups, res.Failures, sum)
+					}
+					return
 				}
-				return
-			}
-			if len(res.Rollups) != 0 || len(res.Failures) != 1 || res.Failures[0].UserID != "u" || res.Failures[0].Month != "2024-01" ||
-				!strings.Contains(res.Failures[0].Error, "overflow") {
-				t.Fatalf("rollups %v, failures %+v; want the bucket failed with an overflow", res.Rollups, res.Failures)
-			}
-		})
+				if len(res.Rollups) != 0 || len(res.Failures) != 1 || res.Failures[0].UserID != "u" || res.Failures[0].Month != "2024-01" ||
+					!strings.Contains(res.Failures[0].Error, "overflow") {
+					t.Fatalf("rollups %v, failures %+v; want the bucket failed with an overflow", res.Rollups, res.Failures)
+				}
+			})
+		}
 	}
 }
 
@@ -198,7 +307,7 @@ func TestEngine_FailedBucketsAreLeftOutAndReported(t *testing.T) {
 	good := append(spreadTxns(11), randomTxns(12, 2000, 20)...)
 	var poison []txn
 	for _, user := range []string{"dense", "decades", fmt.Sprintf("%032x", 3)} {
-		poison = append(poison, txn{user, "9999-12-31", "poison", "expense", math.MaxInt64}, txn{user, "9999-12-01", "poison", "expense", 1})
+		poison = append(poison, txn{user, accountOf(user, 0), "9999-12-31", "poison", "expense", math.MaxInt64}, txn{user, accountOf(user, 0), "9999-12-01", "poison", "expense", 1})
 	}
 	for _, workers := range []int{1, 3} {
 		res, err := (&aggregator.Engine{Workers: workers, RowBatch: 7}).Run(context.Background(), func(ctx context.Context, in *aggregator.Input) error {
@@ -242,7 +351,7 @@ func TestEngine_FailedBucketsAreLeftOutAndReported(t *testing.T) {
 		}
 		// Find knows no rollup of a failed bucket.
 		m, _ := aggregator.ParseMonth("9999-12")
-		if i := res.Find([]byte("dense"), m, []byte("poison"), aggregator.Expense); i != -1 {
+		if i := res.Find([]byte("dense"), m, []byte(accountOf("dense", 0)), []byte("poison"), aggregator.Expense); i != -1 {
 			t.Fatalf("Find of a failed bucket = %d, want -1", i)
 		}
 		if !res.UserFailed([]byte("late")) || !res.UserFailed([]byte("dense")) || res.UserFailed([]byte(fmt.Sprintf("%032x", 4))) {
@@ -255,7 +364,7 @@ func TestEngine_ReadErrorCancelsWorkers(t *testing.T) {
 	boom := errors.New("boom")
 	_, err := (&aggregator.Engine{Workers: 4, RowBatch: 1}).Run(context.Background(), func(ctx context.Context, in *aggregator.Input) error {
 		for i := 0; i < 100; i++ {
-			if err := in.Add(in.User([]byte{byte(i)}), in.Category([]byte("c")), 1, aggregator.Income, 1); err != nil {
+			if err := in.Add(in.User([]byte{byte(i)}), in.Account([]byte("a")), in.Category([]byte("c")), 1, aggregator.Income, 1); err != nil {
 				return err
 			}
 		}
@@ -267,7 +376,7 @@ func TestEngine_ReadErrorCancelsWorkers(t *testing.T) {
 }
 
 func TestEngine_UnknownTypeIsRejected(t *testing.T) {
-	_, err := runEngine(t, &aggregator.Engine{Workers: 2}, []txn{{"u", "2024-01-01", "c", "refund", 5}})
+	_, err := runEngine(t, &aggregator.Engine{Workers: 2}, []txn{{"u", "a", "2024-01-01", "c", "refund", 5}})
 	if got, want := aggregator.ErrorCode(err), aggregator.EINVALID; got != want {
 		t.Fatalf("code = %q, want %q", got, want)
 	}
@@ -280,13 +389,14 @@ func TestEngine_SteadyStateDoesNotAllocatePerRow(t *testing.T) {
 		users[i] = []byte(fmt.Sprintf("%032x", i))
 	}
 	cat := []byte("groceries")
+	accounts := [][]byte{[]byte("checking"), []byte("savings"), []byte("card")}
 	const rows = 200_000
 	var res *aggregator.Result
 	allocs := testing.AllocsPerRun(1, func() {
 		var err error
 		res, err = e.Run(context.Background(), func(ctx context.Context, in *aggregator.Input) error {
 			for i := 0; i < rows; i++ {
-				if err := in.Add(in.User(users[i%100]), in.Category(cat), aggregator.MonthOfYM(2024, i%12+1), aggregator.Expense, 1); err != nil {
+				if err := in.Add(in.User(users[i%100]), in.Account(accounts[i%3]), in.Category(cat), aggregator.MonthOfYM(2024, i%12+1), aggregator.Expense, 1); err != nil {
 					return err
 				}
 			}
@@ -310,12 +420,13 @@ func BenchmarkEngine(b *testing.B) {
 		users[i] = []byte(fmt.Sprintf("%016x", i))
 	}
 	cats := [][]byte{[]byte("food"), []byte("rent"), []byte("fun"), []byte("travel")}
+	accounts := [][]byte{[]byte("checking"), []byte("savings"), []byte("card")}
 	e := &aggregator.Engine{Workers: 2}
 	b.ReportAllocs()
 	b.ResetTimer()
 	_, err := e.Run(context.Background(), func(ctx context.Context, in *aggregator.Input) error {
 		for i := 0; i < b.N; i++ {
-			if err := in.Add(in.User(users[i%len(users)]), in.Category(cats[i&3]), aggregator.MonthOfYM(2024, i%12+1), aggregator.TxnType(i&1), int64(i&1023+1)); err != nil {
+			if err := in.Add(in.User(users[i%len(users)]), in.Account(accounts[i%3]), in.Category(cats[i&3]), aggregator.MonthOfYM(2024, i%12+1), aggregator.TxnType(i&1), int64(i&1023+1)); err != nil {
 				return err
 			}
 		}

@@ -6,8 +6,8 @@ package aggregator
 // the user's other rows: remove a row by XORing its hash out, add one by
 // XORing it in. The row hash is a chain of bijective mixes, so changing the
 // month, type, total or count of a single row always changes the digest (its
-// category almost always: FNV-1a is not injective); two or more changes
-// cancel out only by a 2^-64 accident.
+// account or category almost always: FNV-1a is not injective); two or more
+// changes cancel out only by a 2^-64 accident.
 //
 // The digest is not a defence against someone crafting rows (the mixes are
 // invertible): it only tells a full rebuild which users' stored rows already
@@ -23,22 +23,37 @@ func (f *Fingerprint) Add(h uint64) { f.Digest ^= h; f.Count++ }
 // Remove folds a row hash out.
 func (f *Fingerprint) Remove(h uint64) { f.Digest ^= h; f.Count-- }
 
-// CategoryHash is the first link of RollupHash; hash each distinct category
-// once and reuse it.
-func CategoryHash[T string | []byte](category T) uint64 {
+// CategoryHash is the hash of a rollup's category; hash each distinct
+// category once and reuse it (KeyHash combines it with the account's).
+func CategoryHash[T string | []byte](category T) uint64 { return fnvMix(category) }
+
+// AccountHash is the hash of a rollup's account id in its text form (what
+// Rollup.AccountID holds); hash each distinct account once and reuse it.
+func AccountHash[T string | []byte](account T) uint64 { return fnvMix(account) }
+
+// KeyHash is the first link of RollupHash: the account's hash, mixed, then
+// the category's. Changing either one alone changes it (each step is a
+// bijection given the other).
+func KeyHash(accountHash, categoryHash uint64) uint64 {
+	return mix64(mix64(accountHash) ^ categoryHash)
+}
+
+// fnvMix is FNV-1a of s, its length folded in and mixed.
+func fnvMix[T string | []byte](s T) uint64 {
 	const offset, prime = 14695981039346656037, 1099511628211 // FNV-1a
 	h := uint64(offset)
-	for i := 0; i < len(category); i++ {
-		h ^= uint64(category[i])
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
 		h *= prime
 	}
-	return mix64(h ^ uint64(len(category)))
+	return mix64(h ^ uint64(len(s)))
 }
 
 // RollupHash is the hash of one rollup row of a user (the user is implied:
-// fingerprints are stored per user).
-func RollupHash(categoryHash uint64, m Month, typ TxnType, totalMinor, count int64) uint64 {
-	h := mix64(categoryHash ^ (uint64(uint32(m))<<8 | uint64(typ)))
+// fingerprints are stored per user); keyHash is KeyHash of its account and
+// category.
+func RollupHash(keyHash uint64, m Month, typ TxnType, totalMinor, count int64) uint64 {
+	h := mix64(keyHash ^ (uint64(uint32(m))<<8 | uint64(typ)))
 	h = mix64(h ^ uint64(totalMinor))
 	return mix64(h ^ uint64(count))
 }
@@ -49,11 +64,11 @@ func (r *Rollup) Hash() (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	typ, err := ParseTxnType(r.Type)
+	typ, err := ParseRollupType(r.Type)
 	if err != nil {
 		return 0, err
 	}
-	return RollupHash(CategoryHash(r.Category), m, typ, r.TotalMinor, r.TransactionCount), nil
+	return RollupHash(KeyHash(AccountHash(r.AccountID), CategoryHash(r.Category)), m, typ, r.TotalMinor, r.TransactionCount), nil
 }
 
 // FingerprintsOf folds the hashes of rollups into one Fingerprint per user:

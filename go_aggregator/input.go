@@ -8,21 +8,25 @@ import (
 // Input is handed to the read function; it interns keys and dispatches rows.
 // It must be used from the read function's goroutine only.
 type Input struct {
-	ctx      context.Context
-	engine   *Engine
-	batch    int
-	userIDs  userIndex
-	users    []string
-	shards   []uint32 // shard of each interned user
-	catIDs   map[string]uint32
-	cats     []string
-	pending  [][]row
-	outs     []chan []row
-	free     chan []row
-	rowsRead int64
-	unflush  int64
-	failures []inputFailure        // rows the read function could not add, one per bucket
-	failed   map[failedBucket]bool // the buckets in failures: a million bad rows cost one entry
+	ctx        context.Context
+	engine     *Engine
+	batch      int
+	userIDs    userIndex
+	users      []string
+	shards     []uint32 // shard of each interned user
+	accountIDs userIndex
+	accounts   []string
+	catIDs     map[string]uint32
+	cats       []string
+	noCategory uint32 // the category id of "" (transfer legs), once interned
+	haveNoCat  bool
+	pending    [][]row
+	outs       []chan []row
+	free       chan []row
+	rowsRead   int64
+	unflush    int64
+	failures   []inputFailure        // rows the read function could not add, one per bucket
+	failed     map[failedBucket]bool // the buckets in failures: a million bad rows cost one entry
 }
 
 // inputFailure is a row the read function could not add: of a known bucket
@@ -49,15 +53,24 @@ func (in *Input) User(key []byte) uint32 {
 		return id
 	}
 	id := uint32(len(in.users))
-	name := string(key)
-	if in.engine.UserName != nil {
-		name = in.engine.UserName(key)
-	}
 	h := fnv.New32a()
 	h.Write(key)
 	in.userIDs.put(key, id)
-	in.users = append(in.users, name)
+	in.users = append(in.users, in.engine.name(key))
 	in.shards = append(in.shards, h.Sum32()%uint32(len(in.outs)))
+	return id
+}
+
+// Account interns an account key (ledger_account.id as the read function
+// gets it: 16 raw uuid bytes or text) and returns its compact id. Looking up
+// a known key does not allocate.
+func (in *Input) Account(key []byte) uint32 {
+	if id, ok := in.accountIDs.get(key); ok {
+		return id
+	}
+	id := uint32(len(in.accounts))
+	in.accountIDs.put(key, id)
+	in.accounts = append(in.accounts, in.engine.name(key))
 	return id
 }
 
@@ -74,12 +87,33 @@ func (in *Input) Category(name []byte) uint32 {
 	return id
 }
 
-// Add dispatches one transaction row to the worker owning its user.
-func (in *Input) Add(user, category uint32, month Month, typ TxnType, amountMinor int64) error {
-	shard := in.shards[user]
-	p := append(in.pending[shard], row{user: user, category: category, month: month, typ: typ, amountMinor: amountMinor})
-	in.pending[shard] = p
+// Add dispatches one transaction row (typ Income or Expense) to the worker
+// owning its user.
+func (in *Input) Add(user, account, category uint32, month Month, typ TxnType, amountMinor int64) error {
 	in.rowsRead++
+	return in.push(row{user: user, account: account, category: category, month: month, typ: typ, amountMinor: amountMinor})
+}
+
+// AddTransfer dispatches one transfer row as its two legs: amountMinor out
+// of from (TransferOut) and toAmountMinor into to (TransferIn), both under
+// the category "" and in the transfer's month. It counts as one row read.
+func (in *Input) AddTransfer(user, from, to uint32, month Month, amountMinor, toAmountMinor int64) error {
+	if !in.haveNoCat {
+		in.noCategory, in.haveNoCat = in.Category(nil), true
+	}
+	in.rowsRead++
+	out := row{user: user, account: from, category: in.noCategory, month: month, typ: TransferOut, amountMinor: amountMinor}
+	if err := in.push(out); err != nil {
+		return err
+	}
+	return in.push(row{user: user, account: to, category: in.noCategory, month: month, typ: TransferIn, amountMinor: toAmountMinor})
+}
+
+// push appends a row to its worker's pending batch, sending the batch when full.
+func (in *Input) push(r row) error {
+	shard := in.shards[r.user]
+	p := append(in.pending[shard], r)
+	in.pending[shard] = p
 	if len(p) >= in.batch {
 		return in.flush(shard)
 	}
@@ -131,8 +165,9 @@ func (in *Input) flush(shard uint32) error {
 	return nil
 }
 
-// userIndex numbers raw user keys. PostgreSQL hands over 16-byte uuids: a
-// fixed-size array key hashes and compares faster than a string.
+// userIndex numbers raw user (and account) keys. PostgreSQL hands over
+// 16-byte uuids: a fixed-size array key hashes and compares faster than a
+// string.
 type userIndex struct {
 	uuids map[[16]byte]uint32
 	other map[string]uint32
@@ -153,4 +188,8 @@ func (x userIndex) put(key []byte, id uint32) {
 	} else {
 		x.other[string(key)] = id
 	}
+}
+
+func newUserIndex() userIndex {
+	return userIndex{uuids: make(map[[16]byte]uint32), other: make(map[string]uint32)}
 }

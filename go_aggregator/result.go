@@ -5,12 +5,14 @@ import "sort"
 // Result is the outcome of one aggregation.
 type Result struct {
 	RowsRead int64
-	// Rollups are ordered by user id, month, category and type (byte order).
+	// Rollups are ordered by user id, month, account id, category and type
+	// (byte order).
 	Rollups []Rollup
 	// Failures are the buckets left out of Rollups, in (user, month) order.
 	Failures []Failure
 
 	userIDs     userIndex         // raw user key -> user number
+	accountIDs  userIndex         // raw account key -> account number
 	catIDs      map[string]uint32 // category -> category number
 	tables      []*userTable      // by user number
 	failedUsers map[uint32]bool   // users with a failed bucket
@@ -27,11 +29,16 @@ func (r *Result) UserFailed(userKey []byte) bool {
 }
 
 // Find returns the index in r.Rollups of the rollup of (user, month,
-// category, type), where user is the raw key the read function gave
-// Input.User, or -1 if the aggregation has none. It does not allocate, so a
-// writer can compare millions of existing rows against the result.
-func (r *Result) Find(userKey []byte, month Month, category []byte, typ TxnType) int {
+// account, category, type), where user and account are the raw keys the
+// read function gave Input.User and Input.Account, or -1 if the aggregation
+// has none. It does not allocate, so a writer can compare millions of
+// existing rows against the result.
+func (r *Result) Find(userKey []byte, month Month, accountKey, category []byte, typ TxnType) int {
 	user, ok := r.userIDs.get(userKey)
+	if !ok {
+		return -1
+	}
+	account, ok := r.accountIDs.get(accountKey)
 	if !ok {
 		return -1
 	}
@@ -39,11 +46,11 @@ func (r *Result) Find(userKey []byte, month Month, category []byte, typ TxnType)
 	if !ok || int(user) >= len(r.tables) || r.tables[user] == nil {
 		return -1
 	}
-	return r.tables[user].find(cat, month, typ)
+	return r.tables[user].find(rowKey{account: account, category: cat, typ: typ}, month)
 }
 
-// SortRollups orders rollups by user, month, category and type; handy for
-// deterministic writes and comparisons.
+// SortRollups orders rollups by user, month, account, category and type;
+// handy for deterministic writes and comparisons.
 func SortRollups(rs []Rollup) {
 	sort.Slice(rs, func(i, j int) bool {
 		a, b := rs[i], rs[j]
@@ -52,6 +59,9 @@ func SortRollups(rs []Rollup) {
 		}
 		if a.Month != b.Month {
 			return a.Month < b.Month
+		}
+		if a.AccountID != b.AccountID {
+			return a.AccountID < b.AccountID
 		}
 		if a.Category != b.Category {
 			return a.Category < b.Category

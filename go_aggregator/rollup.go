@@ -1,10 +1,11 @@
 // Package aggregator rebuilds the monthly rollups of the personal-finance API.
 //
-// The Django side writes ledger_transaction rows and, in the same database
-// transaction, marks every affected (user, month) bucket dirty in
-// ledger_dirtybucket. This program recomputes the dirty buckets (or, with
-// --full, every bucket) from ledger_transaction and replaces their rows in
-// ledger_monthlyrollup. The root package holds the domain types and the
+// The Django side writes ledger_transaction and ledger_transfer rows and, in
+// the same database transaction, marks every affected (user, month) bucket
+// dirty in ledger_dirtybucket. This program recomputes the dirty buckets (or,
+// with --full, every bucket) from both tables and replaces their rows in
+// ledger_monthlyrollup: per account, income and expense per category, and
+// each account's transfers in and out. The root package holds the domain types and the
 // storage-independent aggregation engine; the postgres and sqlite packages
 // hold one implementation each of RollupService.
 package aggregator
@@ -16,30 +17,43 @@ import (
 	"time"
 )
 
-// Transaction types as stored in ledger_transaction.type.
+// Entry types as stored in ledger_transaction.type (income, expense) and in
+// ledger_monthlyrollup.type (all four: the two legs of a transfer too).
 const (
-	TypeIncome  = "income"
-	TypeExpense = "expense"
+	TypeIncome      = "income"
+	TypeExpense     = "expense"
+	TypeTransferIn  = "transfer_in"
+	TypeTransferOut = "transfer_out"
 )
 
-// TxnType is a transaction type in its compact form used on the hot path.
+// TxnType is an entry type in its compact form used on the hot path: a
+// transaction's type, or a transfer leg's.
 type TxnType uint8
 
-// Compact transaction types.
+// Compact entry types. Their String forms sort expense, income, transfer_in,
+// transfer_out (the order of the rollup key).
 const (
 	Income TxnType = iota
 	Expense
+	TransferIn
+	TransferOut
 )
 
 // String returns the database spelling of the type.
 func (t TxnType) String() string {
-	if t == Expense {
+	switch t {
+	case Expense:
 		return TypeExpense
+	case TransferIn:
+		return TypeTransferIn
+	case TransferOut:
+		return TypeTransferOut
 	}
 	return TypeIncome
 }
 
-// ParseTxnType maps the database spelling of a type to its compact form
+// ParseTxnType maps the database spelling of a transaction's type (income or
+// expense: a transfer leg is no transaction type) to its compact form
 // without allocating.
 func ParseTxnType[T string | []byte](s T) (TxnType, error) {
 	switch string(s) {
@@ -49,6 +63,22 @@ func ParseTxnType[T string | []byte](s T) (TxnType, error) {
 		return Expense, nil
 	}
 	return 0, Errorf(EINVALID, "unknown transaction type %q", string(s))
+}
+
+// ParseRollupType maps the database spelling of a rollup's type (any of the
+// four) to its compact form without allocating.
+func ParseRollupType[T string | []byte](s T) (TxnType, error) {
+	switch string(s) {
+	case TypeTransferIn:
+		return TransferIn, nil
+	case TypeTransferOut:
+		return TransferOut, nil
+	}
+	t, err := ParseTxnType(s)
+	if err != nil {
+		return 0, Errorf(EINVALID, "unknown rollup type %q", string(s))
+	}
+	return t, nil
 }
 
 // Bucket identifies one (user, month) bucket, the unit of dirtiness.
@@ -64,14 +94,24 @@ type DirtyBucket struct {
 	ID         int64 // ledger_dirtybucket.id, where the claim read it (0 otherwise)
 }
 
-// Rollup is one row of ledger_monthlyrollup.
+// Rollup is one row of ledger_monthlyrollup: what one account's entries of
+// one kind (and, for income and expense, one category) add up to in a month.
 type Rollup struct {
-	UserID           string
-	Month            string // "YYYY-MM"
-	Category         string
-	Type             string // TypeIncome or TypeExpense
-	TotalMinor       int64  // sum of amount_minor, in minor units
-	TransactionCount int64
+	UserID    string
+	Month     string // "YYYY-MM"
+	AccountID string // opaque, like UserID
+	// Category is the category key for income and expense, "" for the legs
+	// of transfers.
+	Category string
+	// Type is TypeIncome or TypeExpense (transactions), TypeTransferIn or
+	// TypeTransferOut (transfers into and out of the account).
+	Type string
+	// TotalMinor is the sum of the amounts, in the account's minor units: a
+	// transaction's amount_minor, a transfer's amount_minor for its out leg
+	// and its to_amount_minor for its in leg. Always the plain sum: consumers
+	// apply signs.
+	TotalMinor       int64
+	TransactionCount int64 // transactions, or transfer legs, summed
 }
 
 // Mode names the kind of run in the report.
@@ -89,7 +129,7 @@ type RunReport struct {
 	RowsRead       int64 `json:"rows_read"`
 	BucketsUpdated int64 `json:"buckets_updated"`
 	RollupsWritten int64 `json:"rollups_written"`   // inserted or updated
-	RollupsDeleted int64 `json:"rollups_deleted"`   // stored rows of vanished (user, month, category, type) keys
+	RollupsDeleted int64 `json:"rollups_deleted"`   // stored rows of vanished (user, month, account, category, type) keys
 	RollupsKept    int64 `json:"rollups_unchanged"` // recomputed and equal to the stored row: not written
 	// RollupsCompared counts the stored rows read back and compared with the
 	// recomputation (PostgreSQL: a full rebuild reads only the users whose

@@ -6,35 +6,53 @@ package aggregator
 // information_schema.columns in the current schema, SQLite through
 // pragma table_info) and refuses to run otherwise.
 //
-//	ledger_transaction    id, amount_minor, type, description, category,
-//	                      category_key, date, idempotency_key, created_at,
-//	                      updated_at, user_id
-//	                      (read: user_id, date, category_key, type, amount_minor;
-//	                      category_key is the API's one rule for category
-//	                      identity, so rollups are per key and Go folds nothing)
+//	ledger_transaction    id, account_id, amount_minor, type, description,
+//	                      category, category_key, date, idempotency_key,
+//	                      created_at, updated_at, user_id
+//	                      (read: user_id, account_id, date, category_key, type,
+//	                      amount_minor; category_key is the API's one rule for
+//	                      category identity, so rollups are per key and Go
+//	                      folds nothing)
+//	ledger_transfer       id, user_id, from_account_id, to_account_id,
+//	                      amount_minor, to_amount_minor, date
+//	                      (read: all but id; one row is both legs: amount_minor
+//	                      leaves from_account, to_amount_minor arrives in
+//	                      to_account, in its own currency)
+//	ledger_account        id, user_id
+//	                      (PostgreSQL: the accounts a write inserts rollups for
+//	                      are locked FOR KEY SHARE, and those deleted meanwhile
+//	                      skipped; currencies are the API's business)
 //	ledger_dirtybucket    id, month, generation, marked_at, user_id
 //	                      (claimed, then deleted when generation is unchanged;
-//	                      unique on (user_id, month))
-//	ledger_monthlyrollup  id, month, category (the key), type, total_minor,
+//	                      unique on (user_id, month); the API marks the month
+//	                      of every transaction and transfer date it touches)
+//	ledger_monthlyrollup  id, month, account_id, category, type, total_minor,
 //	                      transaction_count, user_id
-//	                      (replaced per bucket; unique on
-//	                      (user_id, month, category, type))
+//	                      (replaced per (user, month) bucket, every account of
+//	                      it; unique on (user_id, month, account_id, category,
+//	                      type); type income/expense with the category key,
+//	                      or transfer_in/transfer_out with category "")
 //	ledger_rollupfingerprint  user_id (primary key), digest, rollup_count
 //	                      (PostgreSQL: one Fingerprint per user with rollups,
 //	                      NULL = unknown; SQLite leaves it alone)
 //
-// Month is "YYYY-MM", type is "income" or "expense", amounts are int64 minor
-// units. user_id is opaque to the aggregator: it writes back what it read.
+// Month is "YYYY-MM", amounts are int64 minor units of the account's
+// currency, always summed as they are (consumers apply signs). user_id and
+// account ids are opaque to the aggregator: it writes back what it read.
 var RequiredColumns = []TableColumns{
 	{Table: "ledger_transaction", Columns: []string{
-		"id", "amount_minor", "type", "description", "category", "category_key", "date",
+		"id", "account_id", "amount_minor", "type", "description", "category", "category_key", "date",
 		"idempotency_key", "created_at", "updated_at", "user_id",
 	}},
+	{Table: "ledger_transfer", Columns: []string{
+		"id", "user_id", "from_account_id", "to_account_id", "amount_minor", "to_amount_minor", "date",
+	}},
+	{Table: "ledger_account", Columns: []string{"id", "user_id"}},
 	{Table: "ledger_dirtybucket", Columns: []string{
 		"id", "month", "generation", "marked_at", "user_id",
 	}},
 	{Table: "ledger_monthlyrollup", Columns: []string{
-		"id", "month", "category", "type", "total_minor", "transaction_count", "user_id",
+		"id", "month", "account_id", "category", "type", "total_minor", "transaction_count", "user_id",
 	}},
 	{Table: "ledger_rollupfingerprint", Columns: []string{"user_id", "digest", "rollup_count"}},
 }

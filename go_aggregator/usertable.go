@@ -3,14 +3,16 @@ package aggregator
 import "sort"
 
 // A userTable holds the accumulators of one user. The hot path indexes a
-// dense grid by ((category, type) row, month) instead of hashing a key per
-// row: a user's cells are contiguous, so a row costs about one cache miss,
-// where one map shared by every bucket cost several. Users and categories are
-// already numbered by Input, so the grid needs no hashing at all.
+// dense grid by ((account, category, type) row, month) instead of hashing a
+// key per row: a user's cells are contiguous, so a row costs about one cache
+// miss, where one map shared by every bucket cost several. Users, accounts
+// and categories are already numbered by Input, so the grid needs no hashing
+// at all.
 //
 // Layout: cells[row*span + (month-base)], where row is the position of the
-// (global category id, type) pair in rows: a category is usually either
-// income or expense, so rows of both would be half empty. A new pair appends
+// (global account id, global category id, type) key in rows: a category is
+// usually either income or expense, and used in one or two of the user's
+// accounts, so a full cross product would be mostly empty. A new key appends
 // span cells (the layout of the others is unchanged); a month outside
 // [base, base+span) re-lays the grid out with some headroom. A grid that
 // would be mostly empty (a user with a few rows spread over decades or
@@ -50,15 +52,20 @@ type sparseCell struct {
 	out int32 // index in Result.Rollups
 }
 
+// rowKey is what one grid row sums: one account's entries of one type (and
+// category: "" for transfer legs).
 type rowKey struct {
+	account  uint32
 	category uint32
 	typ      TxnType
 }
 
+// key returns the grid row key of a row.
+func (r *row) key() rowKey { return rowKey{account: r.account, category: r.category, typ: r.typ} }
+
 type sparseKey struct {
-	category uint32
-	month    Month
-	typ      TxnType
+	rowKey
+	month Month
 }
 
 // Grid limits: a grid may always use gridFreeCells cells; beyond that it must
@@ -99,9 +106,8 @@ func (t *userTable) grew() {
 	sh.base, sh.span, sh.rows = lo, int32(hi-lo), max(sh.rows, len(t.rows))
 }
 
-// row returns the position of (category, type) in t.rows, or -1.
-func (t *userTable) row(category uint32, typ TxnType) int {
-	k := rowKey{category: category, typ: typ}
+// row returns the position of k in t.rows, or -1.
+func (t *userTable) row(k rowKey) int {
 	for i, r := range t.rows {
 		if r == k {
 			return i
@@ -111,11 +117,11 @@ func (t *userTable) row(category uint32, typ TxnType) int {
 }
 
 // add folds one row in.
-func (t *userTable) add(category uint32, m Month, typ TxnType, amountMinor int64) error {
+func (t *userTable) add(k rowKey, m Month, amountMinor int64) error {
 	if t.sparse == nil {
-		l := t.row(category, typ)
+		l := t.row(k)
 		if l < 0 {
-			l = t.addRow(category, typ)
+			l = t.addRow(k)
 		}
 		off := int32(m - t.base)
 		if l >= 0 && (off < 0 || off >= t.span) {
@@ -130,12 +136,12 @@ func (t *userTable) add(category uint32, m Month, typ TxnType, amountMinor int64
 		}
 		t.spill()
 	}
-	k := sparseKey{category: category, month: m, typ: typ}
-	i, ok := t.sparse[k]
+	sk := sparseKey{rowKey: k, month: m}
+	i, ok := t.sparse[sk]
 	if !ok {
 		i = int32(len(t.sparseCells))
-		t.sparse[k] = i
-		t.sparseCells = append(t.sparseCells, sparseCell{key: k})
+		t.sparse[sk] = i
+		t.sparseCells = append(t.sparseCells, sparseCell{key: sk})
 	}
 	return t.sparseCells[i].add(amountMinor)
 }
@@ -180,14 +186,14 @@ func (t *userTable) fits(n int) bool {
 	return n <= gridFreeCells || n <= gridMaxSparsity*(t.filled+1)
 }
 
-// addRow appends a (category, type) row to the grid and returns its index,
-// or -1 if the grid would get too sparse.
-func (t *userTable) addRow(category uint32, typ TxnType) int {
+// addRow appends a row for k to the grid and returns its index, or -1 if
+// the grid would get too sparse.
+func (t *userTable) addRow(k rowKey) int {
 	n := len(t.cells) + int(t.span)
 	if !t.fits(n) {
 		return -1
 	}
-	t.rows = append(t.rows, rowKey{category: category, typ: typ})
+	t.rows = append(t.rows, k)
 	t.cells = append(t.cells, make([]cell, int(t.span))...)
 	t.grew()
 	return len(t.rows) - 1
@@ -228,30 +234,30 @@ func (t *userTable) cover(m Month) int32 {
 func (t *userTable) spill() {
 	t.sparse = make(map[sparseKey]int32, 2*t.filled+1)
 	t.sparseCells = make([]sparseCell, 0, 2*t.filled+1)
-	t.each(func(category uint32, m Month, typ TxnType, c *cell) {
-		k := sparseKey{category: category, month: m, typ: typ}
-		t.sparse[k] = int32(len(t.sparseCells))
-		t.sparseCells = append(t.sparseCells, sparseCell{cell: *c, key: k})
+	t.each(func(k rowKey, m Month, c *cell) {
+		sk := sparseKey{rowKey: k, month: m}
+		t.sparse[sk] = int32(len(t.sparseCells))
+		t.sparseCells = append(t.sparseCells, sparseCell{cell: *c, key: sk})
 	})
 	t.rows, t.cells, t.span, t.filled = nil, nil, 0, 0
 }
 
 // each calls f for every non-empty grid cell.
-func (t *userTable) each(f func(category uint32, m Month, typ TxnType, c *cell)) {
+func (t *userTable) each(f func(k rowKey, m Month, c *cell)) {
 	for l, k := range t.rows {
 		row := t.cells[int32(l)*t.span:][:t.span]
 		for off := range row {
 			if row[off].count > 0 {
-				f(k.category, t.base+Month(off), k.typ, &row[off])
+				f(k, t.base+Month(off), &row[off])
 			}
 		}
 	}
 }
 
-// emit appends the user's rollups to out ordered by month, category name and
-// type name (the order of the unique key (user_id, month, category, type)),
-// and records each one's index for find.
-func (t *userTable) emit(out []Rollup, user string, cats []string, month func(Month) string) []Rollup {
+// emit appends the user's rollups to out ordered by month, account,
+// category and type (the order of the unique key (user_id, month,
+// account_id, category, type)), and records each one's index for find.
+func (t *userTable) emit(out []Rollup, user string, e *emitter) []Rollup {
 	if t.sparse != nil {
 		cs := t.sparseCells
 		sort.Slice(cs, func(i, j int) bool {
@@ -259,10 +265,7 @@ func (t *userTable) emit(out []Rollup, user string, cats []string, month func(Mo
 			if a.month != b.month {
 				return a.month < b.month
 			}
-			if a.category != b.category {
-				return cats[a.category] < cats[b.category]
-			}
-			return a.typ.String() < b.typ.String()
+			return e.less(a.rowKey, b.rowKey)
 		})
 		for i := range cs {
 			c := &cs[i]
@@ -272,8 +275,7 @@ func (t *userTable) emit(out []Rollup, user string, cats []string, month func(Mo
 				continue
 			}
 			c.out = int32(len(out))
-			out = append(out, Rollup{UserID: user, Month: month(c.key.month), Category: cats[c.key.category],
-				Type: c.key.typ.String(), TotalMinor: c.totalMinor, TransactionCount: c.count})
+			out = append(out, e.rollup(user, e.month(c.key.month), c.key.rowKey, &c.cell))
 		}
 		return out
 	}
@@ -281,13 +283,7 @@ func (t *userTable) emit(out []Rollup, user string, cats []string, month func(Mo
 	for i := range order {
 		order[i] = int32(i)
 	}
-	sort.Slice(order, func(i, j int) bool {
-		a, b := t.rows[order[i]], t.rows[order[j]]
-		if a.category != b.category {
-			return cats[a.category] < cats[b.category]
-		}
-		return a.typ.String() < b.typ.String()
-	})
+	sort.Slice(order, func(i, j int) bool { return e.less(t.rows[order[i]], t.rows[order[j]]) })
 	t.out = make([]int32, len(t.cells))
 	for off := int32(0); off < t.span; off++ {
 		var ms string
@@ -300,27 +296,80 @@ func (t *userTable) emit(out []Rollup, user string, cats []string, month func(Mo
 				continue
 			}
 			if ms == "" {
-				ms = month(t.base + Month(off))
+				ms = e.month(t.base + Month(off))
 			}
-			k := t.rows[l]
 			t.out[i] = int32(len(out))
-			out = append(out, Rollup{UserID: user, Month: ms, Category: cats[k.category],
-				Type: k.typ.String(), TotalMinor: c.totalMinor, TransactionCount: c.count})
+			out = append(out, e.rollup(user, ms, t.rows[l], c))
 		}
 	}
 	return out
 }
 
-// find returns the index in Result.Rollups of the user's rollup for
-// (category, month, type), or -1.
-func (t *userTable) find(category uint32, m Month, typ TxnType) int {
+// emitter is what emit needs beside a table: the names of the interned
+// accounts and categories, their ranks in byte order, and the months'
+// strings (made once per run).
+type emitter struct {
+	accounts, cats       []string
+	accountRank, catRank []uint32
+	months               map[Month]string
+}
+
+func newEmitter(accounts, cats []string) *emitter {
+	return &emitter{accounts: accounts, cats: cats, accountRank: ranks(accounts), catRank: ranks(cats), months: make(map[Month]string)}
+}
+
+// ranks returns the position of each name in byte order.
+func ranks(names []string) []uint32 {
+	order := make([]uint32, len(names))
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	sort.Slice(order, func(i, j int) bool { return names[order[i]] < names[order[j]] })
+	rank := make([]uint32, len(names))
+	for r, id := range order {
+		rank[id] = uint32(r)
+	}
+	return rank
+}
+
+// typeRank orders the compact types as their database spellings sort.
+var typeRank = [...]uint8{Income: 1, Expense: 0, TransferIn: 2, TransferOut: 3}
+
+// less orders row keys by account, category and type, as the unique key does.
+func (e *emitter) less(a, b rowKey) bool {
+	if a.account != b.account {
+		return e.accountRank[a.account] < e.accountRank[b.account]
+	}
+	if a.category != b.category {
+		return e.catRank[a.category] < e.catRank[b.category]
+	}
+	return typeRank[a.typ] < typeRank[b.typ]
+}
+
+func (e *emitter) month(m Month) string {
+	s, ok := e.months[m]
+	if !ok {
+		s = m.String()
+		e.months[m] = s
+	}
+	return s
+}
+
+func (e *emitter) rollup(user, month string, k rowKey, c *cell) Rollup {
+	return Rollup{UserID: user, Month: month, AccountID: e.accounts[k.account], Category: e.cats[k.category],
+		Type: k.typ.String(), TotalMinor: c.totalMinor, TransactionCount: c.count}
+}
+
+// find returns the index in Result.Rollups of the user's rollup for (k,
+// month), or -1.
+func (t *userTable) find(k rowKey, m Month) int {
 	if t.sparse != nil {
-		if i, ok := t.sparse[sparseKey{category: category, month: m, typ: typ}]; ok {
+		if i, ok := t.sparse[sparseKey{rowKey: k, month: m}]; ok {
 			return int(t.sparseCells[i].out)
 		}
 		return -1
 	}
-	l := t.row(category, typ)
+	l := t.row(k)
 	off := int32(m - t.base)
 	if l < 0 || off < 0 || off >= t.span {
 		return -1
@@ -332,18 +381,19 @@ func (t *userTable) find(category uint32, m Month, typ TxnType) int {
 	return int(t.out[i]) // -1 for a failed month
 }
 
-// fingerprint returns the Fingerprint of the user's rollups; catHashes holds
-// CategoryHash of every global category id. It is meant for users without
-// failed months (a full rebuild leaves the others alone).
-func (t *userTable) fingerprint(catHashes []uint64) Fingerprint {
+// fingerprint returns the Fingerprint of the user's rollups; accountHashes
+// and catHashes hold AccountHash and CategoryHash of every global account
+// and category id. It is meant for users without failed months (a full
+// rebuild leaves the others alone).
+func (t *userTable) fingerprint(accountHashes, catHashes []uint64) Fingerprint {
 	var fp Fingerprint
-	add := func(category uint32, m Month, typ TxnType, c *cell) {
-		fp.Add(RollupHash(catHashes[category], m, typ, c.totalMinor, c.count))
+	add := func(k rowKey, m Month, c *cell) {
+		fp.Add(RollupHash(KeyHash(accountHashes[k.account], catHashes[k.category]), m, k.typ, c.totalMinor, c.count))
 	}
 	if t.sparse != nil {
 		for i := range t.sparseCells {
 			c := &t.sparseCells[i]
-			add(c.key.category, c.key.month, c.key.typ, &c.cell)
+			add(c.key.rowKey, c.key.month, &c.cell)
 		}
 	} else {
 		t.each(add)

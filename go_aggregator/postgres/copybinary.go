@@ -27,23 +27,56 @@ type copyParser struct {
 	scratch    [maxCopyFields][]byte // the current tuple's fields; a local would escape through tuple
 }
 
-// transactionTuples turns (user_id uuid, date date, category_key text, type text,
-// amount_minor bigint) tuples into rows of an aggregator.Input. Known users
-// and categories are looked up by their bytes, so the steady state allocates
-// nothing per row.
+// transactionTuples turns (user_id uuid, account_id uuid, date date,
+// category_key text, type text, amount_minor bigint) tuples into rows of an
+// aggregator.Input. Known users, accounts and categories are looked up by
+// their bytes, so the steady state allocates nothing per row.
 type transactionTuples struct {
 	in *aggregator.Input
+	dates
+}
 
-	// Cache of the last date seen: transactions cluster by date.
+// transferTuples turns (user_id uuid, from_account_id uuid, to_account_id
+// uuid, date date, amount_minor bigint, to_amount_minor bigint) tuples into
+// the two legs of each transfer, like transactionTuples.
+type transferTuples struct {
+	in *aggregator.Input
+	dates
+}
+
+// dates caches the month of the last binary date seen: rows cluster by date.
+type dates struct {
 	lastDays  int32
 	lastMonth aggregator.Month
 	haveLast  bool
 }
 
+// month returns the month of a binary date field of user's row; a date no
+// "YYYY-MM" names (written outside the API) fails the user (ok false): their
+// rollups are left as they are, the others go on.
+func (d *dates) month(in *aggregator.Input, user uint32, field []byte) (m aggregator.Month, ok bool) {
+	days := int32(binary.BigEndian.Uint32(field))
+	if !d.haveLast || days != d.lastDays {
+		m, err := aggregator.MonthOfPGDate(days)
+		if err != nil {
+			in.FailUser(user, err)
+			return 0, false
+		}
+		d.lastDays, d.lastMonth, d.haveLast = days, m, true
+	}
+	return d.lastMonth, true
+}
+
 // newTransactionParser returns a parser of fullCopySQL's stream into in.
 func newTransactionParser(in *aggregator.Input) *copyParser {
 	t := &transactionTuples{in: in}
-	return &copyParser{fields: 5, tuple: t.tuple, what: "ledger_transaction"}
+	return &copyParser{fields: 6, tuple: t.tuple, what: "ledger_transaction"}
+}
+
+// newTransferParser returns a parser of fullTransferCopySQL's stream into in.
+func newTransferParser(in *aggregator.Input) *copyParser {
+	t := &transferTuples{in: in}
+	return &copyParser{fields: 6, tuple: t.tuple, what: "ledger_transfer"}
 }
 
 // Write consumes one chunk of the stream.
@@ -140,26 +173,32 @@ func (p *copyParser) parse(data []byte) (int, error) {
 }
 
 func (p *transactionTuples) tuple(f [][]byte) error {
-	if len(f[1]) != 4 || len(f[4]) != 8 {
-		return aggregator.Errorf(aggregator.EINTERNAL, "unexpected binary COPY field sizes")
+	if len(f[2]) != 4 || len(f[5]) != 8 {
+		return aggregator.Errorf(aggregator.EINTERNAL, "unexpected binary COPY field sizes in ledger_transaction")
 	}
 	user := p.in.User(f[0])
-	days := int32(binary.BigEndian.Uint32(f[1]))
-	if !p.haveLast || days != p.lastDays {
-		m, err := aggregator.MonthOfPGDate(days)
-		if err != nil {
-			// A date no "YYYY-MM" names (written outside the API): this
-			// user's rollups are left as they are; the others go on.
-			p.in.FailUser(user, err)
-			return nil
-		}
-		p.lastDays, p.lastMonth, p.haveLast = days, m, true
-	}
-	typ, err := aggregator.ParseTxnType(f[3])
-	if err != nil {
-		p.in.FailBucket(user, p.lastMonth, err)
+	m, ok := p.month(p.in, user, f[2])
+	if !ok {
 		return nil
 	}
-	amount := int64(binary.BigEndian.Uint64(f[4]))
-	return p.in.Add(user, p.in.Category(f[2]), p.lastMonth, typ, amount)
+	typ, err := aggregator.ParseTxnType(f[4])
+	if err != nil {
+		p.in.FailBucket(user, m, err)
+		return nil
+	}
+	amount := int64(binary.BigEndian.Uint64(f[5]))
+	return p.in.Add(user, p.in.Account(f[1]), p.in.Category(f[3]), m, typ, amount)
+}
+
+func (p *transferTuples) tuple(f [][]byte) error {
+	if len(f[3]) != 4 || len(f[4]) != 8 || len(f[5]) != 8 {
+		return aggregator.Errorf(aggregator.EINTERNAL, "unexpected binary COPY field sizes in ledger_transfer")
+	}
+	user := p.in.User(f[0])
+	m, ok := p.month(p.in, user, f[3])
+	if !ok {
+		return nil
+	}
+	amount, toAmount := int64(binary.BigEndian.Uint64(f[4])), int64(binary.BigEndian.Uint64(f[5]))
+	return p.in.AddTransfer(user, p.in.Account(f[1]), p.in.Account(f[2]), m, amount, toAmount)
 }

@@ -22,7 +22,7 @@ const diffChunk = 50_000
 
 // storedColumns are the columns of ledger_monthlyrollup the diff reads, in
 // the order rollupDiff.stored takes them; the counts are read as bigint.
-const storedColumns = `r.id, r.user_id, r.month, r.category, r.type, r.total_minor, r.transaction_count::bigint`
+const storedColumns = `r.id, r.user_id, r.month, r.account_id, r.category, r.type, r.total_minor, r.transaction_count::bigint`
 
 // rollupDiff accumulates the changes that turn the stored rollups into result.
 type rollupDiff struct {
@@ -39,6 +39,11 @@ type rollupDiff struct {
 	// deltas, when tracked (incremental batches), is what the diff does to
 	// each user's fingerprint (see fingerprint.go).
 	deltas *fingerprintDeltas
+
+	// partial holds the users still there some of whose rows apply skipped
+	// (an account deleted since the read): their recomputed fingerprint does
+	// not describe what was written.
+	partial map[string]bool
 }
 
 func newRollupDiff(result *aggregator.Result) *rollupDiff {
@@ -52,26 +57,27 @@ func newTrackingDiff(result *aggregator.Result) *rollupDiff {
 	return d
 }
 
-// stored compares one stored row with the result. user is the raw key the
-// aggregation read (16 uuid bytes). A row whose key the result lacks, or that
+// stored compares one stored row with the result. user and account are the
+// raw keys the aggregation read (16 uuid bytes). A row whose key the result
+// lacks (an account without entries in that month any more, say), or that
 // cannot be parsed, is deleted.
-func (d *rollupDiff) stored(id int64, user, month, category, typ []byte, total, count int64) {
+func (d *rollupDiff) stored(id int64, user, month, account, category, typ []byte, total, count int64) {
 	m, err1 := aggregator.ParseMonth(month)
-	t, err2 := aggregator.ParseTxnType(typ)
-	d.storedKey(id, user, m, category, t, err1 == nil && err2 == nil, total, count)
+	t, err2 := aggregator.ParseRollupType(typ)
+	d.storedKey(id, user, m, account, category, t, err1 == nil && err2 == nil, total, count)
 }
 
 // storedKey is stored for a row whose month and type are parsed (ok false:
 // they could not be).
-func (d *rollupDiff) storedKey(id int64, user []byte, m aggregator.Month, category []byte, t aggregator.TxnType, ok bool, total, count int64) {
+func (d *rollupDiff) storedKey(id int64, user []byte, m aggregator.Month, account, category []byte, t aggregator.TxnType, ok bool, total, count int64) {
 	d.compared++
 	i := -1
 	if ok {
-		i = d.result.Find(user, m, category, t)
+		i = d.result.Find(user, m, account, category, t)
 	}
 	if i < 0 || d.seen[i] {
 		d.deleteIDs = append(d.deleteIDs, id)
-		d.deltas.remove(user, m, category, t, ok, total, count)
+		d.deltas.remove(user, m, account, category, t, ok, total, count)
 		return
 	}
 	d.seen[i] = true
@@ -79,7 +85,7 @@ func (d *rollupDiff) storedKey(id int64, user []byte, m aggregator.Month, catego
 		d.updateIDs = append(d.updateIDs, id)
 		d.totals = append(d.totals, r.TotalMinor)
 		d.counts = append(d.counts, r.TransactionCount)
-		d.deltas.remove(user, m, category, t, ok, total, count)
+		d.deltas.remove(user, m, account, category, t, ok, total, count)
 		d.deltas.add(r)
 		return
 	}
@@ -89,7 +95,7 @@ func (d *rollupDiff) storedKey(id int64, user []byte, m aggregator.Month, catego
 // storedRollup is one stored row in compact form.
 type storedRollup struct {
 	id, total, count int64
-	user             [16]byte
+	user, account    [16]byte
 	month            aggregator.Month
 	category         uint32 // index in storedTable.cats
 	typ              aggregator.TxnType
@@ -107,21 +113,21 @@ type storedTable struct {
 }
 
 func (st *storedTable) tuple(f [][]byte) error {
-	if len(f[0]) != 8 || len(f[1]) != 16 || len(f[5]) != 8 || len(f[6]) != 8 {
+	if len(f[0]) != 8 || len(f[1]) != 16 || len(f[3]) != 16 || len(f[6]) != 8 || len(f[7]) != 8 {
 		return aggregator.Errorf(aggregator.EINTERNAL, "unexpected binary COPY field sizes in ledger_monthlyrollup")
 	}
-	cat, ok := st.catIDs[string(f[3])]
+	cat, ok := st.catIDs[string(f[4])]
 	if !ok {
 		cat = uint32(len(st.cats))
-		st.catIDs[string(f[3])] = cat
-		st.cats = append(st.cats, append([]byte(nil), f[3]...))
+		st.catIDs[string(f[4])] = cat
+		st.cats = append(st.cats, append([]byte(nil), f[4]...))
 	}
 	m, err1 := aggregator.ParseMonth(f[2])
-	t, err2 := aggregator.ParseTxnType(f[4])
+	t, err2 := aggregator.ParseRollupType(f[5])
 	st.rows = append(st.rows, storedRollup{
-		id: int64(binary.BigEndian.Uint64(f[0])), total: int64(binary.BigEndian.Uint64(f[5])),
-		count: int64(binary.BigEndian.Uint64(f[6])), user: [16]byte(f[1]), month: m, category: cat, typ: t,
-		ok: err1 == nil && err2 == nil,
+		id: int64(binary.BigEndian.Uint64(f[0])), total: int64(binary.BigEndian.Uint64(f[6])),
+		count: int64(binary.BigEndian.Uint64(f[7])), user: [16]byte(f[1]), account: [16]byte(f[3]), month: m,
+		category: cat, typ: t, ok: err1 == nil && err2 == nil,
 	})
 	return nil
 }
@@ -156,7 +162,7 @@ func readStoredTable(ctx context.Context, conn *pgx.Conn, users []string) (*stor
 		}
 		sql = `COPY (SELECT ` + storedColumns + ` FROM ledger_monthlyrollup r WHERE r.user_id = ANY('` + list + `'::uuid[])) TO STDOUT (FORMAT binary)`
 	}
-	p := &copyParser{fields: 7, tuple: st.tuple, what: "ledger_monthlyrollup"}
+	p := &copyParser{fields: 8, tuple: st.tuple, what: "ledger_monthlyrollup"}
 	if _, err := conn.PgConn().CopyTo(ctx, p, sql); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -177,11 +183,12 @@ func (d *rollupDiff) compareTable(st *storedTable) {
 		if d.result.UserFailed(r.user[:]) {
 			continue
 		}
-		d.storedKey(r.id, r.user[:], r.month, st.cats[r.category], r.typ, r.ok, r.total, r.count)
+		d.storedKey(r.id, r.user[:], r.month, r.account[:], st.cats[r.category], r.typ, r.ok, r.total, r.count)
 	}
 }
 
-// readBucketsStored feeds the stored rollups of the given buckets to the diff.
+// readBucketsStored feeds the stored rollups of the given buckets, every
+// account's, to the diff.
 func (d *rollupDiff) readBucketsStored(ctx context.Context, tx pgx.Tx, buckets []aggregator.DirtyBucket) error {
 	users, months := make([]string, len(buckets)), make([]string, len(buckets))
 	for i, b := range buckets {
@@ -201,16 +208,16 @@ func (d *rollupDiff) readBucketsStored(ctx context.Context, tx pgx.Tx, buckets [
 	fds := rows.FieldDescriptions()
 	for rows.Next() {
 		v := rows.RawValues()
-		if len(v) != 7 || v[1] == nil || v[2] == nil || v[3] == nil || v[4] == nil {
+		if len(v) != 8 || v[1] == nil || v[2] == nil || v[3] == nil || v[4] == nil || v[5] == nil {
 			return aggregator.Errorf(aggregator.EINVALID, "unexpected NULL in ledger_monthlyrollup")
 		}
 		var ints [3]int64
-		for i, col := range [3]int{0, 5, 6} {
+		for i, col := range [3]int{0, 6, 7} {
 			if ints[i], err = decodeInt8(v[col], fds[col].Format); err != nil {
 				return err
 			}
 		}
-		d.stored(ints[0], v[1], v[2], v[3], v[4], ints[1], ints[2])
+		d.stored(ints[0], v[1], v[2], v[3], v[4], v[5], ints[1], ints[2])
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read stored rollups: %w", err)
@@ -218,47 +225,61 @@ func (d *rollupDiff) readBucketsStored(ctx context.Context, tx pgx.Tx, buckets [
 	return nil
 }
 
-// apply deletes the vanished rows, updates the changed ones and inserts the
-// new ones, in key order. It returns the rows inserted or updated and the
-// rows deleted.
-// skipGoneUsers locks the users this write inserts rollups for against
-// deletion until it commits (FOR KEY SHARE, in id order) and skips the rows of
-// users deleted since their transactions were read: those would fail the
-// foreign key at commit and take every other user's rollups with them.
-func (d *rollupDiff) skipGoneUsers(ctx context.Context, tx pgx.Tx) error {
-	wanted := make(map[string]bool)
+// skipGone locks the accounts and users this write inserts rollups for
+// against deletion until it commits (FOR KEY SHARE, in id order) and skips
+// the rows of those deleted since their entries were read: those would fail
+// a foreign key at commit and take every other user's rollups with them.
+// Accounts are locked first: Django's cascade deletes a user's accounts
+// before the user, so the two lock in the same order and cannot deadlock.
+func (d *rollupDiff) skipGone(ctx context.Context, tx pgx.Tx) error {
+	users, accounts := make(map[string]bool), make(map[string]bool)
 	for i := range d.result.Rollups {
 		if !d.seen[i] {
-			wanted[d.result.Rollups[i].UserID] = false
+			r := &d.result.Rollups[i]
+			users[r.UserID], accounts[r.AccountID] = false, false
 		}
 	}
-	if len(wanted) == 0 {
+	if len(users) == 0 {
 		return nil
 	}
-	users := make([]string, 0, len(wanted))
-	for user := range wanted {
-		users = append(users, user)
-	}
-	rows, err := tx.Query(ctx, `
-		SELECT id::text FROM accounts_user WHERE id = ANY($1::text[]::uuid[]) ORDER BY id FOR KEY SHARE`, users)
-	if err != nil {
-		return fmt.Errorf("lock users: %w", err)
-	}
-	var user string
-	if _, err := pgx.ForEachRow(rows, []any{&user}, func() error {
-		wanted[user] = true
-		return nil
-	}); err != nil {
-		return fmt.Errorf("lock users: %w", err)
+	for _, lock := range []struct {
+		table string
+		found map[string]bool
+	}{{"ledger_account", accounts}, {"accounts_user", users}} {
+		ids := make([]string, 0, len(lock.found))
+		for id := range lock.found {
+			ids = append(ids, id)
+		}
+		rows, err := tx.Query(ctx, `
+			SELECT id::text FROM `+lock.table+` WHERE id = ANY($1::text[]::uuid[]) ORDER BY id FOR KEY SHARE`, ids)
+		if err != nil {
+			return fmt.Errorf("lock %s: %w", lock.table, err)
+		}
+		var id string
+		if _, err := pgx.ForEachRow(rows, []any{&id}, func() error {
+			lock.found[id] = true
+			return nil
+		}); err != nil {
+			return fmt.Errorf("lock %s: %w", lock.table, err)
+		}
 	}
 	for i := range d.result.Rollups {
-		if !wanted[d.result.Rollups[i].UserID] {
+		if r := &d.result.Rollups[i]; !d.seen[i] && (!users[r.UserID] || !accounts[r.AccountID]) {
 			d.seen[i] = true // gone: nothing to insert, nothing to fold
+			if users[r.UserID] {
+				if d.partial == nil {
+					d.partial = make(map[string]bool)
+				}
+				d.partial[r.UserID] = true
+			}
 		}
 	}
 	return nil
 }
 
+// apply deletes the vanished rows, updates the changed ones and inserts the
+// new ones, in key order. It returns the rows inserted or updated and the
+// rows deleted.
 func (d *rollupDiff) apply(ctx context.Context, tx pgx.Tx) (written, deleted int64, err error) {
 	for start := 0; start < len(d.deleteIDs); start += diffChunk {
 		ids := d.deleteIDs[start:min(start+diffChunk, len(d.deleteIDs))]
@@ -280,7 +301,7 @@ func (d *rollupDiff) apply(ctx context.Context, tx pgx.Tx) (written, deleted int
 		}
 		written += tag.RowsAffected()
 	}
-	if err := d.skipGoneUsers(ctx, tx); err != nil {
+	if err := d.skipGone(ctx, tx); err != nil {
 		return 0, 0, err
 	}
 	inserted, err := insertRollups(ctx, tx, d.result.Rollups, d.seen)

@@ -101,18 +101,35 @@ func (p *fingerprintPlan) changedUsers() []string {
 }
 
 // apply stores the plan's fingerprints in tx (a user deleted meanwhile is
-// skipped: its rows went with it).
-func (p *fingerprintPlan) apply(ctx context.Context, tx pgx.Tx) error {
+// skipped: its rows went with it); those of the users in unknown are stored
+// as NULL (unknown: the next rebuild compares their rows).
+func (p *fingerprintPlan) apply(ctx context.Context, tx pgx.Tx, unknown map[string]bool) error {
 	if len(p.drop) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM ledger_rollupfingerprint WHERE user_id = ANY($1::text[]::uuid[])`, p.drop); err != nil {
 			return fmt.Errorf("drop fingerprints: %w", err)
 		}
 	}
-	for start := 0; start < len(p.write); start += diffChunk {
-		chunk := p.write[start:min(start+diffChunk, len(p.write))]
-		users, digests, counts := make([]string, len(chunk)), make([]int64, len(chunk)), make([]int64, len(chunk))
+	write := p.write
+	if len(unknown) > 0 {
+		written := make(map[string]bool, len(write))
+		for _, f := range write {
+			written[f.UserID] = true
+		}
+		for user := range unknown {
+			if !written[user] {
+				write = append(write, aggregator.UserFingerprint{UserID: user})
+			}
+		}
+	}
+	for start := 0; start < len(write); start += diffChunk {
+		chunk := write[start:min(start+diffChunk, len(write))]
+		users, digests, counts := make([]string, len(chunk)), make([]pgtype.Int8, len(chunk)), make([]pgtype.Int8, len(chunk))
 		for i, f := range chunk {
-			users[i], digests[i], counts[i] = f.UserID, int64(f.Digest), f.Count
+			users[i] = f.UserID
+			if !unknown[f.UserID] {
+				digests[i] = pgtype.Int8{Int64: int64(f.Digest), Valid: true}
+				counts[i] = pgtype.Int8{Int64: f.Count, Valid: true}
+			}
 		}
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO ledger_rollupfingerprint (user_id, digest, rollup_count)
@@ -149,9 +166,10 @@ func (d *fingerprintDeltas) user(id string) *aggregator.Fingerprint {
 	return f
 }
 
-// remove folds out a stored row (user is its raw key); ok false: its month
-// or type could not be parsed.
-func (d *fingerprintDeltas) remove(user []byte, m aggregator.Month, category []byte, t aggregator.TxnType, ok bool, total, count int64) {
+// remove folds out a stored row (user and account are its raw keys); ok
+// false: its month or type could not be parsed. The account is hashed in its
+// text form, as Rollup.Hash and the recomputation hash it.
+func (d *fingerprintDeltas) remove(user []byte, m aggregator.Month, account, category []byte, t aggregator.TxnType, ok bool, total, count int64) {
 	if d == nil {
 		return
 	}
@@ -160,7 +178,8 @@ func (d *fingerprintDeltas) remove(user []byte, m aggregator.Month, category []b
 		d.unknown[id] = true
 		return
 	}
-	d.user(id).Remove(aggregator.RollupHash(aggregator.CategoryHash(category), m, t, total, count))
+	key := aggregator.KeyHash(aggregator.AccountHash(formatUUID(account)), aggregator.CategoryHash(category))
+	d.user(id).Remove(aggregator.RollupHash(key, m, t, total, count))
 }
 
 // add folds in a row the diff writes.

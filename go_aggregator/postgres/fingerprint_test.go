@@ -162,13 +162,14 @@ func TestFull_TrustsFingerprints(t *testing.T) {
 	exec(`UPDATE ledger_rollupfingerprint SET digest = NULL, rollup_count = NULL WHERE user_id = $1`, alice)
 	// A wrong digest does the same for bob, whose rows are right.
 	exec(`UPDATE ledger_rollupfingerprint SET digest = digest # 1 WHERE user_id = $1`, bob)
-	// Carol's transactions vanish without a dirty mark: her stored
-	// fingerprint says she has rows, so they are deleted.
+	// Carol's transactions and transfers vanish without a dirty mark: her
+	// stored fingerprint says she has rows, so they are deleted.
 	var rechecked int64
 	if err := d.admin.QueryRow(ctx, `SELECT count(*) FROM ledger_monthlyrollup WHERE user_id IN ($1, $2, $3)`, alice, bob, carol).Scan(&rechecked); err != nil {
 		t.Fatal(err)
 	}
 	exec(`DELETE FROM ledger_transaction WHERE user_id = $1`, carol)
+	exec(`DELETE FROM ledger_transfer WHERE user_id = $1`, carol)
 	report, err = db.Full(ctx, aggregator.RunOptions{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +185,7 @@ func TestFull_TrustsFingerprints(t *testing.T) {
 
 	// --verify trusts nothing: damage under a matching fingerprint is found.
 	exec(`UPDATE ledger_monthlyrollup SET transaction_count = transaction_count + 1 WHERE id = (SELECT max(id) FROM ledger_monthlyrollup)`)
-	exec(`INSERT INTO ledger_monthlyrollup (user_id, month, category, type, total_minor, transaction_count) VALUES ($1, '1999-01', 'x', 'income', 1, 1)`, carol)
+	exec(`INSERT INTO ledger_monthlyrollup (user_id, account_id, month, category, type, total_minor, transaction_count) VALUES ($1, $2, '1999-01', 'x', 'income', 1, 1)`, carol, accountOf(carol, 1))
 	report, err = db.Full(ctx, aggregator.RunOptions{Workers: 2, Verify: true})
 	if err != nil {
 		t.Fatal(err)
@@ -276,7 +277,7 @@ func TestFull_UserDeletedBetweenReadAndWrite(t *testing.T) {
 // deleteUser does what Django's cascade does when a user is deleted.
 func (d *testDB) deleteUser(ctx context.Context, user string) error {
 	return pgx.BeginFunc(ctx, d.admin, func(tx pgx.Tx) error {
-		for _, table := range []string{"ledger_transaction", "ledger_dirtybucket", "ledger_monthlyrollup", "ledger_rollupfingerprint", "accounts_user"} {
+		for _, table := range []string{"ledger_transaction", "ledger_transfer", "ledger_dirtybucket", "ledger_monthlyrollup", "ledger_rollupfingerprint", "ledger_account", "accounts_user"} {
 			column := "user_id"
 			if table == "accounts_user" {
 				column = "id"

@@ -11,17 +11,21 @@ import (
 	aggregator "finance/go_aggregator"
 )
 
-// fullCopySQL streams every transaction in binary form.
-const fullCopySQL = `COPY (SELECT user_id, date, category_key, type, amount_minor FROM ledger_transaction) TO STDOUT (FORMAT binary)`
+// fullCopySQL streams every transaction in binary form, fullTransferCopySQL
+// every transfer.
+const (
+	fullCopySQL         = `COPY (SELECT user_id, account_id, date, category_key, type, amount_minor FROM ledger_transaction) TO STDOUT (FORMAT binary)`
+	fullTransferCopySQL = `COPY (SELECT user_id, from_account_id, to_account_id, date, amount_minor, to_amount_minor FROM ledger_transfer) TO STDOUT (FORMAT binary)`
+)
 
 // Full rebuilds every rollup. It holds the exclusive session advisory lock
-// for the whole run, so no incremental batch overlaps it. The dirty rows and
-// the transactions are read in one REPEATABLE READ READ ONLY transaction (one
-// snapshot) and aggregated (readRebuild). The recomputed fingerprint of each
+// for the whole run, so no incremental batch overlaps it. The dirty rows, the
+// transactions and the transfers are read in one REPEATABLE READ READ ONLY
+// transaction (one snapshot) and aggregated (readRebuild). The recomputed fingerprint of each
 // user is then compared with the stored one (fingerprint.go): only the users
 // that differ have their stored rollups read back and diffed (diff.go), so a
-// rebuild over unchanged data costs about the COPY of the transactions
-// (planRebuild). With opts.Verify no fingerprint is trusted: every stored row
+// rebuild over unchanged data costs about the COPYs of the transactions and
+// transfers (planRebuild). With opts.Verify no fingerprint is trusted: every stored row
 // is read (on a second connection, overlapping the COPY) and compared.
 // The snapshotted dirty rows are deleted, each only if its generation is
 // unchanged, in the one READ COMMITTED write transaction, so rows bumped
@@ -89,7 +93,7 @@ type rebuildInput struct {
 }
 
 // readRebuild reads the stored fingerprints, then the dirty rows and every
-// transaction under one snapshot (and, with verify, every stored rollup on a
+// transaction and transfer under one snapshot (and, with verify, every stored rollup on a
 // second connection at the same time).
 func (db *DB) readRebuild(ctx context.Context, opts aggregator.RunOptions) (*rebuildInput, error) {
 	// Fingerprints and rollups change only under the advisory lock, so
@@ -181,7 +185,7 @@ func (db *DB) writeRebuild(ctx context.Context, plan *rebuildPlan) (written, del
 	if written, deleted, err = plan.diff.apply(ctx, tx); err != nil {
 		return 0, 0, err
 	}
-	if err := plan.fingerprints.apply(ctx, tx); err != nil {
+	if err := plan.fingerprints.apply(ctx, tx, plan.diff.partial); err != nil {
 		return 0, 0, err
 	}
 	if db.AfterClaim != nil {
@@ -198,8 +202,8 @@ func (db *DB) writeRebuild(ctx context.Context, plan *rebuildPlan) (written, del
 	return written, deleted, nil
 }
 
-// snapshot reads the dirty generations and aggregates every transaction
-// under one repeatable-read snapshot.
+// snapshot reads the dirty generations and aggregates every transaction and
+// transfer under one repeatable-read snapshot.
 func (db *DB) snapshot(ctx context.Context, opts aggregator.RunOptions) ([]aggregator.DirtyBucket, *aggregator.Aggregation, error) {
 	tx, err := db.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -230,19 +234,30 @@ func (db *DB) snapshot(ctx context.Context, opts aggregator.RunOptions) ([]aggre
 	return dirty, agg, nil
 }
 
-// AggregateCopy streams every transaction with binary COPY and aggregates it
-// with the engine, without emitting or writing anything. It runs in conn's
-// current transaction, if any.
+// AggregateCopy streams every transaction, then every transfer, with binary
+// COPY and aggregates them with the engine, without emitting or writing
+// anything. It runs in conn's current transaction, if any (a full rebuild's
+// snapshot: both COPYs see one state).
 func AggregateCopy(ctx context.Context, conn *pgx.Conn, opts aggregator.RunOptions) (*aggregator.Aggregation, error) {
-	engine := &aggregator.Engine{Workers: opts.WorkerCount(), UserName: formatUUID, Progress: opts.Progress}
+	engine := &aggregator.Engine{Workers: opts.WorkerCount(), KeyName: formatUUID, Progress: opts.Progress}
 	return engine.Aggregate(ctx, func(ctx context.Context, in *aggregator.Input) error {
-		p := newTransactionParser(in)
-		if _, err := conn.PgConn().CopyTo(ctx, p, fullCopySQL); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+		for _, c := range []struct {
+			sql, what string
+			parser    *copyParser
+		}{
+			{fullCopySQL, "transactions", newTransactionParser(in)},
+			{fullTransferCopySQL, "transfers", newTransferParser(in)},
+		} {
+			if _, err := conn.PgConn().CopyTo(ctx, c.parser, c.sql); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("copy %s: %w", c.what, err)
 			}
-			return fmt.Errorf("copy transactions: %w", err)
+			if err := c.parser.finish(); err != nil {
+				return err
+			}
 		}
-		return p.finish()
+		return nil
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"golang.org/x/sync/errgroup"
 
 	aggregator "finance/go_aggregator"
@@ -295,8 +296,29 @@ func scanClaimed(rows pgx.Rows) ([]aggregator.DirtyBucket, error) {
 	return claimed, nil
 }
 
-// aggregateBuckets streams the claimed buckets' transactions (months[i] is
-// the parsed month of claimed[i]) through the engine.
+// The claimed buckets' rows: one index range scan per bucket and table.
+var (
+	bucketTransactionsSQL = bucketRowsSQL("ledger_transaction", "user_id, account_id, date, category_key, type, amount_minor")
+	bucketTransfersSQL    = bucketRowsSQL("ledger_transfer", "user_id, from_account_id, to_account_id, date, amount_minor, to_amount_minor")
+)
+
+// bucketRowsSQL selects the columns of the rows of table dated in the
+// buckets ($1 user ids, $2 first days, $3 last days). OFFSET 0 keeps the
+// planner from flattening the LATERAL subquery into a join, which for a few
+// thousand buckets it would run as a hash join over the whole table.
+func bucketRowsSQL(table, columns string) string {
+	return `
+		SELECT t.* FROM unnest($1::text[], $2::text[], $3::text[]) AS b(user_id, first_day, last_day)
+		CROSS JOIN LATERAL (
+		  SELECT ` + columns + ` FROM ` + table + `
+		  WHERE user_id = b.user_id::uuid AND date BETWEEN b.first_day::date AND b.last_day::date
+		  OFFSET 0) t`
+}
+
+// aggregateBuckets streams the claimed buckets' transactions and transfers
+// (months[i] is the parsed month of claimed[i]) through the engine. Each
+// claimed bucket's dirty row is locked by this transaction, so no API write
+// to these buckets commits between the two reads.
 func aggregateBuckets(ctx context.Context, tx pgx.Tx, claimed []aggregator.DirtyBucket, months []aggregator.Month, opts aggregator.RunOptions) (*aggregator.Result, error) {
 	users := make([]string, len(claimed))
 	firsts := make([]string, len(claimed))
@@ -304,54 +326,74 @@ func aggregateBuckets(ctx context.Context, tx pgx.Tx, claimed []aggregator.Dirty
 	for i, b := range claimed {
 		users[i], firsts[i], lasts[i] = b.UserID, months[i].FirstDay(), months[i].LastDay()
 	}
-	engine := &aggregator.Engine{Workers: opts.WorkerCount(), UserName: formatUUID, Progress: opts.Progress}
+	engine := &aggregator.Engine{Workers: opts.WorkerCount(), KeyName: formatUUID, Progress: opts.Progress}
 	return engine.Run(ctx, func(ctx context.Context, in *aggregator.Input) error {
-		// One index range scan per bucket: OFFSET 0 keeps the planner from
-		// flattening the LATERAL subquery into a join, which for a few
-		// thousand buckets it would run as a hash join over the whole table.
-		rows, err := tx.Query(ctx, `
-			SELECT t.user_id, t.date, t.category_key, t.type, t.amount_minor
-			FROM unnest($1::text[], $2::text[], $3::text[]) AS b(user_id, first_day, last_day)
-			CROSS JOIN LATERAL (
-			  SELECT t.user_id, t.date, t.category_key, t.type, t.amount_minor
-			  FROM ledger_transaction t
-			  WHERE t.user_id = b.user_id::uuid AND t.date BETWEEN b.first_day::date AND b.last_day::date
-			  OFFSET 0) t`, users, firsts, lasts)
-		if err != nil {
-			return fmt.Errorf("read transactions: %w", err)
-		}
-		defer rows.Close()
-		fds := rows.FieldDescriptions()
-		for rows.Next() {
-			v := rows.RawValues()
-			if len(v) != 5 || v[0] == nil || v[1] == nil || v[2] == nil || v[3] == nil || v[4] == nil {
-				return aggregator.Errorf(aggregator.EINVALID, "unexpected NULL in ledger_transaction")
-			}
+		err := eachRow(ctx, tx, "ledger_transaction", bucketTransactionsSQL, []any{users, firsts, lasts}, func(v [][]byte, fds []pgconn.FieldDescription) error {
 			user := in.User(v[0])
-			month, err := decodeMonth(v[1], fds[1].Format)
+			month, err := decodeMonth(v[2], fds[2].Format)
 			if err != nil {
 				in.FailUser(user, err)
-				continue
+				return nil
 			}
-			typ, err := aggregator.ParseTxnType(v[3])
+			typ, err := aggregator.ParseTxnType(v[4])
 			if err != nil {
 				in.FailBucket(user, month, err)
-				continue
+				return nil
+			}
+			amount, err := decodeInt8(v[5], fds[5].Format)
+			if err != nil {
+				in.FailBucket(user, month, err)
+				return nil
+			}
+			return in.Add(user, in.Account(v[1]), in.Category(v[3]), month, typ, amount)
+		})
+		if err != nil {
+			return err
+		}
+		return eachRow(ctx, tx, "ledger_transfer", bucketTransfersSQL, []any{users, firsts, lasts}, func(v [][]byte, fds []pgconn.FieldDescription) error {
+			user := in.User(v[0])
+			month, err := decodeMonth(v[3], fds[3].Format)
+			if err != nil {
+				in.FailUser(user, err)
+				return nil
 			}
 			amount, err := decodeInt8(v[4], fds[4].Format)
 			if err != nil {
 				in.FailBucket(user, month, err)
-				continue
+				return nil
 			}
-			if err := in.Add(user, in.Category(v[2]), month, typ, amount); err != nil {
-				return err
+			toAmount, err := decodeInt8(v[5], fds[5].Format)
+			if err != nil {
+				in.FailBucket(user, month, err)
+				return nil
 			}
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("read transactions: %w", err)
-		}
-		return nil
+			return in.AddTransfer(user, in.Account(v[1]), in.Account(v[2]), month, amount, toAmount)
+		})
 	})
+}
+
+// eachRow runs sql and hands each row's raw values (no NULLs allowed; valid
+// during the call only) to fn.
+func eachRow(ctx context.Context, tx pgx.Tx, table, sql string, args []any, fn func(v [][]byte, fds []pgconn.FieldDescription) error) error {
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", table, err)
+	}
+	defer rows.Close()
+	fds := rows.FieldDescriptions()
+	for rows.Next() {
+		v := rows.RawValues()
+		if len(v) != len(fds) || slices.ContainsFunc(v, func(b []byte) bool { return b == nil }) {
+			return aggregator.Errorf(aggregator.EINVALID, "unexpected NULL in %s", table)
+		}
+		if err := fn(v, fds); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", table, err)
+	}
+	return nil
 }
 
 // decodeMonth decodes a date value in either wire format.

@@ -71,7 +71,7 @@ func TestIncremental_PoisonBucketIsIsolated(t *testing.T) {
 	}
 	d.checkRollups(t, "beside the poison", carol)
 	// Carol's poisoned bucket keeps its old rollup; her other bucket is done.
-	want := append(carolBefore, aggregator.Rollup{UserID: carol, Month: "2024-04", Category: "food", Type: "expense", TotalMinor: 20, TransactionCount: 1})
+	want := append(carolBefore, aggregator.Rollup{UserID: carol, Month: "2024-04", AccountID: accountOf(carol, 0), Category: "food", Type: "expense", TotalMinor: 20, TransactionCount: 1})
 	if got := d.rollupsOf(t, carol); !reflect.DeepEqual(got, want) {
 		t.Fatalf("carol's rollups = %+v, want %+v", got, want)
 	}
@@ -107,8 +107,8 @@ func TestFull_PoisonUserIsLeftAlone(t *testing.T) {
 	}
 	erinBefore := d.rollupsOf(t, erin)
 	for _, date := range []string{"10000-01-01", "0001-12-31 BC"} {
-		if _, err := d.admin.Exec(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
-			VALUES (gen_random_uuid(), 1, 'income', '', 'far', 'far', $1::date, now(), now(), $2)`, date, erin); err != nil {
+		if _, err := d.admin.Exec(ctx, `INSERT INTO ledger_transaction (id, account_id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
+			VALUES (gen_random_uuid(), $3, 1, 'income', '', 'far', 'far', $1::date, now(), now(), $2)`, date, erin, accountOf(erin, 0)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,8 +2,8 @@
 //
 // Claims: an incremental batch runs in one READ COMMITTED transaction that
 // takes pg_advisory_xact_lock_shared(AdvisoryLockKey), claims dirty rows with
-// SELECT ... FOR UPDATE SKIP LOCKED, reads the claimed buckets' transactions,
-// replaces their rollups and deletes each dirty row only if its generation is
+// SELECT ... FOR UPDATE SKIP LOCKED, reads the claimed buckets' transactions
+// and transfers, replaces their rollups and deletes each dirty row only if its generation is
 // still the claimed one. Row locks are held until commit, so two aggregators
 // never claim the same bucket. A full rebuild holds the session lock
 // pg_advisory_lock(AdvisoryLockKey) exclusively for its whole run, so it never
@@ -165,11 +165,12 @@ func formatUUID(b []byte) string {
 	return string(out[:])
 }
 
-// parseUUID parses a uuid in canonical (or undashed) text form.
+// parseUUID parses a uuid (a user or account id) in canonical (or undashed)
+// text form.
 func parseUUID(s string) (pgtype.UUID, error) {
 	var u pgtype.UUID
 	if err := u.Scan(s); err != nil {
-		return u, aggregator.Errorf(aggregator.EINVALID, "invalid user id %q", s)
+		return u, aggregator.Errorf(aggregator.EINVALID, "invalid id %q", s)
 	}
 	return u, nil
 }

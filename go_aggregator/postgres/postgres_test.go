@@ -21,6 +21,10 @@ import (
 var insertUserSQL = `INSERT INTO accounts_user (` + testschema.UserColumns + `) VALUES (` +
 	testschema.UserValues("$1::text::uuid", "$1::text") + `) ON CONFLICT DO NOTHING`
 
+// insertAccountSQL adds account $1 of user $2 (a user has a few: accountOf).
+const insertAccountSQL = `INSERT INTO ledger_account (id, user_id, name, name_key, kind, currency, opening_balance_minor, is_default, archived, created_at, updated_at)
+VALUES ($1::text::uuid, $2, $1::text, $1::text, 'checking', 'USD', 0, false, false, now(), now()) ON CONFLICT DO NOTHING`
+
 // markDirtySQL is exactly what the API runs for every affected bucket.
 const markDirtySQL = `INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) VALUES ($1, $2, 1, now())
 ON CONFLICT (user_id, month) DO UPDATE SET generation = ledger_dirtybucket.generation + 1, marked_at = excluded.marked_at`
@@ -76,18 +80,37 @@ func (d *testDB) open(tb testing.TB) *postgres.DB {
 
 func userID(n int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012x", n) }
 
-// addTxn inserts a transaction and marks its bucket dirty in one
-// transaction, as the API does.
+// accountOf is account k (0..999) of user: the seeded users have 0, 1 and 2.
+func accountOf(user string, k int) string {
+	return fmt.Sprintf("00000000-0000-4000-a%03d-%s", k, user[24:])
+}
+
+// addTxn inserts a transaction into the user's first account and marks its
+// bucket dirty in one transaction, as the API does.
 func (d *testDB) addTxn(tb testing.TB, user, date, category, typ string, amount int64) string {
+	tb.Helper()
+	return d.addTxnTo(tb, accountOf(user, 0), user, date, category, typ, amount)
+}
+
+// addTxnTo is addTxn into the given account of the user.
+func (d *testDB) addTxnTo(tb testing.TB, account, user, date, category, typ string, amount int64) string {
+	tb.Helper()
+	return d.insertEntry(tb, user, date, []string{account}, `INSERT INTO ledger_transaction (id, account_id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
+		VALUES (gen_random_uuid(), $6, $1, $2, '', $3::text, lower($3::text), $4, now(), now(), $5) RETURNING id::text`, amount, typ, category, date, user, account)
+}
+
+// insertEntry runs insert (RETURNING the new row's id) and marks the month
+// of date dirty, in one transaction, as the API does; it creates the user and
+// the accounts first if need be.
+func (d *testDB) insertEntry(tb testing.TB, user, date string, accounts []string, insert string, args ...any) string {
 	tb.Helper()
 	ctx := context.Background()
 	var id string
 	err := pgx.BeginFunc(ctx, d.admin, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, insertUserSQL, user); err != nil {
+		if err := ensureAccounts(ctx, tx, user, accounts...); err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
-			VALUES (gen_random_uuid(), $1, $2, '', $3::text, lower($3::text), $4, now(), now(), $5) RETURNING id::text`, amount, typ, category, date, user).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, insert, args...).Scan(&id); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, markDirtySQL, user, date[:7])
@@ -97,6 +120,56 @@ func (d *testDB) addTxn(tb testing.TB, user, date, category, typ string, amount 
 		tb.Fatal(err)
 	}
 	return id
+}
+
+// ensureAccounts creates the user and the user's accounts if need be.
+func ensureAccounts(ctx context.Context, tx pgx.Tx, user string, accounts ...string) error {
+	if _, err := tx.Exec(ctx, insertUserSQL, user); err != nil {
+		return err
+	}
+	for _, account := range accounts {
+		if _, err := tx.Exec(ctx, insertAccountSQL, account, user); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addTransfer inserts a transfer (amount out of from, toAmount into to) and
+// marks its bucket dirty in one transaction, as the API does.
+func (d *testDB) addTransfer(tb testing.TB, user, from, to, date string, amount, toAmount int64) string {
+	tb.Helper()
+	return d.insertEntry(tb, user, date, []string{from, to}, `INSERT INTO ledger_transfer (id, user_id, from_account_id, to_account_id, amount_minor, to_amount_minor, date, description, created_at, updated_at)
+		VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, '', now(), now()) RETURNING id::text`, user, from, to, amount, toAmount, date)
+}
+
+// updateTransfer changes a transfer's accounts, amounts and date and marks
+// its old and new months dirty, as the API does.
+func (d *testDB) updateTransfer(tb testing.TB, id, from, to, date string, amount, toAmount int64) {
+	tb.Helper()
+	ctx := context.Background()
+	err := pgx.BeginFunc(ctx, d.admin, func(tx pgx.Tx) error {
+		var user, oldMonth string
+		if err := tx.QueryRow(ctx, `SELECT user_id::text, to_char(date, 'YYYY-MM') FROM ledger_transfer WHERE id = $1 FOR UPDATE`, id).Scan(&user, &oldMonth); err != nil {
+			return err
+		}
+		if err := ensureAccounts(ctx, tx, user, from, to); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE ledger_transfer SET from_account_id = $2, to_account_id = $3, date = $4, amount_minor = $5, to_amount_minor = $6, updated_at = now() WHERE id = $1`,
+			id, from, to, date, amount, toAmount); err != nil {
+			return err
+		}
+		for _, month := range []string{oldMonth, date[:7]} {
+			if _, err := tx.Exec(ctx, markDirtySQL, user, month); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // markDirty marks a bucket dirty, as the API does on every write.
@@ -109,9 +182,16 @@ func (d *testDB) markDirty(tb testing.TB, user, month string) {
 
 func (d *testDB) deleteTxn(tb testing.TB, id, user, month string) {
 	tb.Helper()
+	d.deleteEntry(tb, "ledger_transaction", id, user, month)
+}
+
+// deleteEntry deletes a row of ledger_transaction or ledger_transfer and
+// marks its month dirty.
+func (d *testDB) deleteEntry(tb testing.TB, table, id, user, month string) {
+	tb.Helper()
 	ctx := context.Background()
 	err := pgx.BeginFunc(ctx, d.admin, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM ledger_transaction WHERE id = $1`, id); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1`, id); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, markDirtySQL, user, month)
@@ -130,7 +210,7 @@ func scanRollups(tb testing.TB, conn *pgx.Conn, sql string, args ...any) []aggre
 	}
 	out := []aggregator.Rollup{}
 	var r aggregator.Rollup
-	if _, err := pgx.ForEachRow(rows, []any{&r.UserID, &r.Month, &r.Category, &r.Type, &r.TotalMinor, &r.TransactionCount}, func() error {
+	if _, err := pgx.ForEachRow(rows, []any{&r.UserID, &r.Month, &r.AccountID, &r.Category, &r.Type, &r.TotalMinor, &r.TransactionCount}, func() error {
 		out = append(out, r)
 		return nil
 	}); err != nil {
@@ -145,14 +225,14 @@ func (d *testDB) rollups(tb testing.TB) []aggregator.Rollup {
 
 // rollupsExcept returns the stored rollups of every user but except.
 func (d *testDB) rollupsExcept(tb testing.TB, except ...string) []aggregator.Rollup {
-	return scanRollups(tb, d.admin, `SELECT user_id::text, month, category, type, total_minor, transaction_count
-		FROM ledger_monthlyrollup WHERE user_id::text <> ALL($1) ORDER BY 1, 2, 3, 4`, append([]string{}, except...))
+	return scanRollups(tb, d.admin, `SELECT user_id::text, month, account_id::text, category, type, total_minor, transaction_count
+		FROM ledger_monthlyrollup WHERE user_id::text <> ALL($1) ORDER BY user_id, month, account_id, category COLLATE "C", type`, append([]string{}, except...))
 }
 
 // rollupsOf returns the stored rollups of one user.
 func (d *testDB) rollupsOf(tb testing.TB, user string) []aggregator.Rollup {
-	return scanRollups(tb, d.admin, `SELECT user_id::text, month, category, type, total_minor, transaction_count
-		FROM ledger_monthlyrollup WHERE user_id = $1 ORDER BY 1, 2, 3, 4`, user)
+	return scanRollups(tb, d.admin, `SELECT user_id::text, month, account_id::text, category, type, total_minor, transaction_count
+		FROM ledger_monthlyrollup WHERE user_id = $1 ORDER BY user_id, month, account_id, category COLLATE "C", type`, user)
 }
 
 // checkRollups fails the test unless the stored rollups of every user but
@@ -175,10 +255,18 @@ func (d *testDB) expected(tb testing.TB) []aggregator.Rollup {
 }
 
 // expectedExcept is the oracle for every user but except (whose rows may
-// sum past bigint, or carry dates no "YYYY-MM" names).
+// sum past bigint, or carry dates no "YYYY-MM" names): the transactions per
+// account, category and type, and each transfer's two legs.
 func (d *testDB) expectedExcept(tb testing.TB, except ...string) []aggregator.Rollup {
-	return scanRollups(tb, d.admin, `SELECT user_id::text, to_char(date, 'YYYY-MM'), category_key, type, SUM(amount_minor)::bigint, COUNT(*)
-		FROM ledger_transaction WHERE user_id::text <> ALL($1) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`, append([]string{}, except...))
+	return scanRollups(tb, d.admin, `
+		SELECT user_id::text, to_char(date, 'YYYY-MM'), account_id::text, category, type, SUM(amount)::bigint, COUNT(*)
+		FROM (
+		  SELECT user_id, date, account_id, category_key AS category, type::text, amount_minor AS amount FROM ledger_transaction
+		  UNION ALL
+		  SELECT user_id, date, from_account_id, '', 'transfer_out', amount_minor FROM ledger_transfer
+		  UNION ALL
+		  SELECT user_id, date, to_account_id, '', 'transfer_in', to_amount_minor FROM ledger_transfer) e
+		WHERE user_id::text <> ALL($1) GROUP BY 1, 2, 3, 4, 5 ORDER BY user_id, 2, account_id, category COLLATE "C", type`, append([]string{}, except...))
 }
 
 func (d *testDB) dirty(tb testing.TB) []aggregator.DirtyBucket {
@@ -198,8 +286,10 @@ func (d *testDB) dirty(tb testing.TB) []aggregator.DirtyBucket {
 	return out
 }
 
-// seed bulk-inserts n random transactions over users users and 12 months and
-// marks every touched bucket dirty.
+// seed bulk-inserts n random transactions over users users (three accounts
+// each) and 12 months, and n/5 transfers between two accounts of a user whose
+// arriving amount differs from the leaving one (other currencies), and marks
+// every touched bucket dirty.
 func (d *testDB) seed(tb testing.TB, n, users int, seed int64) {
 	tb.Helper()
 	ctx := context.Background()
@@ -207,19 +297,37 @@ func (d *testDB) seed(tb testing.TB, n, users int, seed int64) {
 		SELECT setseed(%f);
 		INSERT INTO accounts_user (`+testschema.UserColumns+`)
 		  SELECT `+testschema.UserValues("u.id", "u.id::text")+`
-		  FROM (SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid AS id FROM generate_series(1, %d) g) u
+		  FROM (SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid AS id FROM generate_series(1, %[2]d) g) u
 		  ON CONFLICT DO NOTHING;
-		INSERT INTO ledger_transaction (id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
-		  SELECT gen_random_uuid(), 1 + floor(random() * 1000000)::bigint,
+		INSERT INTO ledger_account (id, user_id, name, name_key, kind, currency, opening_balance_minor, is_default, archived, created_at, updated_at)
+		  SELECT a.id, a.user_id, a.id::text, a.id::text, 'checking', (ARRAY['USD', 'EUR', 'JPY'])[k + 1], 0, k = 0, false, now(), now()
+		  FROM (SELECT ('00000000-0000-4000-a00' || k || '-' || lpad(to_hex(g), 12, '0'))::uuid AS id,
+		               ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid AS user_id, k
+		        FROM generate_series(1, %[2]d) g, generate_series(0, 2) k) a
+		  ON CONFLICT DO NOTHING;
+		INSERT INTO ledger_transaction (id, account_id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
+		  SELECT gen_random_uuid(), ('00000000-0000-4000-a00' || s.k || '-' || lpad(to_hex(s.u), 12, '0'))::uuid,
+		         1 + floor(random() * 1000000)::bigint,
 		         (ARRAY['income', 'expense'])[1 + floor(random() * 2)::int], '', s.category, s.category,
 		         date '2024-01-01' + floor(random() * 366)::int, now(), now(),
-		         ('00000000-0000-4000-8000-' || lpad(to_hex(1 + floor(random() * %d)::int), 12, '0'))::uuid
-		  FROM (SELECT (ARRAY['food', 'rent', 'fun', 'salary', 'travel'])[1 + floor(random() * 5)::int] AS category
-		        FROM generate_series(1, %d)) s;
+		         ('00000000-0000-4000-8000-' || lpad(to_hex(s.u), 12, '0'))::uuid
+		  FROM (SELECT (ARRAY['food', 'rent', 'fun', 'salary', 'travel'])[1 + floor(random() * 5)::int] AS category,
+		               1 + floor(random() * %[2]d)::int AS u, floor(random() * 3)::int AS k
+		        FROM generate_series(1, %[3]d)) s;
+		INSERT INTO ledger_transfer (id, user_id, from_account_id, to_account_id, amount_minor, to_amount_minor, date, description, created_at, updated_at)
+		  SELECT gen_random_uuid(), ('00000000-0000-4000-8000-' || lpad(to_hex(s.u), 12, '0'))::uuid,
+		         ('00000000-0000-4000-a00' || s.k || '-' || lpad(to_hex(s.u), 12, '0'))::uuid,
+		         ('00000000-0000-4000-a00' || (s.k + s.step) %% 3 || '-' || lpad(to_hex(s.u), 12, '0'))::uuid,
+		         s.amount, s.amount * (1 + floor(random() * 3)::bigint) + floor(random() * 100)::bigint,
+		         date '2024-01-01' + floor(random() * 366)::int, '', now(), now()
+		  FROM (SELECT 1 + floor(random() * %[2]d)::int AS u, floor(random() * 3)::int AS k, 1 + floor(random() * 2)::int AS step,
+		               1 + floor(random() * 1000000)::bigint AS amount
+		        FROM generate_series(1, %[3]d / 5)) s;
 		INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at)
-		  SELECT DISTINCT user_id, to_char(date, 'YYYY-MM'), 1, now() FROM ledger_transaction
+		  SELECT DISTINCT user_id, to_char(date, 'YYYY-MM'), 1, now()
+		  FROM (SELECT user_id, date FROM ledger_transaction UNION ALL SELECT user_id, date FROM ledger_transfer) e
 		  ON CONFLICT (user_id, month) DO UPDATE SET generation = ledger_dirtybucket.generation + 1;`,
-		float64(seed%100)/100, users, users, n))
+		float64(seed%100)/100, users, n))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -261,9 +369,9 @@ func TestIncremental_RecomputesOnlyDirtyBuckets(t *testing.T) {
 		t.Fatalf("report = %+v, want one bucket with two rows", report)
 	}
 	want := []aggregator.Rollup{
-		{UserID: alice, Month: "2024-01", Category: "food", Type: "expense", TotalMinor: 2000, TransactionCount: 2},
-		{UserID: alice, Month: "2024-02", Category: "salary", Type: "income", TotalMinor: 500001, TransactionCount: 2},
-		{UserID: bob, Month: "2024-01", Category: "rent", Type: "expense", TotalMinor: 1, TransactionCount: 1},
+		{UserID: alice, Month: "2024-01", AccountID: accountOf(alice, 0), Category: "food", Type: "expense", TotalMinor: 2000, TransactionCount: 2},
+		{UserID: alice, Month: "2024-02", AccountID: accountOf(alice, 0), Category: "salary", Type: "income", TotalMinor: 500001, TransactionCount: 2},
+		{UserID: bob, Month: "2024-01", AccountID: accountOf(bob, 0), Category: "rent", Type: "expense", TotalMinor: 1, TransactionCount: 1},
 	}
 	if got := d.rollups(t); !reflect.DeepEqual(got, want) {
 		t.Fatalf("rollups = %+v\nwant %+v", got, want)
@@ -284,7 +392,7 @@ func TestIncremental_CategoryThatDisappearedVanishes(t *testing.T) {
 	if _, err := db.Incremental(ctx, opts); err != nil {
 		t.Fatal(err)
 	}
-	want := []aggregator.Rollup{{UserID: alice, Month: "2024-04", Category: "food", Type: "expense", TotalMinor: 100, TransactionCount: 1}}
+	want := []aggregator.Rollup{{UserID: alice, Month: "2024-04", AccountID: accountOf(alice, 0), Category: "food", Type: "expense", TotalMinor: 100, TransactionCount: 1}}
 	if got := d.rollups(t); !reflect.DeepEqual(got, want) {
 		t.Fatalf("rollups = %+v, want %+v", got, want)
 	}
@@ -338,7 +446,7 @@ func TestFull_EqualsIncremental(t *testing.T) {
 	}
 	// A stray row behind the aggregator's back: only --verify looks past
 	// the fingerprints.
-	if _, err := d.admin.Exec(ctx, `INSERT INTO ledger_monthlyrollup (user_id, month, category, type, total_minor, transaction_count) VALUES ($1, '1999-01', 'x', 'income', 1, 1)`, userID(1)); err != nil {
+	if _, err := d.admin.Exec(ctx, `INSERT INTO ledger_monthlyrollup (user_id, account_id, month, category, type, total_minor, transaction_count) VALUES ($1, $2, '1999-01', 'x', 'income', 1, 1)`, userID(1), accountOf(userID(1), 0)); err != nil {
 		t.Fatal(err)
 	}
 	full, err := db.Full(ctx, aggregator.RunOptions{Workers: 2, Verify: true})
@@ -349,7 +457,7 @@ func TestFull_EqualsIncremental(t *testing.T) {
 		t.Fatal("full rollups differ from incremental")
 	}
 	// Only the stray row differs from what the incremental run left.
-	if full.RowsRead != 20000 || inc.RowsRead != 20000 || full.RollupsWritten != 0 || full.RollupsDeleted != 1 ||
+	if full.RowsRead != 24000 || inc.RowsRead != 24000 || full.RollupsWritten != 0 || full.RollupsDeleted != 1 ||
 		full.RollupsKept != int64(len(afterIncremental)) || inc.RollupsWritten != int64(len(afterIncremental)) {
 		t.Fatalf("full = %+v, incremental = %+v", full, inc)
 	}
@@ -446,8 +554,8 @@ func TestIncremental_TwoAggregatorsConcurrently(t *testing.T) {
 	if got := reports[0].BucketsUpdated + reports[1].BucketsUpdated; got != dirtyBefore {
 		t.Fatalf("buckets updated = %d + %d, want %d in total (each once)", reports[0].BucketsUpdated, reports[1].BucketsUpdated, dirtyBefore)
 	}
-	if got := reports[0].RowsRead + reports[1].RowsRead; got != 30000 {
-		t.Fatalf("rows read = %d, want 30000", got)
+	if got := reports[0].RowsRead + reports[1].RowsRead; got != 36000 {
+		t.Fatalf("rows read = %d, want 36000 (30000 transactions, 6000 transfers)", got)
 	}
 	d.checkRollups(t, "after the run")
 
@@ -464,12 +572,20 @@ func TestIncremental_TwoAggregatorsConcurrently(t *testing.T) {
 		for i := 0; i < 300; i++ {
 			user := userID(1 + r.IntN(200))
 			date := fmt.Sprintf("2024-%02d-%02d", 1+r.IntN(12), 1+r.IntN(28))
+			k := r.IntN(3)
 			err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
-					VALUES (gen_random_uuid(), $1, 'expense', '', 'food', 'food', $2, now(), now(), $3)`, 1+r.IntN(5000), date, user); err != nil {
+				var err error
+				if i%3 == 0 { // every third write is a transfer
+					_, err = tx.Exec(ctx, `INSERT INTO ledger_transfer (id, user_id, from_account_id, to_account_id, amount_minor, to_amount_minor, date, description, created_at, updated_at)
+						VALUES (gen_random_uuid(), $1, $2, $3, $4::bigint, $4::bigint * 2, $5, '', now(), now())`, user, accountOf(user, k), accountOf(user, (k+1)%3), 1+r.IntN(5000), date)
+				} else {
+					_, err = tx.Exec(ctx, `INSERT INTO ledger_transaction (id, account_id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
+						VALUES (gen_random_uuid(), $4, $1, 'expense', '', 'food', 'food', $2, now(), now(), $3)`, 1+r.IntN(5000), date, user, accountOf(user, k))
+				}
+				if err != nil {
 					return err
 				}
-				_, err := tx.Exec(ctx, markDirtySQL, user, date[:7])
+				_, err = tx.Exec(ctx, markDirtySQL, user, date[:7])
 				return err
 			})
 			if err != nil {
@@ -609,8 +725,8 @@ func TestFull_WritesOnlyTheDifference(t *testing.T) {
 		{`UPDATE ledger_monthlyrollup SET total_minor = total_minor + 1 WHERE id = $1`, changed1},
 		{`UPDATE ledger_monthlyrollup SET transaction_count = transaction_count + 7 WHERE id = $1`, changed2},
 		{`DELETE FROM ledger_monthlyrollup WHERE id = $1`, missing},
-		{`INSERT INTO ledger_monthlyrollup (user_id, month, category, type, total_minor, transaction_count)
-		  VALUES ($1, '2024-05', 'vanished', 'expense', 5, 1)`, userID(1)},
+		{`INSERT INTO ledger_monthlyrollup (user_id, account_id, month, category, type, total_minor, transaction_count)
+		  VALUES ($1::text::uuid, replace($1::text, '-8000-', '-a002-')::uuid, '2024-05', 'vanished', 'expense', 5, 1)`, userID(1)},
 	} {
 		if _, err := d.admin.Exec(ctx, damage.sql, damage.arg); err != nil {
 			t.Fatal(err)

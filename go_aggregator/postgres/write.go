@@ -24,6 +24,7 @@ type rollupSource struct {
 
 	lastUser string // rollups come grouped by user: parse each id once
 	lastUUID pgtype.UUID
+	accounts map[string]pgtype.UUID // each account id parsed once
 }
 
 func (s *rollupSource) Next() bool {
@@ -43,8 +44,16 @@ func (s *rollupSource) Values() ([]any, error) {
 		}
 		s.lastUser, s.lastUUID = r.UserID, u
 	}
-	s.values[0], s.values[1], s.values[2], s.values[3] = s.lastUUID, r.Month, r.Category, r.Type
-	s.values[4], s.values[5] = r.TotalMinor, int32(r.TransactionCount)
+	account, ok := s.accounts[r.AccountID]
+	if !ok {
+		var err error
+		if account, err = parseUUID(r.AccountID); err != nil {
+			return nil, err
+		}
+		s.accounts[r.AccountID] = account
+	}
+	s.values[0], s.values[1], s.values[2], s.values[3] = s.lastUUID, r.Month, account, r.Category
+	s.values[4], s.values[5], s.values[6] = r.Type, r.TotalMinor, int32(r.TransactionCount)
 	return s.values, nil
 }
 
@@ -57,8 +66,8 @@ func insertRollups(ctx context.Context, tx pgx.Tx, rollups []aggregator.Rollup, 
 		return 0, nil
 	}
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"ledger_monthlyrollup"},
-		[]string{"user_id", "month", "category", "type", "total_minor", "transaction_count"},
-		&rollupSource{rollups: rollups, skip: skip, values: make([]any, 6)})
+		[]string{"user_id", "month", "account_id", "category", "type", "total_minor", "transaction_count"},
+		&rollupSource{rollups: rollups, skip: skip, values: make([]any, 7), accounts: make(map[string]pgtype.UUID)})
 	if err != nil {
 		return 0, fmt.Errorf("insert rollups: %w", err)
 	}

@@ -35,8 +35,8 @@ func rollupsExcept(tb testing.TB, db *sql.DB, except ...string) []aggregator.Rol
 // may sum past int64, which SQLite's SUM refuses).
 func expectedExcept(tb testing.TB, db *sql.DB, except ...string) []aggregator.Rollup {
 	tb.Helper()
-	rows, err := db.Query(`SELECT user_id, substr(date, 1, 7), category_key, type, SUM(amount_minor), COUNT(*)
-		FROM ledger_transaction WHERE user_id NOT IN (SELECT value FROM json_each(?)) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`, jsonList(except))
+	rows, err := db.Query(`SELECT user_id, substr(date, 1, 7), account_id, category, type, SUM(amount), COUNT(*)
+		FROM (`+entriesSQL+`) WHERE user_id NOT IN (SELECT value FROM json_each(?)) GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`, jsonList(except))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -88,8 +88,8 @@ func rollupsOf(tb testing.TB, db *sql.DB, user string) []aggregator.Rollup {
 func insertRaw(tb testing.TB, db *sql.DB, user, date, amountSQL string) {
 	tb.Helper()
 	txnSeq++
-	if _, err := db.Exec(`INSERT INTO ledger_transaction (id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
-		VALUES (printf('%032x', ?), `+amountSQL+`, 'income', '', 'poison', 'poison', ?, datetime('now'), datetime('now'), ?)`, txnSeq, date, user); err != nil {
+	if _, err := db.Exec(`INSERT INTO ledger_transaction (id, account_id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
+		VALUES (printf('%032x', ?), ?, `+amountSQL+`, 'income', '', 'poison', 'poison', ?, datetime('now'), datetime('now'), ?)`, txnSeq, accountOf(user, 0), date, user); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -140,7 +140,7 @@ func TestIncremental_PoisonBucketsAreIsolated(t *testing.T) {
 		t.Fatalf("report = %+v, want 3 buckets updated (carol 2024-04, dave 0001-01 and 9999-12)", report)
 	}
 	checkOthersExact(t, db.SQL(), "beside the poison", carol, erin)
-	want := append(carolBefore, aggregator.Rollup{UserID: carol, Month: "2024-04", Category: "food", Type: "expense", TotalMinor: 20, TransactionCount: 1})
+	want := append(carolBefore, aggregator.Rollup{UserID: carol, Month: "2024-04", AccountID: accountOf(carol, 0), Category: "food", Type: "expense", TotalMinor: 20, TransactionCount: 1})
 	if got := rollupsOf(t, db.SQL(), carol); !reflect.DeepEqual(got, want) {
 		t.Fatalf("carol's rollups = %+v, want %+v", got, want)
 	}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -12,7 +13,7 @@ import (
 )
 
 // insertRowsPerStatement keeps a multi-row INSERT well under SQLite's
-// parameter limit (6 parameters per row).
+// parameter limit (7 parameters per row).
 const insertRowsPerStatement = 200
 
 // Incremental claims dirty buckets batch by batch, each batch in its own
@@ -68,21 +69,23 @@ func (db *DB) incrementalBatch(ctx context.Context, opts aggregator.RunOptions, 
 	months, parsed, failed := aggregator.ParseClaimed(claimed)
 	engine := &aggregator.Engine{Workers: opts.WorkerCount(), Progress: opts.Progress}
 	result, err := engine.Run(ctx, func(ctx context.Context, in *aggregator.Input) error {
-		stmt, err := tx.PrepareContext(ctx, `
-			SELECT user_id, CAST("date" AS TEXT), category_key, type, amount_minor
-			FROM ledger_transaction
-			WHERE user_id = ? AND "date" BETWEEN ? AND ?`)
-		if err != nil {
-			return fmt.Errorf("read transactions: %w", err)
-		}
-		defer stmt.Close()
-		for i, b := range parsed {
-			rows, err := stmt.QueryContext(ctx, b.UserID, months[i].FirstDay(), lastDayBound(months[i]))
+		for _, r := range readers {
+			stmt, err := tx.PrepareContext(ctx, r.sql+` WHERE user_id = ? AND "date" BETWEEN ? AND ?`)
 			if err != nil {
-				return fmt.Errorf("read transactions: %w", err)
+				return fmt.Errorf("read %s: %w", r.table, err)
 			}
-			if err := scanTransactions(rows, in); err != nil {
-				return err
+			for i, b := range parsed {
+				rows, err := stmt.QueryContext(ctx, b.UserID, months[i].FirstDay(), lastDayBound(months[i]))
+				if err == nil {
+					err = r.scan(rows, in)
+				}
+				if err != nil {
+					stmt.Close()
+					return fmt.Errorf("read %s: %w", r.table, err)
+				}
+			}
+			if err := stmt.Close(); err != nil {
+				return fmt.Errorf("read %s: %w", r.table, err)
 			}
 		}
 		return nil
@@ -136,12 +139,16 @@ func (db *DB) Full(ctx context.Context, opts aggregator.RunOptions) (aggregator.
 	}
 	engine := &aggregator.Engine{Workers: opts.WorkerCount(), Progress: opts.Progress}
 	agg, err := engine.Aggregate(ctx, func(ctx context.Context, in *aggregator.Input) error {
-		rows, err := tx.QueryContext(ctx, `
-			SELECT user_id, CAST("date" AS TEXT), category_key, type, amount_minor FROM ledger_transaction`)
-		if err != nil {
-			return fmt.Errorf("read transactions: %w", err)
+		for _, r := range readers {
+			rows, err := tx.QueryContext(ctx, r.sql)
+			if err == nil {
+				err = r.scan(rows, in)
+			}
+			if err != nil {
+				return fmt.Errorf("read %s: %w", r.table, err)
+			}
 		}
-		return scanTransactions(rows, in)
+		return nil
 	})
 	if err != nil {
 		return report, err
@@ -217,17 +224,29 @@ func claimBuckets(ctx context.Context, tx *sql.Tx, afterID int64, limit int) ([]
 	return claimed, lastID, nil
 }
 
-// scanTransactions feeds (user_id, date, category_key, type, amount_minor) rows
-// into the engine and closes rows. A row that cannot be read fails its
-// bucket (its user, when its date names no month) and the read goes on.
+// readers are the tables a bucket's rollups come from: the SELECT of each
+// (a WHERE clause may follow) and the function that feeds its rows to the
+// engine.
+var readers = []struct {
+	table, sql string
+	scan       func(rows *sql.Rows, in *aggregator.Input) error
+}{
+	{"ledger_transaction", `SELECT user_id, account_id, CAST("date" AS TEXT), category_key, type, amount_minor FROM ledger_transaction`, scanTransactions},
+	{"ledger_transfer", `SELECT user_id, from_account_id, to_account_id, CAST("date" AS TEXT), amount_minor, to_amount_minor FROM ledger_transfer`, scanTransfers},
+}
+
+// scanTransactions feeds (user_id, account_id, date, category_key, type,
+// amount_minor) rows into the engine and closes rows. A row that cannot be
+// read fails its bucket (its user, when its date names no month) and the
+// read goes on.
 func scanTransactions(rows *sql.Rows, in *aggregator.Input) error {
 	defer rows.Close()
-	var user, category, typ sql.RawBytes
+	var user, account, category, typ sql.RawBytes
 	var date dateMonth
 	var amount amountMinor
 	for rows.Next() {
-		if err := rows.Scan(&user, &date, &category, &typ, &amount); err != nil {
-			return fmt.Errorf("read transactions: %w", err)
+		if err := rows.Scan(&user, &account, &date, &category, &typ, &amount); err != nil {
+			return err
 		}
 		u := in.User(user)
 		if date.err != nil {
@@ -242,14 +261,39 @@ func scanTransactions(rows *sql.Rows, in *aggregator.Input) error {
 			in.FailBucket(u, date.month, err)
 			continue
 		}
-		if err := in.Add(u, in.Category(category), date.month, t, amount.value); err != nil {
+		if err := in.Add(u, in.Account(account), in.Category(category), date.month, t, amount.value); err != nil {
 			return err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read transactions: %w", err)
+	return rows.Err()
+}
+
+// scanTransfers feeds (user_id, from_account_id, to_account_id, date,
+// amount_minor, to_amount_minor) rows into the engine as two legs each and
+// closes rows; a row that cannot be read fails like a transaction's.
+func scanTransfers(rows *sql.Rows, in *aggregator.Input) error {
+	defer rows.Close()
+	var user, from, to sql.RawBytes
+	var date dateMonth
+	var amount, toAmount amountMinor
+	for rows.Next() {
+		if err := rows.Scan(&user, &from, &to, &date, &amount, &toAmount); err != nil {
+			return err
+		}
+		u := in.User(user)
+		if date.err != nil {
+			in.FailUser(u, date.err)
+			continue
+		}
+		if err := cmp.Or(amount.err, toAmount.err); err != nil {
+			in.FailBucket(u, date.month, err)
+			continue
+		}
+		if err := in.AddTransfer(u, in.Account(from), in.Account(to), date.month, amount.value, toAmount.value); err != nil {
+			return err
+		}
 	}
-	return nil
+	return rows.Err()
 }
 
 // finishClaim runs the test hook and deletes each claimed dirty row whose
@@ -281,7 +325,7 @@ func insertRollups(ctx context.Context, tx *sql.Tx, rollups []aggregator.Rollup)
 			full.Close()
 		}
 	}()
-	args := make([]any, 0, 6*insertRowsPerStatement)
+	args := make([]any, 0, 7*insertRowsPerStatement)
 	for start := 0; start < len(rollups); start += insertRowsPerStatement {
 		chunk := rollups[start:min(start+insertRowsPerStatement, len(rollups))]
 		args = args[:0]
@@ -289,7 +333,7 @@ func insertRollups(ctx context.Context, tx *sql.Tx, rollups []aggregator.Rollup)
 			if r.TransactionCount > aggregator.MaxTransactionCount {
 				return 0, aggregator.Errorf(aggregator.EOVERFLOW, "transaction_count overflow in %s %s", r.UserID, r.Month)
 			}
-			args = append(args, r.UserID, r.Month, r.Category, r.Type, r.TotalMinor, r.TransactionCount)
+			args = append(args, r.UserID, r.Month, r.AccountID, r.Category, r.Type, r.TotalMinor, r.TransactionCount)
 		}
 		var err error
 		if len(chunk) == insertRowsPerStatement {
@@ -311,12 +355,12 @@ func insertRollups(ctx context.Context, tx *sql.Tx, rollups []aggregator.Rollup)
 
 func insertSQL(rows int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO ledger_monthlyrollup (user_id, month, category, type, total_minor, transaction_count) VALUES `)
+	b.WriteString(`INSERT INTO ledger_monthlyrollup (user_id, month, account_id, category, type, total_minor, transaction_count) VALUES `)
 	for i := 0; i < rows; i++ {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?)")
 	}
 	return b.String()
 }

@@ -47,17 +47,55 @@ type execer interface {
 
 var txnSeq int
 
-// addTxn inserts a transaction and marks its bucket dirty, as the API does.
+// accountOf is account k (0..99) of user, in the 32-hex form Django stores.
+func accountOf(user string, k int) string { return fmt.Sprintf("a%02d%s", k, user[3:]) }
+
+// addTxn inserts a transaction into the user's first account and marks its
+// bucket dirty, as the API does.
 func addTxn(tb testing.TB, db execer, user, date, category, typ string, amount int64) string {
+	tb.Helper()
+	return addTxnTo(tb, db, accountOf(user, 0), user, date, category, typ, amount)
+}
+
+// addTxnTo is addTxn into the given account of the user.
+func addTxnTo(tb testing.TB, db execer, account, user, date, category, typ string, amount int64) string {
 	tb.Helper()
 	txnSeq++
 	id := fmt.Sprintf("%032x", txnSeq)
 	ctx := context.Background()
+	ensureAccounts(tb, db, user, account)
+	if _, err := db.ExecContext(ctx, `INSERT INTO ledger_transaction (id, account_id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
+		VALUES (?, ?, ?, ?, '', ?, lower(?), ?, datetime('now'), datetime('now'), ?)`, id, account, amount, typ, category, category, date, user); err != nil {
+		tb.Fatal(err)
+	}
+	markDirty(tb, db, user, date[:7])
+	return id
+}
+
+// ensureAccounts creates the user and the user's accounts if need be.
+func ensureAccounts(tb testing.TB, db execer, user string, accounts ...string) {
+	tb.Helper()
+	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, insertUserSQL, user); err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO ledger_transaction (id, amount_minor, type, description, category, category_key, date, created_at, updated_at, user_id)
-		VALUES (?, ?, ?, '', ?, lower(?), ?, datetime('now'), datetime('now'), ?)`, id, amount, typ, category, category, date, user); err != nil {
+	for _, account := range accounts {
+		if _, err := db.ExecContext(ctx, `INSERT OR IGNORE INTO ledger_account (id, user_id, name, name_key, kind, currency, opening_balance_minor, is_default, archived, created_at, updated_at)
+			VALUES (?1, ?2, ?1, ?1, 'checking', 'USD', 0, false, false, datetime('now'), datetime('now'))`, account, user); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// addTransfer inserts a transfer (amount out of from, toAmount into to) and
+// marks its bucket dirty, as the API does.
+func addTransfer(tb testing.TB, db execer, user, from, to, date string, amount, toAmount int64) string {
+	tb.Helper()
+	txnSeq++
+	id := fmt.Sprintf("%032x", txnSeq)
+	ensureAccounts(tb, db, user, from, to)
+	if _, err := db.ExecContext(context.Background(), `INSERT INTO ledger_transfer (id, user_id, from_account_id, to_account_id, amount_minor, to_amount_minor, date, description, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, '', datetime('now'), datetime('now'))`, id, user, from, to, amount, toAmount, date); err != nil {
 		tb.Fatal(err)
 	}
 	markDirty(tb, db, user, date[:7])
@@ -81,21 +119,21 @@ func markDirty(tb testing.TB, db execer, user, month string) {
 
 func rollups(tb testing.TB, db *sql.DB) []aggregator.Rollup {
 	tb.Helper()
-	rows, err := db.Query(`SELECT user_id, month, category, type, total_minor, transaction_count FROM ledger_monthlyrollup ORDER BY user_id, month, category, type`)
+	rows, err := db.Query(`SELECT user_id, month, account_id, category, type, total_minor, transaction_count FROM ledger_monthlyrollup ORDER BY user_id, month, account_id, category, type`)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return scanRollups(tb, rows)
 }
 
-// scanRollups reads (user, month, category, type, total, count) rows and closes them.
+// scanRollups reads (user, month, account, category, type, total, count) rows and closes them.
 func scanRollups(tb testing.TB, rows *sql.Rows) []aggregator.Rollup {
 	tb.Helper()
 	defer rows.Close()
 	out := []aggregator.Rollup{}
 	for rows.Next() {
 		var r aggregator.Rollup
-		if err := rows.Scan(&r.UserID, &r.Month, &r.Category, &r.Type, &r.TotalMinor, &r.TransactionCount); err != nil {
+		if err := rows.Scan(&r.UserID, &r.Month, &r.AccountID, &r.Category, &r.Type, &r.TotalMinor, &r.TransactionCount); err != nil {
 			tb.Fatal(err)
 		}
 		out = append(out, r)
@@ -109,13 +147,17 @@ func scanRollups(tb testing.TB, rows *sql.Rows) []aggregator.Rollup {
 // expected computes the rollups with SQL as an independent oracle.
 func expected(tb testing.TB, db *sql.DB) []aggregator.Rollup {
 	tb.Helper()
-	rows, err := db.Query(`SELECT user_id, substr(date, 1, 7), category_key, type, SUM(amount_minor), COUNT(*)
-		FROM ledger_transaction GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return scanRollups(tb, rows)
+	return expectedExcept(tb, db)
 }
+
+// entriesSQL is every transaction and every transfer leg as (user_id, date,
+// account_id, category, type, amount), for the oracles.
+const entriesSQL = `
+	SELECT user_id, date, account_id, category_key AS category, type, amount_minor AS amount FROM ledger_transaction
+	UNION ALL
+	SELECT user_id, date, from_account_id, '', 'transfer_out', amount_minor FROM ledger_transfer
+	UNION ALL
+	SELECT user_id, date, to_account_id, '', 'transfer_in', to_amount_minor FROM ledger_transfer`
 
 func dirty(tb testing.TB, db *sql.DB) []aggregator.DirtyBucket {
 	tb.Helper()
@@ -177,9 +219,9 @@ func TestIncremental_RecomputesOnlyDirtyBuckets(t *testing.T) {
 	}
 	got := rollups(t, db.SQL())
 	want := []aggregator.Rollup{
-		{UserID: alice, Month: "2024-01", Category: "food", Type: "expense", TotalMinor: 2000, TransactionCount: 2},
-		{UserID: alice, Month: "2024-02", Category: "salary", Type: "income", TotalMinor: 500001, TransactionCount: 2},
-		{UserID: bob, Month: "2024-01", Category: "rent", Type: "expense", TotalMinor: 1, TransactionCount: 1},
+		{UserID: alice, Month: "2024-01", AccountID: accountOf(alice, 0), Category: "food", Type: "expense", TotalMinor: 2000, TransactionCount: 2},
+		{UserID: alice, Month: "2024-02", AccountID: accountOf(alice, 0), Category: "salary", Type: "income", TotalMinor: 500001, TransactionCount: 2},
+		{UserID: bob, Month: "2024-01", AccountID: accountOf(bob, 0), Category: "rent", Type: "expense", TotalMinor: 1, TransactionCount: 1},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("rollups = %+v\nwant %+v", got, want)
@@ -198,7 +240,7 @@ func TestIncremental_CategoryThatDisappearedVanishes(t *testing.T) {
 	if _, err := db.Incremental(ctx, opts); err != nil {
 		t.Fatal(err)
 	}
-	want := []aggregator.Rollup{{UserID: alice, Month: "2024-04", Category: "food", Type: "expense", TotalMinor: 100, TransactionCount: 1}}
+	want := []aggregator.Rollup{{UserID: alice, Month: "2024-04", AccountID: accountOf(alice, 0), Category: "food", Type: "expense", TotalMinor: 100, TransactionCount: 1}}
 	if got := rollups(t, db.SQL()); !reflect.DeepEqual(got, want) {
 		t.Fatalf("rollups = %+v, want %+v", got, want)
 	}
@@ -267,7 +309,7 @@ func TestFull_EqualsIncremental(t *testing.T) {
 	}
 
 	// A stale row for a bucket with no transactions must go too.
-	if _, err := db.SQL().Exec(`INSERT INTO ledger_monthlyrollup (user_id, month, category, type, total_minor, transaction_count) VALUES (?, '1999-01', 'x', 'income', 1, 1)`, alice); err != nil {
+	if _, err := db.SQL().Exec(`INSERT INTO ledger_monthlyrollup (user_id, account_id, month, category, type, total_minor, transaction_count) VALUES (?, ?, '1999-01', 'x', 'income', 1, 1)`, alice, accountOf(alice, 0)); err != nil {
 		t.Fatal(err)
 	}
 	full, err := db.Full(ctx, aggregator.RunOptions{Workers: 2})

@@ -25,10 +25,12 @@ import (
 // seedSQL is two users' transactions and dirty buckets, on top of Django's
 // tables (testschema).
 const seedSQL = `
-INSERT INTO ledger_transaction (id, amount_minor, type, description, category, date, idempotency_key, created_at, updated_at, user_id, category_key) VALUES
-  ('00000000000000000000000000000001', 1250, 'expense', '', 'food', '2024-01-10', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'food'),
-  ('00000000000000000000000000000002', 750, 'expense', '', 'food', '2024-01-11', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'food'),
-  ('00000000000000000000000000000003', 9000, 'income', '', 'salary', '2024-02-01', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 'salary');
+INSERT INTO ledger_transaction (id, account_id, amount_minor, type, description, category, date, idempotency_key, created_at, updated_at, user_id, category_key) VALUES
+  ('00000000000000000000000000000001', 'a00aaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 1250, 'expense', '', 'food', '2024-01-10', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'food'),
+  ('00000000000000000000000000000002', 'a00aaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 750, 'expense', '', 'food', '2024-01-11', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'food'),
+  ('00000000000000000000000000000003', 'a00bbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 9000, 'income', '', 'salary', '2024-02-01', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 'salary');
+INSERT INTO ledger_transfer (id, user_id, from_account_id, to_account_id, amount_minor, to_amount_minor, date, description, idempotency_key, created_at, updated_at) VALUES
+  ('00000000000000000000000000000004', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'a00aaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'a01aaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 500, 460, '2024-01-12', '', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00');
 INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) VALUES
   ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '2024-01', 2, '2024-01-10 00:00:00'),
   ('bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', '2024-02', 1, '2024-01-10 00:00:00');
@@ -143,7 +145,7 @@ func TestBinary_IncrementalThenFull(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", got.code, got.stderr)
 	}
 	report := parseReport(t, got.stdout)
-	want := aggregator.RunReport{Mode: "incremental", RowsRead: 3, BucketsUpdated: 2, RollupsWritten: 2, Workers: 3}
+	want := aggregator.RunReport{Mode: "incremental", RowsRead: 4, BucketsUpdated: 2, RollupsWritten: 4, Workers: 3}
 	if report.Mode != want.Mode || report.RowsRead != want.RowsRead || report.BucketsUpdated != want.BucketsUpdated || report.RollupsWritten != want.RollupsWritten || report.Workers != want.Workers {
 		t.Fatalf("report = %+v, want %+v", report, want)
 	}
@@ -154,7 +156,7 @@ func TestBinary_IncrementalThenFull(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", got.code, got.stderr)
 	}
 	report = parseReport(t, got.stdout)
-	if report.Mode != "full" || report.RowsRead != 3 || report.BucketsUpdated != 2 || report.RollupsWritten != 2 {
+	if report.Mode != "full" || report.RowsRead != 4 || report.BucketsUpdated != 2 || report.RollupsWritten != 4 {
 		t.Fatalf("report = %+v", report)
 	}
 	var keys map[string]any
@@ -207,10 +209,10 @@ func TestBinary_WatchExitsZeroOnSignal(t *testing.T) {
 func TestBinary_PartialFailureExitsFive(t *testing.T) {
 	dir := t.TempDir()
 	path := makeDB(t, dir, "db.sqlite3", sqliteDDL(t)+`;
-INSERT INTO ledger_transaction (id, amount_minor, type, description, category, date, idempotency_key, created_at, updated_at, user_id, category_key) VALUES
-  ('00000000000000000000000000000011', 5000000000000000000, 'income', '', 'poison', '2024-03-06', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc', 'poison'),
-  ('00000000000000000000000000000012', 5000000000000000000, 'income', '', 'poison', '2024-03-07', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc', 'poison'),
-  ('00000000000000000000000000000013', 40, 'expense', '', 'food', '9999-12-31', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc', 'food');
+INSERT INTO ledger_transaction (id, account_id, amount_minor, type, description, category, date, idempotency_key, created_at, updated_at, user_id, category_key) VALUES
+  ('00000000000000000000000000000011', 'a00ccccccccccccccccccccccccccccc', 5000000000000000000, 'income', '', 'poison', '2024-03-06', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc', 'poison'),
+  ('00000000000000000000000000000012', 'a00ccccccccccccccccccccccccccccc', 5000000000000000000, 'income', '', 'poison', '2024-03-07', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc', 'poison'),
+  ('00000000000000000000000000000013', 'a00ccccccccccccccccccccccccccccc', 40, 'expense', '', 'food', '9999-12-31', NULL, '2024-01-10 00:00:00', '2024-01-10 00:00:00', 'cccccccccccccccccccccccccccccccc', 'food');
 INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) VALUES
   ('cccccccccccccccccccccccccccccccc', '2024-03', 1, '2024-01-10 00:00:00'),
   ('cccccccccccccccccccccccccccccccc', '9999-12', 1, '2024-01-10 00:00:00');`)

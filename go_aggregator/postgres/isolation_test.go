@@ -155,7 +155,7 @@ func TestFull_PoisonUserIsLeftAlone(t *testing.T) {
 func TestIncremental_TwoAggregatorsWithPoison(t *testing.T) {
 	d := MustOpenTestDB(t)
 	ctx := context.Background()
-	d.seed(t, 20000, 100, 5)
+	d.seed(t, 12000, 100, 5)
 	poisoned := userID(7)
 	d.addTxn(t, poisoned, "2024-06-06", "poison", "income", fiveE18)
 	d.addTxn(t, poisoned, "2024-06-07", "poison", "income", fiveE18)

@@ -294,7 +294,13 @@ func TestFull_EqualsIncremental(t *testing.T) {
 		if r.IntN(3) == 0 {
 			typ = "income"
 		}
-		addTxn(t, tx, fmt.Sprintf("%032x", r.IntN(40)+1), fmt.Sprintf("2024-%02d-%02d", r.IntN(12)+1, r.IntN(28)+1), cats[r.IntN(4)], typ, int64(r.IntN(100000)+1))
+		user := fmt.Sprintf("%032x", r.IntN(40)+1)
+		addTxnTo(t, tx, accountOf(user, r.IntN(3)), user, fmt.Sprintf("2024-%02d-%02d", r.IntN(12)+1, r.IntN(28)+1), cats[r.IntN(4)], typ, int64(r.IntN(100000)+1))
+	}
+	for i := 0; i < 600; i++ { // transfers between two of a user's three accounts, in other currencies
+		user, from, amount := fmt.Sprintf("%032x", r.IntN(40)+1), r.IntN(3), int64(r.IntN(100000)+1)
+		addTransfer(t, tx, user, accountOf(user, from), accountOf(user, (from+1+r.IntN(2))%3), fmt.Sprintf("2024-%02d-%02d", r.IntN(12)+1, r.IntN(28)+1),
+			amount, amount*int64(1+r.IntN(3))+int64(r.IntN(9)))
 	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
@@ -319,7 +325,7 @@ func TestFull_EqualsIncremental(t *testing.T) {
 	if got := rollups(t, db.SQL()); !reflect.DeepEqual(got, afterIncremental) {
 		t.Fatalf("full rollups differ from incremental")
 	}
-	if full.RowsRead != 3000 || inc.RowsRead != 3000 || full.RollupsWritten != int64(len(afterIncremental)) || full.Mode != aggregator.ModeFull {
+	if full.RowsRead != 3600 || inc.RowsRead != 3600 || full.RollupsWritten != int64(len(afterIncremental)) || full.Mode != aggregator.ModeFull {
 		t.Fatalf("full = %+v, incremental = %+v", full, inc)
 	}
 }

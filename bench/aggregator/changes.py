@@ -14,7 +14,7 @@ import uuid
 
 import psycopg
 
-from bench.aggregator.data import CATEGORIES, DAYS
+from bench.aggregator.data import CATEGORIES, DAYS, default_accounts
 
 # The API's bump (ledger.balance_cache): the version, and the change's amount added to the user's volume.
 BUMP_VERSION = (
@@ -28,8 +28,8 @@ MARK_DIRTY = (
     "generation = ledger_dirtybucket.generation + 1, marked_at = excluded.marked_at"
 )
 CREATE = (
-    "INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, category_key, date, "
-    "idempotency_key, created_at, updated_at) VALUES (%s, %s, %s, %s, '', %s, lower(%s), %s, NULL, %s, %s)"
+    "INSERT INTO ledger_transaction (id, user_id, account_id, amount_minor, type, description, category, category_key, "
+    "date, idempotency_key, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, '', %s, lower(%s), %s, NULL, %s, %s)"
 )
 LOCK_ROW = "SELECT id, date FROM ledger_transaction WHERE user_id = %s AND id = %s FOR UPDATE"
 UPDATE = (
@@ -42,6 +42,7 @@ DELETE = "DELETE FROM ledger_transaction WHERE id = %s"
 def apply_changes(conn: psycopg.Connection, *, user_ids: list[str], count: int, seed: int) -> dict[str, int]:
     """Make `count` changes; returns how many of each kind."""
     rng = random.Random(seed)
+    accounts = default_accounts(conn)  # creates go to the user's default account, as the API's do by default
     total = conn.execute("SELECT count(*) FROM ledger_transaction").fetchone()[0]
     wanted = 2 * count // 3 + 1
     # A Bernoulli sample with a fixed seed: distinct existing rows without sorting the whole table.
@@ -65,7 +66,9 @@ def apply_changes(conn: psycopg.Connection, *, user_ids: list[str], count: int, 
                     conn.execute(BUMP_VERSION, [user_id, amount])
                     category = rng.choice(CATEGORIES)
                     conn.execute(
-                        CREATE, [uuid.uuid4(), user_id, amount, "expense", category, category, today] + [now, now]
+                        CREATE,
+                        [uuid.uuid4(), user_id, accounts[user_id], amount, "expense", category, category, today]
+                        + [now, now],
                     )
                     months = {today}
                 else:

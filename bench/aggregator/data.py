@@ -1,9 +1,11 @@
 """Transactions for 10,000 users, generated in PostgreSQL (INSERT ... SELECT generate_series), grown size by size.
 
 Rows are what the API writes (uuid id, amount_minor > 0, income/expense, a category, a date in the last 5 years,
-timestamps); one in ten is income. Loading 10M rows row by row into four indexes would take longer than the
-benchmark, so the load drops ledger_transaction's indexes, inserts with FK triggers off (the user ids come from
-accounts_user, so the rows are valid by construction), and recreates the indexes from their saved definitions.
+timestamps); one in ten is income. Every user has two ledger accounts (a default checking account and a savings
+account, created here unless the user has them already); nine in ten transactions go to the default one. Loading
+10M rows row by row into the indexes would take longer than the benchmark, so the load drops ledger_transaction's
+indexes, inserts with FK triggers off (the user and account ids come from accounts_user and ledger_account, so the
+rows are valid by construction), and recreates the indexes from their saved definitions.
 VACUUM ANALYZE then sets the hint bits, so no measured scan pays for writing them.
 
 Every (user, month) the load touched is marked dirty with the API's upsert: the rollups are stale for exactly those
@@ -22,9 +24,36 @@ CATEGORIES = ["Groceries", "Rent", "Transport", "Dining", "Utilities", "Health",
 
 
 def create_users(conn: psycopg.Connection) -> list[str]:
-    """10,000 users (the first one through the ORM); returns their ids as text."""
+    """10,000 users (the first one through the ORM), each with ACCOUNTS; returns their ids as text."""
     insert_users(conn, first=f"{USER_PREFIX}main", prefix=USER_PREFIX, count=USERS - 1, password_hash="!")
+    create_accounts(conn)
     return [str(row[0]) for row in conn.execute("SELECT id FROM accounts_user ORDER BY id")]
+
+
+# (name, kind, is_default) of the accounts every bench user gets.
+ACCOUNTS = [("Checking", "checking", True), ("Savings", "savings", False)]
+
+
+def create_accounts(conn: psycopg.Connection) -> None:
+    """ACCOUNTS for every user without an account (one the ORM created, if any, is kept as it is)."""
+    for name, kind, is_default in ACCOUNTS:
+        conn.execute(
+            """
+            INSERT INTO ledger_account (id, user_id, name, name_key, kind, currency, opening_balance_minor,
+                                        is_default, archived, created_at, updated_at)
+            SELECT gen_random_uuid(), u.id, %(name)s::text, lower(%(name)s::text), %(kind)s, 'USD', 0, %(default)s,
+                   false, now(), now()
+            FROM accounts_user u
+            WHERE NOT EXISTS (SELECT 1 FROM ledger_account a WHERE a.user_id = u.id
+                              AND (a.name_key = lower(%(name)s::text) OR (a.is_default AND %(default)s)))
+            """,
+            {"name": name, "kind": kind, "default": is_default},
+        )
+
+
+def default_accounts(conn: psycopg.Connection) -> dict[str, str]:
+    """Each user's default account id (text), by user id (text)."""
+    return dict(conn.execute("SELECT user_id::text, id::text FROM ledger_account WHERE is_default").fetchall())
 
 
 def grow_transactions(conn: psycopg.Connection, *, add: int, seed: float) -> None:
@@ -35,9 +64,9 @@ def grow_transactions(conn: psycopg.Connection, *, add: int, seed: float) -> Non
         conn.execute("SELECT setseed(%s)", [seed])  # the same data on every run
         conn.execute(
             """
-            INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, category_key,
-                                            date, idempotency_key, created_at, updated_at)
-            SELECT gen_random_uuid(), users.id,
+            INSERT INTO ledger_transaction (id, user_id, account_id, amount_minor, type, description, category,
+                                            category_key, date, idempotency_key, created_at, updated_at)
+            SELECT gen_random_uuid(), users.id, accounts.id,
                    CASE WHEN income THEN 150000 + (random() * 350000)::int ELSE 100 + (random() * 25000)::int END,
                    CASE WHEN income THEN 'income' ELSE 'expense' END,
                    '',
@@ -46,9 +75,13 @@ def grow_transactions(conn: psycopg.Connection, *, add: int, seed: float) -> Non
                    current_date - (random() * %(days)s)::int,
                    NULL, now(), now()
             FROM (SELECT g, random() < 0.1 AS income, (random() * %(users)s)::int %% %(users)s AS n,
-                         (%(categories)s::text[])[1 + (random() * 7)::int] AS spent_on
+                         (%(categories)s::text[])[1 + (random() * 7)::int] AS spent_on,
+                         random() < 0.1 AS to_other_account
                   FROM generate_series(1, %(add)s) AS g) AS rows
             JOIN (SELECT id, (row_number() OVER (ORDER BY id)) - 1 AS n FROM accounts_user) AS users USING (n)
+            JOIN (SELECT DISTINCT ON (user_id, NOT is_default) id, user_id, NOT is_default AS other
+                  FROM ledger_account ORDER BY user_id, NOT is_default, id) AS accounts
+              ON accounts.user_id = users.id AND accounts.other = rows.to_other_account
             """,
             {"categories": CATEGORIES, "days": DAYS, "users": USERS, "add": add},
         )

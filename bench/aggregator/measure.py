@@ -17,10 +17,15 @@ from bench.machine import child_pids
 from bench.stack import ROOT
 
 AGGREGATOR = ROOT / "go_aggregator" / "bin" / "aggregator"
-COLUMNS = "user_id, date, category_key, type, amount_minor"
+COLUMNS = "user_id, account_id, date, category_key, type, amount_minor"
+# The rollups by SQL: transactions per account, category and type, and each transfer's two legs (category "").
 ROLLUP_SELECT = (
-    "SELECT user_id, to_char(date, 'YYYY-MM'), category_key, type, sum(amount_minor), count(*) "
-    "FROM ledger_transaction GROUP BY 1, 2, 3, 4"
+    "SELECT user_id, to_char(date, 'YYYY-MM'), account_id, category, type, sum(amount), count(*) FROM ("
+    "SELECT user_id, date, account_id, category_key AS category, type::text, amount_minor AS amount "
+    "FROM ledger_transaction "
+    "UNION ALL SELECT user_id, date, from_account_id, '', 'transfer_out', amount_minor FROM ledger_transfer "
+    "UNION ALL SELECT user_id, date, to_account_id, '', 'transfer_in', to_amount_minor FROM ledger_transfer"
+    ") AS entries GROUP BY 1, 2, 3, 4, 5"
 )
 # PostgreSQL gets the memory the Go program takes for itself, so its hash aggregate does not spill to disk.
 GROUP_BY_WORK_MEM = "SET work_mem = '2GB'"
@@ -98,7 +103,7 @@ def group_by_written(database_url: str) -> list[str]:
         GROUP_BY_WORK_MEM,
         "BEGIN",
         "DELETE FROM ledger_monthlyrollup",
-        "INSERT INTO ledger_monthlyrollup (user_id, month, category, type, total_minor, transaction_count) "
+        "INSERT INTO ledger_monthlyrollup (user_id, month, account_id, category, type, total_minor, transaction_count) "
         + ROLLUP_SELECT,
         "COMMIT",
     )

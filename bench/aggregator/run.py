@@ -223,7 +223,8 @@ def _rollups_exact(conn: psycopg.Connection) -> bool:
     differing, dirty = conn.execute(
         f"""
         WITH expected AS MATERIALIZED ({ROLLUP_SELECT}),
-             actual AS (SELECT user_id, month, category, type, total_minor::numeric, transaction_count::bigint
+             actual AS (SELECT user_id, month, account_id, category, type, total_minor::numeric,
+                               transaction_count::bigint
                         FROM ledger_monthlyrollup)
         SELECT (SELECT count(*) FROM (SELECT * FROM expected EXCEPT ALL SELECT * FROM actual) AS missing)
              + (SELECT count(*) FROM (SELECT * FROM actual EXCEPT ALL SELECT * FROM expected) AS extra),

@@ -129,32 +129,31 @@ CREATE INDEX accounts_user_username_6088629e_like ON accounts_user USING btree (
 CREATE UNIQUE INDEX accounts_user_username_ci_unique ON accounts_user USING btree (lower((username)::text));
 CREATE UNIQUE INDEX ledger_account_idempotency_key_unique ON ledger_account USING btree (user_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
 CREATE UNIQUE INDEX ledger_account_one_default_per_user ON ledger_account USING btree (user_id) WHERE is_default;
-CREATE INDEX ledger_account_name_key_like ON ledger_account USING btree (name_key varchar_pattern_ops);
 CREATE UNIQUE INDEX ledger_transaction_idempotency_key_unique ON ledger_transaction USING btree (user_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
-CREATE UNIQUE INDEX ledger_transfer_idempotency_key_unique ON ledger_transfer USING btree (user_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
 CREATE INDEX ledger_transfer_from_date ON ledger_transfer USING btree (from_account_id, date DESC, id DESC) INCLUDE (amount_minor);
+CREATE UNIQUE INDEX ledger_transfer_idempotency_key_unique ON ledger_transfer USING btree (user_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
 CREATE INDEX ledger_transfer_to_date ON ledger_transfer USING btree (to_account_id, date DESC, id DESC) INCLUDE (to_amount_minor);
 CREATE INDEX ledger_transfer_user_date ON ledger_transfer USING btree (user_id, date);
 CREATE INDEX ledger_txn_account_date ON ledger_transaction USING btree (account_id, date DESC, id DESC) INCLUDE (type, amount_minor);
 CREATE INDEX ledger_txn_user_acct_type_amt ON ledger_transaction USING btree (user_id, account_id, type, amount_minor);
 CREATE INDEX ledger_txn_user_date_covering ON ledger_transaction USING btree (user_id, date DESC, id DESC) INCLUDE (category_key, type, amount_minor);
 ALTER TABLE ONLY ledger_account
-    ADD CONSTRAINT ledger_account_user_id_fk_accounts_user_id FOREIGN KEY (user_id) REFERENCES accounts_user(id) DEFERRABLE INITIALLY DEFERRED;
+    ADD CONSTRAINT ledger_account_user_id_67fcb3fd_fk_accounts_user_id FOREIGN KEY (user_id) REFERENCES accounts_user(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE ONLY ledger_dirtybucket
     ADD CONSTRAINT ledger_dirtybucket_user_id_50f24b6b_fk_accounts_user_id FOREIGN KEY (user_id) REFERENCES accounts_user(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE ONLY ledger_monthlyrollup
-    ADD CONSTRAINT ledger_monthlyrollup_account_id_fk_ledger_account_id FOREIGN KEY (account_id) REFERENCES ledger_account(id) DEFERRABLE INITIALLY DEFERRED;
+    ADD CONSTRAINT ledger_monthlyrollup_account_id_fbc808ba_fk_ledger_account_id FOREIGN KEY (account_id) REFERENCES ledger_account(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE ONLY ledger_monthlyrollup
     ADD CONSTRAINT ledger_monthlyrollup_user_id_5ba4b4d1_fk_accounts_user_id FOREIGN KEY (user_id) REFERENCES accounts_user(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE ONLY ledger_rollupfingerprint
     ADD CONSTRAINT ledger_rollupfingerprint_user_id_d2fc2576_fk_accounts_user_id FOREIGN KEY (user_id) REFERENCES accounts_user(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE ONLY ledger_transaction
-    ADD CONSTRAINT ledger_transaction_account_id_fk_ledger_account_id FOREIGN KEY (account_id) REFERENCES ledger_account(id) DEFERRABLE INITIALLY DEFERRED;
+    ADD CONSTRAINT ledger_transaction_account_id_0ac80fbe_fk_ledger_account_id FOREIGN KEY (account_id) REFERENCES ledger_account(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE ONLY ledger_transaction
     ADD CONSTRAINT ledger_transaction_user_id_b0f6a97d_fk_accounts_user_id FOREIGN KEY (user_id) REFERENCES accounts_user(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE ONLY ledger_transfer
-    ADD CONSTRAINT ledger_transfer_from_account_id_fk_ledger_account_id FOREIGN KEY (from_account_id) REFERENCES ledger_account(id) DEFERRABLE INITIALLY DEFERRED;
+    ADD CONSTRAINT ledger_transfer_from_account_id_59ea70f1_fk_ledger_account_id FOREIGN KEY (from_account_id) REFERENCES ledger_account(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE ONLY ledger_transfer
-    ADD CONSTRAINT ledger_transfer_to_account_id_fk_ledger_account_id FOREIGN KEY (to_account_id) REFERENCES ledger_account(id) DEFERRABLE INITIALLY DEFERRED;
+    ADD CONSTRAINT ledger_transfer_to_account_id_f2384881_fk_ledger_account_id FOREIGN KEY (to_account_id) REFERENCES ledger_account(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE ONLY ledger_transfer
-    ADD CONSTRAINT ledger_transfer_user_id_fk_accounts_user_id FOREIGN KEY (user_id) REFERENCES accounts_user(id) DEFERRABLE INITIALLY DEFERRED;
+    ADD CONSTRAINT ledger_transfer_user_id_6f803b04_fk_accounts_user_id FOREIGN KEY (user_id) REFERENCES accounts_user(id) DEFERRABLE INITIALLY DEFERRED;

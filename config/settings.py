@@ -105,6 +105,9 @@ CACHES = {
     }
 }
 BALANCE_CACHE_TTL = env.int("BALANCE_CACHE_TTL", default=300)
+# ISO 4217 code of the default ledger account that new users (and, in migration 0006, existing users) get when they
+# do not name one. Checked at startup (ledger.apps): an unknown code refuses to start.
+DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD").strip().upper()
 
 ACCESS_TOKEN_LIFETIME = env.int("ACCESS_TOKEN_LIFETIME", default=300)
 REFRESH_TOKEN_LIFETIME = env.int("REFRESH_TOKEN_LIFETIME", default=7 * 24 * 3600)

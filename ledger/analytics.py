@@ -17,7 +17,7 @@ from accounts.models import User
 from ledger import error_codes
 from ledger.categories import category_key, names_for
 from ledger.models import DirtyBucket, MonthlyRollup, Transaction, TransactionType
-from ledger.selectors import is_sum_overflow
+from ledger.selectors import AccountScope, account_scope, is_sum_overflow
 from ledger.validation import invalid, month_bounds, month_of, parse_month
 
 MAX_MONTHS = 120
@@ -66,8 +66,9 @@ def month_range(start: object, end: object) -> list[str]:
     return months
 
 
-def bucket_totals(*, user: User, months: list[str]) -> list[BucketTotal]:
-    """Totals per (month, category key, type) over the months: rollups where clean, live sums where dirty."""
+def bucket_totals(*, user: User, months: list[str], account_ids: list[object]) -> list[BucketTotal]:
+    """Income and expense totals per (month, category key, type) of the given ledger accounts over the months:
+    rollups where clean, live sums where dirty. Transfers never count."""
     # No transaction: the order of the reads is what makes the answer exact (see the module docstring), and on
     # SQLite an atomic block would take the write lock (transaction_mode IMMEDIATE) for a read.
     dirty = set(
@@ -80,29 +81,46 @@ def bucket_totals(*, user: User, months: list[str]) -> list[BucketTotal]:
         BucketTotal(
             row.month, category_key(row.category), row.type, row.total_minor, row.transaction_count, row.category
         )
-        for row in MonthlyRollup.objects.filter(user_id=user.pk, month__gte=months[0], month__lte=months[-1])
+        for row in MonthlyRollup.objects.filter(
+            user_id=user.pk,
+            month__gte=months[0],
+            month__lte=months[-1],
+            account_id__in=account_ids,
+            type__in=_INCOME_AND_EXPENSE,
+        )
         if row.month not in dirty
     ]
-    return clean + _live_totals(user, sorted(dirty))
+    return clean + _live_totals(user, sorted(dirty), account_ids)
 
 
-def monthly_summary(*, user: User, start: object, end: object) -> list[MonthFigures]:
+_INCOME_AND_EXPENSE = (TransactionType.INCOME.value, TransactionType.EXPENSE.value)
+
+
+def monthly_summary(
+    *, user: User, start: object, end: object, scope: AccountScope | None = None
+) -> list[MonthFigures]:
+    """Income, expense and count per month of the accounts in `scope` (one currency; the default account's currency
+    when None)."""
     months = month_range(start, end)
+    scope = scope or account_scope(user=user)
     per_month: dict[str, list[int]] = {month: [0, 0, 0] for month in months}
-    for bucket in bucket_totals(user=user, months=months):
+    for bucket in bucket_totals(user=user, months=months, account_ids=scope.account_ids):
         figures = per_month[bucket.month]
         figures[0 if bucket.type == TransactionType.INCOME else 1] += bucket.total_minor
         figures[2] += bucket.count
     return [MonthFigures(month, *per_month[month]) for month in months]
 
 
-def category_breakdown(*, user: User, start: object, end: object, type: str | None) -> list[CategoryFigures]:
-    """Totals per (category, type) over the months, largest total first. Spellings of one category count as one
-    (ledger.categories), shown as the user's most recent spelling."""
+def category_breakdown(
+    *, user: User, start: object, end: object, type: str | None, scope: AccountScope | None = None
+) -> list[CategoryFigures]:
+    """Totals per (category, type) of the accounts in `scope` over the months, largest total first. Spellings of one
+    category count as one (ledger.categories), shown as the user's most recent spelling."""
     months = month_range(start, end)
+    scope = scope or account_scope(user=user)
     sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     spellings: dict[str, str] = {}
-    for bucket in bucket_totals(user=user, months=months):
+    for bucket in bucket_totals(user=user, months=months, account_ids=scope.account_ids):
         if type is None or bucket.type == type:
             entry = sums[(bucket.category, bucket.type)]
             entry[0] += bucket.total_minor
@@ -113,8 +131,8 @@ def category_breakdown(*, user: User, start: object, end: object, type: str | No
     return sorted(rows, key=lambda row: (-row.total_minor, row.category, row.type))
 
 
-def _live_totals(user: User, months: list[str]) -> list[BucketTotal]:
-    if not months:
+def _live_totals(user: User, months: list[str], account_ids: list[object]) -> list[BucketTotal]:
+    if not months or not account_ids:
         return []
     within = Q()
     for month in months:
@@ -122,7 +140,7 @@ def _live_totals(user: User, months: list[str]) -> list[BucketTotal]:
         within |= Q(date__gte=first, date__lte=last)
     rows = (
         Transaction.objects.owned_by(user)
-        .filter(within)
+        .filter(within, account_id__in=account_ids)
         .annotate(bucket=TruncMonth("date"))
         .order_by()
         .values("bucket", "category_key", "type")
@@ -139,7 +157,7 @@ def _live_totals(user: User, months: list[str]) -> list[BucketTotal]:
         if not is_sum_overflow(error):
             raise
     sums: dict[tuple[str, str, str], list] = {}
-    stored = Transaction.objects.owned_by(user).filter(within)
+    stored = Transaction.objects.owned_by(user).filter(within, account_id__in=account_ids)
     for day, key, spelling, kind, amount in stored.values_list(
         "date", "category_key", "category", "type", "amount_minor"
     ).iterator(10_000):

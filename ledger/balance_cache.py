@@ -1,8 +1,9 @@
-"""The one owner of the Redis balance keys.
+"""The one owner of the Redis figures keys: every cached money figure of a user (balance per currency, each ledger
+account's balance, net worth) is derived from one LedgerFigures value cached under one key.
 
 Design: the key carries a per-user version (`ledger_balanceversion.version`) that every write bumps inside its own
 database transaction. A reader first reads the version from the database, then looks up
-`<prefix>:balance:<user>:<version>` in Redis. Consequences:
+`<prefix>:figures:<user>:<version>` in Redis. Consequences:
 - a write is visible to the very next read: the committed version names a key nobody has filled yet;
 - the reader/writer race (a reader computes the old figures, the writer commits, the reader stores them) can only
   store old figures under the old version's key, which no later read asks for;
@@ -11,10 +12,11 @@ database transaction. A reader first reads the version from the database, then l
 Concurrent misses for one key elect one computer with SET NX; the others wait briefly for its result.
 """
 
+import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -35,21 +37,85 @@ _FILL_LOCK_MILLISECONDS = 5000
 
 @dataclass(frozen=True)
 class BalanceFigures:
+    """Income and expense of the transactions in one currency (transfers never count)."""
+
+    currency: str
     income_minor: int
     expense_minor: int
     transaction_count: int
 
+
+@dataclass(frozen=True)
+class AccountFigures:
+    """What one ledger account's balance is made of, in its currency's minor units."""
+
+    currency: str
+    opening_minor: int
+    income_minor: int = 0
+    expense_minor: int = 0
+    transaction_count: int = 0
+    transfer_in_minor: int = 0
+    transfer_out_minor: int = 0
+    transfer_count: int = 0
+
+    @property
+    def balance_minor(self) -> int:
+        return (
+            self.opening_minor
+            + self.income_minor
+            - self.expense_minor
+            + self.transfer_in_minor
+            - self.transfer_out_minor
+        )
+
+
+@dataclass(frozen=True)
+class LedgerFigures:
+    """Every account of a user (archived ones too) by id (hex), and the currency of their default account."""
+
+    default_currency: str
+    accounts: dict[str, AccountFigures] = field(default_factory=dict)
+
+    def balance(self, currency: str) -> BalanceFigures:
+        income = expense = count = 0
+        for figures in self.accounts.values():
+            if figures.currency == currency:
+                income += figures.income_minor
+                expense += figures.expense_minor
+                count += figures.transaction_count
+        return BalanceFigures(currency, income, expense, count)
+
+    def net_worth(self) -> dict[str, int]:
+        """Sum of the account balances per currency, in code order."""
+        totals: dict[str, int] = {}
+        for figures in self.accounts.values():
+            totals[figures.currency] = totals.get(figures.currency, 0) + figures.balance_minor
+        return dict(sorted(totals.items()))
+
     def encode(self) -> bytes:
-        return f"{self.income_minor}:{self.expense_minor}:{self.transaction_count}".encode()
+        accounts = {
+            account_id: [
+                f.currency,
+                f.opening_minor,
+                f.income_minor,
+                f.expense_minor,
+                f.transaction_count,
+                f.transfer_in_minor,
+                f.transfer_out_minor,
+                f.transfer_count,
+            ]
+            for account_id, f in self.accounts.items()
+        }
+        return json.dumps([self.default_currency, accounts], separators=(",", ":")).encode()
 
     @classmethod
-    def decode(cls, raw: bytes) -> "BalanceFigures":
-        income, expense, count = (int(part) for part in raw.split(b":"))
-        return cls(income, expense, count)
+    def decode(cls, raw: bytes) -> "LedgerFigures":
+        default_currency, accounts = json.loads(raw)
+        return cls(default_currency, {account_id: AccountFigures(*values) for account_id, values in accounts.items()})
 
 
-def balance_cache_key(user_id: object, version: int) -> str:
-    return cache_key("balance", user_id, version)
+def figures_cache_key(user_id: object, version: int) -> str:
+    return cache_key("figures", user_id, version)
 
 
 def read_balance_version(user_id: object) -> int:
@@ -76,7 +142,7 @@ def bump_balance_version(user_id: object, *, volume_change: int = 0) -> int:
     if volume > MAX_VOLUME_MINOR and volume_change > 0:
         raise VolumeLimitExceeded(volume_change)
     # Tidy-up only (correctness comes from the version): drop the superseded key once the write is durable.
-    transaction.on_commit(lambda: _delete_quietly(balance_cache_key(user_id, version - 1)))
+    transaction.on_commit(lambda: _delete_quietly(figures_cache_key(user_id, version - 1)))
     return version
 
 
@@ -120,22 +186,22 @@ def _apply(sql: str, user_id: object, volume_change: int) -> tuple[int, int]:
         return cursor.fetchone()
 
 
-def cached_balance(
-    user_id: object, compute: Callable[[], BalanceFigures], *, version: int | None = None
-) -> BalanceFigures:
+def cached_figures(
+    user_id: object, compute: Callable[[], LedgerFigures], *, version: int | None = None
+) -> LedgerFigures:
     """The user's figures from Redis, or from `compute` (stored for the next reader) on a miss.
 
     `version` may be passed when it was read in this request after the caller's last write; otherwise it is read
     here.
     """
-    key = balance_cache_key(user_id, read_balance_version(user_id) if version is None else version)
+    key = figures_cache_key(user_id, read_balance_version(user_id) if version is None else version)
     figures = None
     try:
         client = get_redis_connection("default")
         raw = client.get(key)
         if raw is not None:
             BALANCE_CACHE_HITS.inc()
-            return BalanceFigures.decode(raw)
+            return LedgerFigures.decode(raw)
         if client.set(f"{key}:fill", b"1", nx=True, px=_FILL_LOCK_MILLISECONDS):
             try:
                 BALANCE_CACHE_MISSES.inc()
@@ -150,9 +216,9 @@ def cached_balance(
             raw = client.get(key)
             if raw is not None:
                 BALANCE_CACHE_HITS.inc()
-                return BalanceFigures.decode(raw)
+                return LedgerFigures.decode(raw)
     except REDIS_OUTAGE_ERRORS as error:
-        logger.warning("balance cache unavailable, computing from the database: %s", error)
+        logger.warning("figures cache unavailable, computing from the database: %s", error)
         if figures is not None:
             return figures
     BALANCE_CACHE_MISSES.inc()

@@ -19,8 +19,8 @@ from ledger.categories import category_key, remember_names
 NewTransaction = tuple[datetime.date, int, str, str, str, str | None]
 
 COLUMNS = (
-    "id, user_id, amount_minor, type, description, category, category_key, date, idempotency_key, created_at, "
-    "updated_at"
+    "id, user_id, account_id, amount_minor, type, description, category, category_key, date, idempotency_key, "
+    "created_at, updated_at"
 )
 _CHUNK_ROWS = 10_000
 # COPY's text format: backslash, tab, newline and carriage return are escaped; \N is NULL.
@@ -29,14 +29,19 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 def insert_transactions(
-    user_id: uuid.UUID, rows: Sequence[NewTransaction], *, on_rows: Callable[[int], object] | None = None
+    user_id: uuid.UUID,
+    rows: Sequence[NewTransaction],
+    *,
+    account_id: uuid.UUID,
+    on_rows: Callable[[int], object] | None = None,
 ) -> None:
-    """Insert the user's rows, in chunks; `on_rows(n)` is called after each chunk (progress bars). Their category
-    spellings become the user's current names (ledger.categories), the last row's winning."""
+    """Insert the user's rows into one of their ledger accounts, in chunks; `on_rows(n)` is called after each chunk
+    (progress bars). Their category spellings become the user's current names (ledger.categories), the last row's
+    winning."""
     remember_names(user_id, (row[3] for row in rows))
     now = timezone.now()
     if connection.vendor == "postgresql":
-        stamp, user = now.isoformat(), str(user_id)
+        stamp, user, account = now.isoformat(), str(user_id), str(account_id)
         with connection.cursor() as cursor:
             raw = cursor.cursor
             # A queued writer sends from its own thread while this one formats the next chunk.
@@ -45,7 +50,7 @@ def insert_transactions(
                     chunk = rows[start : start + _CHUNK_ROWS]
                     copy.write(
                         "".join(
-                            f"{row_id}\t{user}\t{amount}\t{kind}\t{_copy_text(description)}\t{_copy_text(category)}"
+                            f"{row_id}\t{user}\t{account}\t{amount}\t{kind}\t{_copy_text(description)}\t{_copy_text(category)}"
                             f"\t{_copy_text(category_key(category))}\t{day.isoformat()}"
                             f"\t{_COPY_NULL if key is None else _copy_text(key)}\t{stamp}\t{stamp}\n"
                             for row_id, (day, amount, kind, category, description, key) in zip(
@@ -56,16 +61,17 @@ def insert_transactions(
                     if on_rows is not None:
                         on_rows(len(chunk))
         return
-    stamp, user = connection.ops.adapt_datetimefield_value(now), user_id.hex
+    stamp, user, account = connection.ops.adapt_datetimefield_value(now), user_id.hex, account_id.hex
     with connection.cursor() as cursor:
         for start in range(0, len(rows), _CHUNK_ROWS):
             chunk = rows[start : start + _CHUNK_ROWS]
             cursor.executemany(
-                f"INSERT INTO ledger_transaction ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                f"INSERT INTO ledger_transaction ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 [
                     (
                         row_id,
                         user,
+                        account,
                         amount,
                         kind,
                         description,

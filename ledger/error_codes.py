@@ -16,15 +16,28 @@ IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 INVALID_CSV = "INVALID_CSV"
 CSV_TOO_LARGE = "CSV_TOO_LARGE"
 TOO_MANY_ERRORS = "TOO_MANY_ERRORS"
+INVALID_CURRENCY = "INVALID_CURRENCY"
+CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+INVALID_TRANSFER = "INVALID_TRANSFER"
+INVALID_ACCOUNT_NAME = "INVALID_ACCOUNT_NAME"
+INVALID_ACCOUNT_KIND = "INVALID_ACCOUNT_KIND"
+DUPLICATE_ACCOUNT_NAME = "DUPLICATE_ACCOUNT_NAME"
+ACCOUNT_ARCHIVED = "ACCOUNT_ARCHIVED"
+ACCOUNT_NOT_EMPTY = "ACCOUNT_NOT_EMPTY"
+DEFAULT_ACCOUNT = "DEFAULT_ACCOUNT"
+ACCOUNT_MISMATCH = "ACCOUNT_MISMATCH"
 
 MEANINGS = {
-    INVALID_AMOUNT: 'Not a positive amount with at most two decimals and 12 integer digits, as a string ("12.50").',
+    INVALID_AMOUNT: 'Not an amount in the currency\'s digits (two for most: "12.50"; none for JPY; three for KWD), '
+    "as a string with at most 12 integer digits; positive except an opening balance; for a transfer between "
+    "currencies, toAmount is missing, or differs from amount between accounts of one currency.",
     INVALID_TYPE: "Not INCOME or EXPENSE (CSV: income/expense, credit/debit, or a contradicting sign).",
     INVALID_CATEGORY: "A category must be 1-50 characters (no NUL or unpaired surrogates).",
     INVALID_DESCRIPTION: "A description must be at most 255 characters (no NUL or unpaired surrogates).",
     INVALID_DATE: 'Not a "YYYY-MM-DD" date, or outside 1900-01-01..2999-12-31 for a transaction.',
     INVALID_IDEMPOTENCY_KEY: "An idempotency key must be 1-255 characters.",
-    NOT_FOUND: "No record with this id among the caller's (another user's id answers the same).",
+    NOT_FOUND: "No record with this id among the caller's (another user's id answers the same); for a CSV row's "
+    "account column, no account of that name.",
     INVALID_CURSOR: "`after` is not a cursor this API returned.",
     INVALID_PAGE_SIZE: "`first` must be zero or more (it is capped at 500).",
     INVALID_MONTH_RANGE: 'A month is not "YYYY-MM", `to` is before `from`, or the range is over 120 months.',
@@ -36,4 +49,16 @@ MEANINGS = {
     "another number of fields.",
     CSV_TOO_LARGE: "The CSV is over CSV_IMPORT_MAX_BYTES (5 MB by default).",
     TOO_MANY_ERRORS: "The import stopped reporting after 100 bad rows.",
+    INVALID_CURRENCY: 'Not an ISO 4217 currency code with minor units ("USD", "EUR", "JPY").',
+    CURRENCY_MISMATCH: "The amounts or the account are in another currency than the one asked for (a transaction "
+    "moves only to an account of its currency; a CSV row's currency must be its account's).",
+    INVALID_TRANSFER: "A transfer needs two different accounts of the caller.",
+    INVALID_ACCOUNT_NAME: "An account name must be 1-100 characters (no NUL or unpaired surrogates).",
+    INVALID_ACCOUNT_KIND: "Not one of the AccountKind values.",
+    DUPLICATE_ACCOUNT_NAME: "The caller already has an account of this name (without regard to case).",
+    ACCOUNT_ARCHIVED: "The account is archived: it keeps its entries but takes no new ones (unarchive it first).",
+    ACCOUNT_NOT_EMPTY: "The account has entries (transactions or transfers): it cannot be deleted, or change currency.",
+    DEFAULT_ACCOUNT: "The default account cannot be archived or deleted: make another account the default first.",
+    ACCOUNT_MISMATCH: "A CSV row's account column names another account than the accountId the import is into "
+    "(leave the column empty, or import without accountId to route rows by it).",
 }

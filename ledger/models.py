@@ -5,10 +5,14 @@ DecimalField would be a REAL there. `ledger/money.py` is the only place that con
 
 The Go aggregator (go_aggregator/) depends on these tables and columns; they are its contract with this module.
 Change them only together with go_aggregator/schema.go:
-  ledger_transaction   (user_id, amount_minor, type, category_key, date)
+  ledger_transaction   (user_id, account_id, amount_minor, type, category_key, date)
+  ledger_transfer      (user_id, from_account_id, to_account_id, amount_minor, to_amount_minor, date)
   ledger_dirtybucket   (user_id, month, generation)
-  ledger_monthlyrollup (user_id, month, category, type, total_minor, transaction_count)   category holds the key
+  ledger_monthlyrollup (user_id, account_id, month, category, type, total_minor, transaction_count)
+                       type: income/expense (category holds the key) or transfer_in/transfer_out (category "")
   ledger_rollupfingerprint (user_id, digest, rollup_count)
+
+"Account" in this module means a ledger account (checking, savings, a card...), never the identity in accounts/.
 """
 
 import uuid
@@ -27,6 +31,86 @@ class TransactionType(models.TextChoices):
     EXPENSE = "expense", "Expense"
 
 
+class AccountKind(models.TextChoices):
+    CHECKING = "checking", "Checking"
+    SAVINGS = "savings", "Savings"
+    CREDIT_CARD = "credit_card", "Credit card"
+    CASH = "cash", "Cash"
+    INVESTMENT = "investment", "Investment"
+    LOAN = "loan", "Loan"
+    OTHER = "other", "Other"
+
+
+class EntryKind(models.TextChoices):
+    """What a rollup row (and an account register entry) sums: the two transaction types and the two legs of a
+    transfer."""
+
+    INCOME = "income", "Income"
+    EXPENSE = "expense", "Expense"
+    TRANSFER_IN = "transfer_in", "Transfer in"
+    TRANSFER_OUT = "transfer_out", "Transfer out"
+
+
+class AccountQuerySet(models.QuerySet):
+    def owned_by(self, user: settings.AUTH_USER_MODEL) -> "AccountQuerySet":
+        """The one per-user scope of ledger accounts."""
+        return self.filter(user_id=user.pk)
+
+
+class Account(models.Model):
+    """A ledger account: where money sits (a checking account, a card, cash), in one currency.
+
+    Its balance is opening_balance_minor + income - expense + transfers in - transfers out, computed on a cache
+    miss (ledger.balance_cache) and never stored, so it cannot drift from the entries.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ledger_accounts", db_index=False
+    )
+    name = models.CharField(max_length=100)
+    # name.strip().casefold(): names are unique per user in any case ("Savings" and "savings" are one name).
+    name_key = models.CharField(max_length=400)
+    kind = models.CharField(max_length=11, choices=AccountKind.choices)
+    currency = models.CharField(max_length=3)  # ISO 4217 (ledger.currencies); its digits scale every amount
+    opening_balance_minor = models.BigIntegerField(default=0)
+    is_default = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False)
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    idempotency_fingerprint = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AccountQuerySet.as_manager()
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.name_key = account_name_key(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+        super().save(*args, **kwargs)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name_key"], name="ledger_account_user_name_unique"),
+            # At most one default per user; the services keep exactly one.
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(is_default=True), name="ledger_account_one_default_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ledger_account_idempotency_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in AccountKind]), name="ledger_account_kind_valid"
+            ),
+        ]
+
+
+def account_name_key(name: str) -> str:
+    return name.strip().casefold()
+
+
 class TransactionQuerySet(models.QuerySet):
     def owned_by(self, user: settings.AUTH_USER_MODEL) -> "TransactionQuerySet":
         """The one per-user scope: every read and write of transactions goes through it."""
@@ -39,7 +123,10 @@ class Transaction(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transactions", db_index=False
     )
-    amount_minor = models.BigIntegerField()
+    # RESTRICT: an account with entries cannot be deleted (the services answer ACCOUNT_NOT_EMPTY first), yet deleting
+    # the user deletes both (RESTRICT, unlike PROTECT, allows what the same cascade removes).
+    account = models.ForeignKey(Account, on_delete=models.RESTRICT, related_name="transactions", db_index=False)
+    amount_minor = models.BigIntegerField()  # in the account's currency's minor units
     type = models.CharField(max_length=7, choices=TransactionType.choices)
     description = models.CharField(max_length=255, blank=True, default="")
     category = models.CharField(max_length=50, default=DEFAULT_CATEGORY)
@@ -59,6 +146,11 @@ class Transaction(models.Model):
     objects = TransactionQuerySet.as_manager()
 
     def save(self, *args: object, **kwargs: object) -> None:
+        if self.account_id is None:
+            # The API's rule for a transaction without an account, kept for ORM writes too (scripts, the shell).
+            from ledger.services.bookkeeping import ensure_default_account  # noqa: PLC0415 (services import models)
+
+            self.account = ensure_default_account(user=self.user)
         # Every ORM write keeps the key in step with the spelling (bulk paths compute it in ledger.bulk_insert).
         self.category_key = category_key(self.category)
         if kwargs.get("update_fields") is not None and "category" in kwargs["update_fields"]:
@@ -86,8 +178,56 @@ class Transaction(models.Model):
                 name="ledger_txn_user_date_covering",
                 include=["category_key", "type", "amount_minor"],
             ),
-            # Covers the balance aggregate (SUM by type) so a cache miss is an index-only scan.
-            models.Index(fields=["user", "type", "amount_minor"], name="ledger_txn_user_type_amount"),
+            # Covers the figures aggregate (SUM by account and type) so a cache miss is an index-only scan.
+            models.Index(fields=["user", "account", "type", "amount_minor"], name="ledger_txn_user_acct_type_amt"),
+            # An account's register: keyset pages newest first, and sums up to a position (running balances).
+            models.Index(
+                fields=["account", "-date", "-id"], name="ledger_txn_account_date", include=["type", "amount_minor"]
+            ),
+        ]
+
+
+class Transfer(models.Model):
+    """Money moved between two of a user's accounts: neither income nor expense. `amount_minor` leaves
+    `from_account` in its currency, `to_amount_minor` arrives in `to_account`'s (equal when the currencies match).
+    One row holds both legs, so a transfer is written or deleted whole."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    from_account = models.ForeignKey(Account, on_delete=models.RESTRICT, related_name="+", db_index=False)
+    to_account = models.ForeignKey(Account, on_delete=models.RESTRICT, related_name="+", db_index=False)
+    amount_minor = models.BigIntegerField()
+    to_amount_minor = models.BigIntegerField()
+    date = models.DateField()
+    description = models.CharField(max_length=255, blank=True, default="")
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    idempotency_fingerprint = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="ledger_transfer_amount_positive"),
+            models.CheckConstraint(condition=Q(to_amount_minor__gt=0), name="ledger_transfer_to_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(from_account=models.F("to_account")), name="ledger_transfer_distinct_accounts"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ledger_transfer_idempotency_key_unique",
+            ),
+        ]
+        indexes = [
+            # Each leg's register (keyset pages and sums up to a position), as for transactions.
+            models.Index(
+                fields=["from_account", "-date", "-id"], name="ledger_transfer_from_date", include=["amount_minor"]
+            ),
+            models.Index(
+                fields=["to_account", "-date", "-id"], name="ledger_transfer_to_date", include=["to_amount_minor"]
+            ),
+            # The aggregator recomputes a (user, month) from both legs.
+            models.Index(fields=["user", "date"], name="ledger_transfer_user_date"),
         ]
 
 
@@ -138,19 +278,25 @@ class DirtyBucket(models.Model):
 
 
 class MonthlyRollup(models.Model):
-    """Totals per (user, month, category, type), written by the Go aggregator only."""
+    """Totals per (user, month, account, category, type), written by the Go aggregator only.
+
+    `type` is an EntryKind: income and expense rows carry the category key; transfer_in / transfer_out rows (one
+    per account leg, category "") carry what transfers moved, which account balances and running balances need and
+    income/expense analytics ignore. The account fixes the currency of the totals.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.CharField(max_length=7)  # "YYYY-MM"
-    category = models.CharField(max_length=200)  # the category key (ledger.categories)
-    type = models.CharField(max_length=7, choices=TransactionType.choices)
+    category = models.CharField(max_length=200)  # the category key (ledger.categories); "" for transfers
+    type = models.CharField(max_length=12, choices=EntryKind.choices)
     total_minor = models.BigIntegerField()
-    transaction_count = models.IntegerField()
+    transaction_count = models.IntegerField()  # rows (or transfer legs) summed
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "month", "category", "type"], name="ledger_monthlyrollup_bucket_unique"
+                fields=["user", "month", "account", "category", "type"], name="ledger_monthlyrollup_bucket_unique"
             )
         ]
 

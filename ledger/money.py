@@ -1,7 +1,9 @@
 """The one parser and formatter of money amounts.
 
-Amounts travel as strings ("1200.00") at the API edge, as `Decimal` in Python and as integer minor units (cents)
-in the database and in Go. Floats never appear: a JSON number is refused rather than guessed at.
+Amounts travel as strings at the API edge with exactly their currency's digits ("1200.00" USD, "1200" JPY, "1.250"
+KWD; ledger.currencies), as `Decimal` in Python and as integer minor units in the database and in Go. Floats never
+appear: a JSON number is refused rather than guessed at. `digits` defaults to 2, the digits of every amount stored
+before currencies existed.
 """
 
 import re
@@ -12,7 +14,6 @@ from django.core.exceptions import ValidationError
 from ledger import error_codes
 
 MAX_INTEGER_DIGITS = 12
-CENT = Decimal("0.01")
 # The most one user's amounts may add up to (income and expense together): 10,000,000,000,000,000.00. Far past any
 # household or company ledger, and under int64's 9.2e18 minor units with room to spare, so every balance, monthly
 # total and rollup stays exact in SQLite, PostgreSQL and Go. See ledger.models.BalanceVersion.
@@ -36,46 +37,59 @@ def volume_limit_error(field: str) -> ValidationError:
     )
 
 
-_AMOUNT_PATTERN = re.compile(rf"[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{1,2}})?")
+_AMOUNT_PATTERN = re.compile(rf"(-?)([0-9]{{1,{MAX_INTEGER_DIGITS}}})(?:\.([0-9]+))?")
 
 
-def parse_amount(raw: object, *, field: str = "amount") -> Decimal:
-    """Parse a positive amount with at most two decimals and 12 integer digits, e.g. "12.5" -> Decimal("12.50").
+def parse_amount(raw: object, *, field: str = "amount", digits: int = 2, signed: bool = False) -> Decimal:
+    """Parse an amount with at most `digits` decimals and 12 integer digits, e.g. "12.5" -> Decimal("12.50").
 
-    Raises ValidationError({field: ...}) with code INVALID_AMOUNT for anything else: numbers (JSON floats are
-    inexact, so only strings are accepted), signs, exponents, NaN/Infinity, separators, zero, too many digits.
+    Positive unless `signed` (then any sign and zero too, as for an opening balance). Raises ValidationError({field:
+    ...}) with code INVALID_AMOUNT for anything else: numbers (JSON floats are inexact, so only strings are
+    accepted), a sign where none is allowed, exponents, NaN/Infinity, separators, zero, too many digits.
     """
+    decimals = _decimals_phrase(digits)
     if not isinstance(raw, str):
-        raise _invalid(field, 'Amounts are strings with up to two decimals, e.g. "12.50", not numbers.')
+        raise _invalid(field, f'Amounts are strings with {decimals}, e.g. "{_example(digits)}", not numbers.')
     text = raw.strip()
-    if not _AMOUNT_PATTERN.fullmatch(text):
+    match = _AMOUNT_PATTERN.fullmatch(text)
+    if not match or (match.group(1) and not signed):
         raise _invalid(
             field,
-            f'"{raw[:40]}" is not a valid amount: use digits with at most two decimals, e.g. "12.50" '
-            f"(up to {MAX_INTEGER_DIGITS} digits before the point).",
+            f'"{raw[:40]}" is not a valid amount: use digits with {decimals}, e.g. "{_example(digits)}" '
+            f"(up to {MAX_INTEGER_DIGITS} digits before the point{'' if signed else ', no sign'}).",
         )
-    amount = Decimal(text).quantize(CENT)
-    if amount <= 0:
+    if len(match.group(3) or "") > digits:
+        raise _invalid(field, f'"{raw[:40]}" has more decimals than its currency has: use {decimals}.')
+    amount = Decimal(text).quantize(Decimal(1).scaleb(-digits))
+    if amount <= 0 and not signed:
         raise _invalid(field, "The amount must be greater than zero.")
-    return amount
+    return amount + 0  # "-0" -> "0"
 
 
-def to_minor(amount: Decimal) -> int:
-    """Decimal("12.34") -> 1234. The amount must already have at most two decimals."""
-    minor = amount * 100
+def to_minor(amount: Decimal, digits: int = 2) -> int:
+    """Decimal("12.34") -> 1234 (two digits). The amount must already have at most `digits` decimals."""
+    minor = amount.scaleb(digits)
     if minor != minor.to_integral_value():
-        raise ValueError(f"{amount} has more than two decimals")
+        raise ValueError(f"{amount} has more than {digits} decimals")
     return int(minor)
 
 
-def from_minor(minor: int) -> Decimal:
-    """1234 -> Decimal("12.34"); always exactly two decimals."""
-    return Decimal(minor).scaleb(-2)
+def from_minor(minor: int, digits: int = 2) -> Decimal:
+    """1234 -> Decimal("12.34") (two digits), 1200 -> Decimal("1200") (none): always exactly `digits` decimals."""
+    return Decimal(minor).scaleb(-digits)
 
 
-def format_amount(amount: Decimal) -> str:
-    """Decimal -> "1234.50": fixed point, exactly two decimals, never an exponent."""
-    return f"{amount.quantize(CENT):f}"
+def format_amount(amount: Decimal, digits: int = 2) -> str:
+    """Decimal -> "1234.50": fixed point, exactly `digits` decimals, never an exponent."""
+    return f"{amount.quantize(Decimal(1).scaleb(-digits)):f}"
+
+
+def _decimals_phrase(digits: int) -> str:
+    return "no decimals" if digits == 0 else f"at most {digits} decimal{'s' if digits > 1 else ''}"
+
+
+def _example(digits: int) -> str:
+    return "12" if digits == 0 else "12." + "50"[:digits].ljust(digits, "0")
 
 
 def _invalid(field: str, message: str, code: str = error_codes.INVALID_AMOUNT) -> ValidationError:

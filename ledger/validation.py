@@ -1,10 +1,11 @@
 """Field rules shared by the ledger's services and selectors: text that the database can store, and ISO dates."""
 
 import calendar
+import contextlib
 import datetime
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.core.exceptions import ValidationError
 
@@ -41,6 +42,36 @@ def clean_all(raw: dict[str, object], parsers: dict[str, Callable[[object], obje
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+class ErrorCollector:
+    """Field errors gathered from several checks (see merged_errors)."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[ValidationError]] = {}
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @contextlib.contextmanager
+    def collect(self) -> Iterator[None]:
+        """Run a check; a ValidationError it raises is kept instead of propagating."""
+        try:
+            yield
+        except ValidationError as error:
+            for field, field_errors in error.error_dict.items():
+                self.errors.setdefault(field, []).extend(field_errors)
+
+
+@contextlib.contextmanager
+def merged_errors() -> Iterator[ErrorCollector]:
+    """Checks that depend on each other (an amount's digits on its account) but should still report every problem
+    in one answer: each `with errors.collect():` keeps its error, and leaving the block raises them all at once."""
+    collector = ErrorCollector()
+    yield collector
+    if collector.errors:
+        raise ValidationError(collector.errors)
 
 
 def clean_text(raw: object, *, field: str, code: str, max_length: int, min_length: int = 0) -> str:

@@ -1,10 +1,12 @@
-"""Analytics from the Go aggregator's rollups (exact even where it has not run yet)."""
+"""Analytics from the Go aggregator's rollups (exact even where it has not run yet): income and expense of one
+currency's accounts, or of one account; transfers never count."""
 
 from typing import Annotated
 
 import strawberry
 
-from ledger import analytics
+from ledger import analytics, selectors
+from ledger.currencies import currency_digits
 from ledger.money import from_minor
 from schema.context import current_user
 from schema.errors import field
@@ -29,6 +31,16 @@ class CategoryTotal:
     transaction_count: int = strawberry.field(description="Transactions counted.")
 
 
+_CURRENCY = Annotated[
+    str | None,
+    strawberry.argument(description="ISO 4217; the default account's currency when omitted (and no accountId)."),
+]
+_ACCOUNT = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(description="Only this ledger account (its currency; NOT_FOUND if not the caller's)."),
+]
+
+
 @strawberry.type
 class AnalyticsQuery:
     @field(description='Every month from `from` to `to` ("YYYY-MM", inclusive, at most 120), oldest first.')
@@ -37,15 +49,19 @@ class AnalyticsQuery:
         info: strawberry.Info,
         from_: Annotated[str, strawberry.argument(name="from", description='First month, "YYYY-MM".')],
         to: Annotated[str, strawberry.argument(description='Last month, "YYYY-MM".')],
+        currency: _CURRENCY = None,
+        account_id: _ACCOUNT = None,
     ) -> list[MonthSummary]:
         user = current_user(info)
-        months = analytics.monthly_summary(user=user, start=from_, end=to)
+        scope = selectors.account_scope(user=user, currency=currency, account_id=account_id)
+        months = analytics.monthly_summary(user=user, start=from_, end=to, scope=scope)
+        digits = currency_digits(scope.currency)
         return [
             MonthSummary(
                 month=month.month,
-                income=from_minor(month.income_minor),
-                expense=from_minor(month.expense_minor),
-                net=from_minor(month.income_minor - month.expense_minor),
+                income=from_minor(month.income_minor, digits),
+                expense=from_minor(month.expense_minor, digits),
+                net=from_minor(month.income_minor - month.expense_minor, digits),
                 transaction_count=month.transaction_count,
             )
             for month in months
@@ -60,14 +76,19 @@ class AnalyticsQuery:
         type: Annotated[
             TransactionType | None, strawberry.argument(description="Only income or only expenses; both if null.")
         ] = None,
+        currency: _CURRENCY = None,
+        account_id: _ACCOUNT = None,
     ) -> list[CategoryTotal]:
         user = current_user(info)
-        rows = analytics.category_breakdown(user=user, start=from_, end=to, type=None if type is None else type.value)
+        scope = selectors.account_scope(user=user, currency=currency, account_id=account_id)
+        kind = None if type is None else type.value
+        rows = analytics.category_breakdown(user=user, start=from_, end=to, type=kind, scope=scope)
+        digits = currency_digits(scope.currency)
         return [
             CategoryTotal(
                 category=row.category,
                 type=TransactionType(row.type),
-                total=from_minor(row.total_minor),
+                total=from_minor(row.total_minor, digits),
                 transaction_count=row.transaction_count,
             )
             for row in rows

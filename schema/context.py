@@ -7,7 +7,8 @@ from strawberry.django.context import StrawberryDjangoContext
 
 from accounts.models import User
 from accounts.tokens import AuthenticationFailed, access_claims, token_holder
-from ledger.selectors import user_for_request
+from ledger.models import Account, Transaction
+from ledger.selectors import accounts_by_id, user_for_request
 from schema.errors import UnauthenticatedError
 
 
@@ -25,6 +26,14 @@ class Principal:
 class RequestContext(StrawberryDjangoContext):
     _principal: Principal | None = field(default=None, init=False)
     _auth_error: str | None = field(default=None, init=False)  # why the token was refused
+    _accounts: dict[object, Account] | None = field(default=None, init=False)
+
+    def account(self, account_id: object) -> Account:
+        """One of the caller's ledger accounts: all of them are read once per request, on first use, so a page of
+        transactions costs one query for their accounts and currencies."""
+        if self._accounts is None or account_id not in self._accounts:
+            self._accounts = accounts_by_id(user=self.principal().user)
+        return self._accounts[account_id]
 
     def principal(self, *, with_balance_version: bool = False) -> Principal:
         """The caller, or an UNAUTHENTICATED GraphQL error (missing, malformed, expired or foreign token).
@@ -52,3 +61,11 @@ def current_principal(info: strawberry.Info, *, with_balance_version: bool = Fal
 
 def current_user(info: strawberry.Info) -> User:
     return info.context.principal().user
+
+
+def account_of(info: strawberry.Info, txn: Transaction) -> Account:
+    """The transaction's ledger account: the one loaded with it when there is one (a mutation's answer), else from
+    the request's map of the caller's accounts."""
+    if "account" in txn._state.fields_cache:
+        return txn.account
+    return info.context.account(txn.account_id)

@@ -9,7 +9,7 @@ from accounts import services as account_services
 from ledger import services as ledger_services
 from schema.context import current_user
 from schema.errors import mutation
-from schema.inputs import CreateTransactionInput, UpdateTransactionInput
+from schema.inputs import CreateTransactionInput, UpdateTransactionInput, given_fields
 from schema.types import (
     AuthPayload,
     DeletePayload,
@@ -36,9 +36,14 @@ class Mutation:
         username: Annotated[str, arg("Letters, digits and @.+-_, up to 150; unique without regard to case.")],
         email: Annotated[str, arg("A valid address; unique without regard to case.")],
         password: Annotated[str, arg("Checked by Django's password validators.")],
+        currency: Annotated[
+            str | None, arg('ISO 4217 code of the default account "Main" it creates; DEFAULT_CURRENCY when omitted.')
+        ] = None,
     ) -> RegisterPayload:
         address = rate_limits.client_address(info.context.request)
-        user = account_services.user_register(username=username, email=email, password=password, address=address)
+        user = ledger_services.user_register(
+            username=username, email=email, password=password, address=address, currency=currency
+        )
         return RegisterPayload(user=user)
 
     @mutation(
@@ -112,6 +117,7 @@ class Mutation:
             category=input.category,
             date=input.date,
             idempotency_key=input.idempotency_key,
+            account_id=input.account_id,
         )
         return TransactionPayload(transaction=txn)
 
@@ -123,13 +129,7 @@ class Mutation:
         input: Annotated[UpdateTransactionInput, arg("Only the fields to change.")],
     ) -> TransactionPayload:
         user = current_user(info)
-        given = {
-            name: getattr(input, name)
-            for name in ("amount", "type", "description", "category", "date")
-            if getattr(input, name) is not strawberry.UNSET
-        }
-        if given.get("type") is not None:
-            given["type"] = given["type"].value
+        given = given_fields(input, ("amount", "type", "description", "category", "date", "account_id"))
         txn = ledger_services.transaction_update(user=user, transaction_id=id, **given)
         return TransactionPayload(transaction=txn)
 

@@ -3,6 +3,7 @@ from typing import Annotated
 import strawberry
 
 from ledger import selectors
+from schema.account_types import Account, CurrencyTotal, Transfer, money
 from schema.context import current_principal, current_user
 from schema.errors import field
 from schema.inputs import TransactionFilter, selector_filters
@@ -15,10 +16,55 @@ class LedgerQuery:
     def me(self, info: strawberry.Info) -> User:
         return current_user(info)
 
-    @strawberry.field(description="The caller's totals, served from Redis; never older than the caller's last write.")
-    def balance(self, info: strawberry.Info) -> Balance:
+    @field(
+        description="The caller's income and expense totals in one currency (transfers never count), served from "
+        "Redis; never older than the caller's last write."
+    )
+    def balance(
+        self,
+        info: strawberry.Info,
+        currency: Annotated[
+            str | None, strawberry.argument(description="ISO 4217; the default account's currency when omitted.")
+        ] = None,
+    ) -> Balance:
         principal = current_principal(info, with_balance_version=True)
-        return Balance(figures=selectors.balance_figures(user=principal.user, version=principal.balance_version))
+        figures = selectors.balance_figures(user=principal.user, version=principal.balance_version, currency=currency)
+        return Balance(figures=figures)
+
+    @strawberry.field(description="The caller's ledger accounts by name (any case).")
+    def accounts(
+        self,
+        info: strawberry.Info,
+        include_archived: Annotated[
+            bool | None, strawberry.argument(description="Also the archived accounts.")
+        ] = False,
+    ) -> list[Account]:
+        return selectors.account_list(user=current_user(info), include_archived=bool(include_archived))
+
+    @strawberry.field(description="One of the caller's ledger accounts; null for any other id.")
+    def account(
+        self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="Its id.")]
+    ) -> Account | None:
+        return selectors.account_get(user=current_user(info), account_id=id)
+
+    @strawberry.field(description="One of the caller's transfers; null for any other id.")
+    def transfer(
+        self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="Its id.")]
+    ) -> Transfer | None:
+        return selectors.transfer_get(user=current_user(info), transfer_id=id)
+
+    @strawberry.field(
+        name="netWorth",
+        description="The sum of every account's balance (archived ones too), per currency, in code order; from "
+        "the same cache as `balance`.",
+    )
+    def net_worth(self, info: strawberry.Info) -> list[CurrencyTotal]:
+        principal = current_principal(info, with_balance_version=True)
+        figures = selectors.ledger_figures(user=principal.user, version=principal.balance_version)
+        return [
+            CurrencyTotal(currency=currency, total=money(total, currency))
+            for currency, total in figures.net_worth().items()
+        ]
 
     @field(description="The caller's transactions, newest date first. `first` defaults to 50, at most 500.")
     def transactions(

@@ -11,8 +11,6 @@ from typing import NewType
 import strawberry
 from graphql import StringValueNode, ValueNode
 
-from ledger.money import format_amount
-
 
 class NumberLiteral:
     """A numeric literal written in a query (`amount: 12.5`); kept distinct so the money parser can refuse it."""
@@ -28,7 +26,9 @@ def _parse_literal(node: ValueNode, variables: dict | None = None) -> object:
 
 
 def _serialize_money(value: PyDecimal) -> str:
-    return format_amount(value)
+    # Every amount leaves through ledger.money.from_minor, whose exponent is the currency's digits: fixed-point
+    # formatting keeps exactly those ("1200" JPY, "12.50" USD, "1.250" KWD) and never writes an exponent.
+    return f"{value:f}"
 
 
 def _serialize_date(value: datetime.date) -> str:
@@ -41,7 +41,9 @@ Day = NewType("Day", object)
 SCALAR_MAP = {
     Money: strawberry.scalar(
         name="Decimal",
-        description='An exact amount as a JSON string with exactly two decimals, e.g. "1200.00"; never a JSON number.',
+        description='An exact amount as a JSON string with exactly its currency\'s digits: two for most ("1200.00"), '
+        'none for JPY ("1200"), three for KWD ("1.250"); signed only where a field says so. Never a JSON number: '
+        "input is a string too, with at most the currency's digits.",
         serialize=_serialize_money,
         parse_value=lambda value: value,
         parse_literal=_parse_literal,

@@ -6,6 +6,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.account_mutations import AccountMutation
 from schema.analytics import AnalyticsQuery
 from schema.data_transfer import DataTransferMutation, DataTransferQuery
 from schema.error_codes import (
@@ -25,7 +26,7 @@ Query = strawberry.type(
     description="Reads. Every field except the schema's own needs `Authorization: Bearer <token>`.",
 )
 Mutation = strawberry.type(
-    type("Mutation", (Mutation, DataTransferMutation), {}),
+    type("Mutation", (Mutation, AccountMutation, DataTransferMutation), {}),
     description="Writes. Validation problems come back in each payload's `errors`; nothing is written then.",
 )
 

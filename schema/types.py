@@ -2,6 +2,7 @@
 
 import datetime
 import enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
@@ -10,11 +11,19 @@ from strawberry import auto
 from accounts.models import User as UserModel
 from ledger import selectors
 from ledger.balance_cache import BalanceFigures
+from ledger.currencies import currency_digits
 from ledger.models import Transaction as TransactionModel
 from ledger.models import TransactionType as TransactionTypeChoice
 from ledger.money import from_minor
+from schema.context import account_of
 from schema.errors import FieldError
 from schema.scalars import Day, Money
+
+if TYPE_CHECKING:
+    from schema.account_types import Account
+
+# Account refers to Transaction (an entry's transaction) and Transaction to Account: one side resolves lazily.
+LazyAccount = Annotated["Account", strawberry.lazy("schema.account_types")]
 
 _ERRORS = "Why the input was refused; empty on success."
 
@@ -31,6 +40,13 @@ class User:
     username: auto = strawberry_django.field(description="Unique without regard to case.")
     email: auto = strawberry_django.field(description="Unique without regard to case.")
 
+    @strawberry_django.field(
+        description="Where transactions without an account go, and whose currency `balance` "
+        "and analytics use when asked for none."
+    )
+    def default_account(self, root: strawberry.Parent[UserModel]) -> LazyAccount:
+        return selectors.default_account(user=root)
+
 
 # A plain Strawberry type over the model instance rather than strawberry_django.type: a 50-row page resolves ~400
 # fields, and the Django field wrappers cost about a third of that page (bench/http/profile.py first_page).
@@ -42,9 +58,17 @@ class Transaction:
     created_at: datetime.datetime = strawberry.field(description="When it was recorded (UTC).")
     updated_at: datetime.datetime = strawberry.field(description="When it last changed (UTC).")
 
-    @strawberry.field(description="Always positive; the type says which way.")
-    def amount(self, root: strawberry.Parent[TransactionModel]) -> Money:
-        return from_minor(root.amount_minor)
+    @strawberry.field(description="Always positive; the type says which way. In the account's currency.")
+    def amount(self, root: strawberry.Parent[TransactionModel], info: strawberry.Info) -> Money:
+        return from_minor(root.amount_minor, currency_digits(account_of(info, root).currency))
+
+    @strawberry.field(description="The ledger account it belongs to.")
+    def account(self, root: strawberry.Parent[TransactionModel], info: strawberry.Info) -> LazyAccount:
+        return account_of(info, root)
+
+    @strawberry.field(description="Its account's currency (ISO 4217).")
+    def currency(self, root: strawberry.Parent[TransactionModel], info: strawberry.Info) -> str:
+        return account_of(info, root).currency
 
     @strawberry.field(description="Income or expense.")
     def type(self, root: strawberry.Parent[TransactionModel]) -> TransactionType:
@@ -55,21 +79,28 @@ class Transaction:
         return root.date
 
 
-@strawberry.type(description="Totals over all of the caller's transactions.")
+@strawberry.type(description="Totals over the caller's transactions in one currency (transfers never count).")
 class Balance:
     figures: strawberry.Private[BalanceFigures]
 
+    @strawberry.field(description="The currency of the totals (ISO 4217).")
+    def currency(self) -> str:
+        return self.figures.currency
+
     @strawberry.field(description="Income minus expense.")
     def total(self) -> Money:
-        return from_minor(self.figures.income_minor - self.figures.expense_minor)
+        return self._money(self.figures.income_minor - self.figures.expense_minor)
 
     @strawberry.field(description="Sum of all income.")
     def income(self) -> Money:
-        return from_minor(self.figures.income_minor)
+        return self._money(self.figures.income_minor)
 
     @strawberry.field(description="Sum of all expenses.")
     def expense(self) -> Money:
-        return from_minor(self.figures.expense_minor)
+        return self._money(self.figures.expense_minor)
+
+    def _money(self, minor: int) -> object:
+        return from_minor(minor, currency_digits(self.figures.currency))
 
     @strawberry.field(name="transactionCount", description="How many transactions the totals cover.")
     def transaction_count(self) -> int:
@@ -82,6 +113,16 @@ class PageInfo:
     has_previous_page: bool = strawberry.field(description="True when this page was asked for with `after`.")
     start_cursor: str | None = strawberry.field(description="Cursor of the first row of this page.")
     end_cursor: str | None = strawberry.field(description="Cursor of the last row: pass it as `after` for more.")
+
+    @classmethod
+    def of(cls, edges: list, *, has_next_page: bool, has_previous_page: bool) -> "PageInfo":
+        """The page information of a page of edges (anything with a `cursor`)."""
+        return cls(
+            has_next_page=has_next_page,
+            has_previous_page=has_previous_page,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        )
 
 
 @strawberry.type(description="One row of a page and its position.")
@@ -106,12 +147,7 @@ class TransactionConnection:
         return cls(
             edges=edges,
             page=page,
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.has_previous_page,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=PageInfo.of(edges, has_next_page=page.has_next_page, has_previous_page=page.has_previous_page),
         )
 
 

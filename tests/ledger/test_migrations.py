@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
 from ledger.models import BalanceVersion, CategoryName, MonthlyRollup, RollupFingerprint, Transaction
+from ledger.services import ensure_default_account
 from tests.conftest import make_user
 
 
@@ -28,7 +29,13 @@ def test_rollups_written_before_fingerprints_existed_are_marked_unknown() -> Non
     with_rollups, without = make_user("has-rollups"), make_user("no-rollups")
     for category in ("Food", "Rent"):
         MonthlyRollup.objects.create(
-            user=with_rollups, month="2024-05", category=category, type="expense", total_minor=100, transaction_count=1
+            user=with_rollups,
+            account=ensure_default_account(user=with_rollups),
+            month="2024-05",
+            category=category,
+            type="expense",
+            total_minor=100,
+            transaction_count=1,
         )
     name = "0002_rollup_fingerprint_covering_index"
     migration = importlib.import_module(f"ledger.migrations.{name}")
@@ -64,8 +71,16 @@ def test_the_category_migration_keys_every_row_and_keeps_the_latest_spelling() -
     migration = importlib.import_module(f"ledger.migrations.{name}")
     historical = MigrationLoader(connection).project_state(("ledger", name)).apps
     spellings = ["Straße", "STRASSE", " groceries", "Groceries"]
+    main = ensure_default_account(user=alice)
     rows = Transaction.objects.bulk_create(
-        Transaction(user=alice, amount_minor=100, type="expense", category=spelling, date=datetime.date(2026, 1, 1))
+        Transaction(
+            user=alice,
+            account=main,
+            amount_minor=100,
+            type="expense",
+            category=spelling,
+            date=datetime.date(2026, 1, 1),
+        )
         for spelling in spellings
     )
     Transaction.objects.filter(pk__in=[row.pk for row in rows]).update(category_key="")  # as before the migration

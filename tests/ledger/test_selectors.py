@@ -12,18 +12,18 @@ from django_redis import get_redis_connection
 from accounts.models import User
 from ledger import error_codes
 from ledger.analytics import CategoryFigures, MonthFigures, category_breakdown, monthly_summary
-from ledger.balance_cache import BalanceFigures, balance_cache_key, read_balance_version
+from ledger.balance_cache import BalanceFigures, LedgerFigures, figures_cache_key, read_balance_version
 from ledger.models import DirtyBucket, MonthlyRollup, Transaction
 from ledger.selectors import (
     TransactionFilters,
     balance_figures,
-    compute_balance_figures,
+    compute_ledger_figures,
     encode_cursor,
     transaction_filter,
     transaction_page,
     user_for_request,
 )
-from ledger.services import transaction_create
+from ledger.services import ensure_default_account, transaction_create
 
 
 def _create(user: User, amount: str, day: str, **fields: object) -> Transaction:
@@ -131,22 +131,23 @@ def test_a_bad_page_request_names_its_argument(
 
 
 def test_compute_balance_figures_sums_only_the_users_rows(alice: User, bob: User) -> None:
-    assert compute_balance_figures(user=alice) == BalanceFigures(0, 0, 0)
+    assert compute_ledger_figures(user=alice).balance("USD") == BalanceFigures("USD", 0, 0, 0)
     _create(alice, "3000.00", "2026-01-31", type="income")
     _create(alice, "1200.50", "2026-02-01")
     _create(alice, "0.25", "2026-02-02")
     _create(bob, "99.00", "2026-02-02", type="income")
-    assert compute_balance_figures(user=alice) == BalanceFigures(300000, 120075, 3)
+    assert compute_ledger_figures(user=alice).balance("USD") == BalanceFigures("USD", 300000, 120075, 3)
 
 
 def test_a_write_makes_the_next_cached_read_fresh(alice: User) -> None:
     _create(alice, "10.00", "2026-01-01")
     version = read_balance_version(alice.pk)
-    assert balance_figures(user=alice, version=version) == BalanceFigures(0, 1000, 1)
-    assert get_redis_connection("default").get(balance_cache_key(alice.pk, version)) == b"0:1000:1"
+    assert balance_figures(user=alice, version=version) == BalanceFigures("USD", 0, 1000, 1)
+    cached = LedgerFigures.decode(get_redis_connection("default").get(figures_cache_key(alice.pk, version)))
+    assert cached.balance("USD") == BalanceFigures("USD", 0, 1000, 1)
     _create(alice, "3.00", "2026-01-02", type="income")
-    assert balance_figures(user=alice, version=read_balance_version(alice.pk)) == BalanceFigures(300, 1000, 2)
-    assert balance_figures(user=alice) == BalanceFigures(300, 1000, 2)
+    assert balance_figures(user=alice, version=read_balance_version(alice.pk)) == BalanceFigures("USD", 300, 1000, 2)
+    assert balance_figures(user=alice) == BalanceFigures("USD", 300, 1000, 2)
 
 
 def test_the_cache_answers_for_the_version_it_was_filled_at(alice: User) -> None:
@@ -155,8 +156,8 @@ def test_the_cache_answers_for_the_version_it_was_filled_at(alice: User) -> None
     balance_figures(user=alice, version=version)
     # A row that no service wrote (no version bump): the cached figures of this version still answer.
     Transaction.objects.create(user=alice, amount_minor=500, type="income", date=datetime.date(2026, 1, 2))
-    assert balance_figures(user=alice, version=version) == BalanceFigures(0, 1000, 1)
-    assert compute_balance_figures(user=alice) == BalanceFigures(500, 1000, 2)
+    assert balance_figures(user=alice, version=version) == BalanceFigures("USD", 0, 1000, 1)
+    assert compute_ledger_figures(user=alice).balance("USD") == BalanceFigures("USD", 500, 1000, 2)
 
 
 def test_user_for_request_returns_the_user_and_the_committed_version(alice: User) -> None:
@@ -175,7 +176,13 @@ def test_user_for_request_of_an_unknown_id_is_none() -> None:
 
 def _rollup(user: User, month: str, category: str, kind: str, total: int, count: int) -> None:
     MonthlyRollup.objects.create(
-        user=user, month=month, category=category, type=kind, total_minor=total, transaction_count=count
+        user=user,
+        account=ensure_default_account(user=user),
+        month=month,
+        category=category,
+        type=kind,
+        total_minor=total,
+        transaction_count=count,
     )
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from accounts.models import User
 from ledger.models import DirtyBucket, MonthlyRollup
+from ledger.services import ensure_default_account
 from tests.conftest import GraphQLClient, create
 
 MONTHLY = """
@@ -54,7 +55,13 @@ def test_clean_buckets_come_from_the_rollups(as_alice: GraphQLClient, alice: Use
     # A rollup the aggregator wrote for a clean month is what the API answers (here deliberately unlike any row,
     # to prove the source); a dirty month is computed live.
     MonthlyRollup.objects.create(
-        user=alice, month="2024-05", category="Books", type="expense", total_minor=4200, transaction_count=3
+        user=alice,
+        account=ensure_default_account(user=alice),
+        month="2024-05",
+        category="Books",
+        type="expense",
+        total_minor=4200,
+        transaction_count=3,
     )
     create(as_alice, "1.00", category="Books", date="2024-06-10")
     months = as_alice.data(MONTHLY, {"from": "2024-05", "to": "2024-06"})["monthlySummary"]
@@ -67,7 +74,13 @@ def test_clean_buckets_come_from_the_rollups(as_alice: GraphQLClient, alice: Use
 
 def test_a_dirty_bucket_ignores_its_stale_rollup(as_alice: GraphQLClient, alice: User) -> None:
     MonthlyRollup.objects.create(
-        user=alice, month="2024-06", category="Books", type="expense", total_minor=999, transaction_count=9
+        user=alice,
+        account=ensure_default_account(user=alice),
+        month="2024-06",
+        category="Books",
+        type="expense",
+        total_minor=999,
+        transaction_count=9,
     )
     create(as_alice, "1.00", category="Books", date="2024-06-10")
     rows = as_alice.data(BREAKDOWN, {"from": "2024-06", "to": "2024-06"})["categoryBreakdown"]
@@ -76,7 +89,13 @@ def test_a_dirty_bucket_ignores_its_stale_rollup(as_alice: GraphQLClient, alice:
 
 def test_other_users_rollups_never_show(as_alice: GraphQLClient, bob: User) -> None:
     MonthlyRollup.objects.create(
-        user=bob, month="2024-05", category="Secret", type="income", total_minor=100, transaction_count=1
+        user=bob,
+        account=ensure_default_account(user=bob),
+        month="2024-05",
+        category="Secret",
+        type="income",
+        total_minor=100,
+        transaction_count=1,
     )
     assert as_alice.data(BREAKDOWN, {"from": "2024-05", "to": "2024-05"})["categoryBreakdown"] == []
 

@@ -14,8 +14,8 @@ from django_redis import get_redis_connection
 from accounts.models import User
 from accounts.tokens import issue_token_pair
 from devserver.servers import start_redis
-from ledger.balance_cache import BalanceFigures, balance_cache_key, cached_balance, read_balance_version
-from ledger.selectors import compute_balance_figures
+from ledger.balance_cache import LedgerFigures, cached_figures, figures_cache_key, read_balance_version
+from ledger.selectors import compute_ledger_figures
 from tests.conftest import BALANCE, GraphQLClient, create, make_user
 
 
@@ -37,8 +37,13 @@ def test_balance_is_exact_to_the_cent(as_alice: GraphQLClient) -> None:
 def test_a_hit_is_served_from_redis_without_an_aggregate(as_alice: GraphQLClient, alice: User) -> None:
     create(as_alice, "5.00", "INCOME")
     balance(as_alice)  # fill
-    key = balance_cache_key(alice.pk, read_balance_version(alice.pk))
-    assert get_redis_connection("default").get(key) == b"500:0:1"
+    key = figures_cache_key(alice.pk, read_balance_version(alice.pk))
+    cached = LedgerFigures.decode(get_redis_connection("default").get(key))
+    assert (cached.default_currency, cached.balance("USD").income_minor, cached.balance("USD").transaction_count) == (
+        "USD",
+        500,
+        1,
+    )
     with CaptureQueriesContext(connection) as captured:
         assert balance(as_alice)["total"] == "5.00"
     assert not any("SUM(" in query["sql"].upper() for query in captured.captured_queries)
@@ -69,12 +74,12 @@ def test_a_reader_that_stores_an_old_value_after_a_write_cannot_serve_it(as_alic
     create(as_alice, "10.00", "INCOME")
 
     def compute_while_a_write_commits():
-        old = compute_balance_figures(user=alice)  # the reader computes the old figures...
+        old = compute_ledger_figures(user=alice)  # the reader computes the old figures...
         create(as_alice, "5.00", "INCOME")  # ...a writer commits in between...
         return old  # ...and the reader stores what it computed
 
-    stale = cached_balance(alice.pk, compute_while_a_write_commits)
-    assert stale.income_minor == 1000
+    stale = cached_figures(alice.pk, compute_while_a_write_commits)
+    assert stale.balance("USD").income_minor == 1000
     assert balance(as_alice)["total"] == "15.00"
 
 
@@ -111,18 +116,18 @@ def test_concurrent_misses_compute_the_aggregate_once(alice: User) -> None:
 
     Ordered by events, not by sleeps: the elected computer is held inside its compute function until every other
     reader has missed and lost the election for the fill lock (counted in Redis' own command statistics)."""
-    figures = compute_balance_figures(user=alice)
+    figures = compute_ledger_figures(user=alice)
     version = read_balance_version(alice.pk)
     redis = get_redis_connection("default")
     computing, release = threading.Event(), threading.Event()
     computed_by_waiters: list[int] = []
 
-    def held_compute() -> BalanceFigures:
+    def held_compute() -> LedgerFigures:
         computing.set()
         assert release.wait(30)
         return figures
 
-    def waiter_compute() -> BalanceFigures:
+    def waiter_compute() -> LedgerFigures:
         computed_by_waiters.append(1)
         return figures
 
@@ -130,10 +135,10 @@ def test_concurrent_misses_compute_the_aggregate_once(alice: User) -> None:
         return redis.info("commandstats").get("cmdstat_set", {}).get("calls", 0)
 
     with ThreadPoolExecutor(max_workers=6) as pool:
-        elected = pool.submit(cached_balance, alice.pk, held_compute, version=version)
+        elected = pool.submit(cached_figures, alice.pk, held_compute, version=version)
         assert computing.wait(30)
         attempts_before = lock_attempts()
-        waiters = [pool.submit(cached_balance, alice.pk, waiter_compute, version=version) for _ in range(5)]
+        waiters = [pool.submit(cached_figures, alice.pk, waiter_compute, version=version) for _ in range(5)]
         deadline = time.monotonic() + 30
         while lock_attempts() - attempts_before < 5 and time.monotonic() < deadline:
             time.sleep(0.005)

@@ -12,6 +12,7 @@ import pytest
 from accounts.models import User
 from ledger.models import BalanceVersion, DirtyBucket, Transaction
 from ledger.money import MAX_VOLUME_MINOR
+from ledger.services import ensure_default_account
 from tests.conftest import BALANCE, CREATE, GraphQLClient, create
 
 MONTHLY = "query($from: String!, $to: String!) { monthlySummary(from: $from, to: $to) { month income expense net transactionCount } }"
@@ -134,9 +135,11 @@ def test_figures_at_the_bound_are_exact(as_alice: GraphQLClient, alice: User) ->
     # 10^4 rows of the largest amount approach the bound; every figure over them must stay exact (SQLite's SUM
     # raises on int64 overflow, so an unbounded ledger would answer "Internal server error." here).
     rows = 10_000
+    main = ensure_default_account(user=alice)
     Transaction.objects.bulk_create(
         Transaction(
             user=alice,
+            account=main,
             amount_minor=10**14 - 1,
             type="expense",
             category="Big",
@@ -159,8 +162,11 @@ def test_figures_at_the_bound_are_exact(as_alice: GraphQLClient, alice: User) ->
 def test_a_volume_clamped_by_the_migration_is_recounted_on_delete(as_alice: GraphQLClient, alice: User) -> None:
     # Rows stored before the bound: their true sum did not fit int64, so migration 0003 clamped the volume there.
     # Subtracting from the clamp would drift below the truth and let writes through again; a delete recounts.
+    main = ensure_default_account(user=alice)
     rows = Transaction.objects.bulk_create(
-        Transaction(user=alice, amount_minor=amount, type="income", category="Old", category_key="old", date=day)
+        Transaction(
+            user=alice, account=main, amount_minor=amount, type="income", category="Old", category_key="old", date=day
+        )
         for amount, day in ((9 * 10**18, datetime.date(2020, 1, 1)), (9 * 10**18, datetime.date(2020, 2, 1)))
     )
     _set_volume(alice, 2**63 - 1)
@@ -173,8 +179,17 @@ def test_a_volume_clamped_by_the_migration_is_recounted_on_delete(as_alice: Grap
 
 def test_figures_of_rows_stored_past_int64_are_still_exact(as_alice: GraphQLClient, alice: User) -> None:
     # Rows from before the volume bound whose sums leave int64 (SQLite's SUM raises there): summed in Python.
+    main = ensure_default_account(user=alice)
     Transaction.objects.bulk_create(
-        Transaction(user=alice, amount_minor=9 * 10**18, type="income", category="Old", category_key="old", date=day)
+        Transaction(
+            user=alice,
+            account=main,
+            amount_minor=9 * 10**18,
+            type="income",
+            category="Old",
+            category_key="old",
+            date=day,
+        )
         for day in (datetime.date(2020, 1, 1), datetime.date(2020, 1, 2))
     )
     DirtyBucket.objects.create(user=alice, month="2020-01", marked_at=datetime.datetime.now(datetime.UTC))

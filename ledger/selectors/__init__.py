@@ -1,0 +1,57 @@
+"""Reads of the ledger, one module per entity; every query starts from the owner's scope (`owned_by(user)`)."""
+
+from ledger.selectors.accounts import (
+    AccountScope,
+    account_get,
+    account_list,
+    account_scope,
+    accounts_by_id,
+    default_account,
+    transfer_get,
+)
+from ledger.selectors.entries import Entry, EntryPage, entry_page
+from ledger.selectors.figures import (
+    balance_figures,
+    compute_ledger_figures,
+    is_sum_overflow,
+    ledger_figures,
+)
+from ledger.selectors.transactions import (
+    DEFAULT_PAGE_SIZE,
+    TransactionFilters,
+    TransactionPage,
+    decode_cursor,
+    encode_cursor,
+    encode_position,
+    transaction_filter,
+    transaction_get,
+    transaction_page,
+)
+from ledger.selectors.users import user_for_request
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "AccountScope",
+    "Entry",
+    "EntryPage",
+    "TransactionFilters",
+    "TransactionPage",
+    "account_get",
+    "account_list",
+    "account_scope",
+    "accounts_by_id",
+    "balance_figures",
+    "compute_ledger_figures",
+    "decode_cursor",
+    "default_account",
+    "encode_cursor",
+    "encode_position",
+    "entry_page",
+    "is_sum_overflow",
+    "ledger_figures",
+    "transaction_filter",
+    "transaction_get",
+    "transaction_page",
+    "transfer_get",
+    "user_for_request",
+]

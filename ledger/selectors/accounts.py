@@ -1,0 +1,69 @@
+"""Reads of ledger accounts and transfers, scoped to their owner (another user's id answers like a missing one)."""
+
+from dataclasses import dataclass
+
+from django.db.models.functions import Lower
+
+from accounts.models import User
+from ledger import error_codes
+from ledger.currencies import parse_currency
+from ledger.models import Account, Transfer
+from ledger.services.bookkeeping import ensure_default_account
+from ledger.validation import invalid, parse_transaction_id
+
+
+def account_list(*, user: User, include_archived: bool = False) -> list[Account]:
+    """The user's accounts by name (without regard to case)."""
+    ensure_default_account(user=user)
+    accounts = Account.objects.owned_by(user)
+    if not include_archived:
+        accounts = accounts.filter(archived=False)
+    return list(accounts.order_by("name_key", Lower("name"), "id"))
+
+
+def account_get(*, user: User, account_id: object) -> Account | None:
+    pk = parse_transaction_id(account_id)
+    return None if pk is None else Account.objects.owned_by(user).filter(pk=pk).first()
+
+
+def default_account(*, user: User) -> Account:
+    return ensure_default_account(user=user)
+
+
+def accounts_by_id(*, user: User) -> dict[object, Account]:
+    """Every account of the user by primary key: one query serves any number of transactions' `account` fields."""
+    return {account.pk: account for account in Account.objects.owned_by(user)}
+
+
+def transfer_get(*, user: User, transfer_id: object) -> Transfer | None:
+    pk = parse_transaction_id(transfer_id)
+    return None if pk is None else Transfer.objects.filter(user_id=user.pk, pk=pk).first()
+
+
+@dataclass(frozen=True)
+class AccountScope:
+    """Which accounts a figure covers: one currency, and within it all accounts or one."""
+
+    currency: str
+    account_ids: list[object]
+
+
+def account_scope(*, user: User, currency: object = None, account_id: object = None) -> AccountScope:
+    """The accounts an analytics query covers: the named account, or every account in `currency`, or (neither given)
+    every account in the default account's currency. NOT_FOUND for an account that is not the caller's;
+    CURRENCY_MISMATCH when the account is in another currency than the one named."""
+    code = None if currency is None else parse_currency(currency)
+    if account_id is not None:
+        account = account_get(user=user, account_id=account_id)
+        if account is None:
+            raise invalid("account_id", "No account with this id.", error_codes.NOT_FOUND)
+        if code is not None and account.currency != code:
+            raise invalid(
+                "currency",
+                f'The account "{account.name}" is in {account.currency}, not {code}.',
+                error_codes.CURRENCY_MISMATCH,
+            )
+        return AccountScope(account.currency, [account.pk])
+    if code is None:
+        code = ensure_default_account(user=user).currency
+    return AccountScope(code, list(Account.objects.owned_by(user).filter(currency=code).values_list("pk", flat=True)))

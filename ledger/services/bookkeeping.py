@@ -1,0 +1,144 @@
+"""What every ledger write does besides its own rows, through one function each: the volume guard, the dirty marks
+for the Go aggregator, idempotent retries, and finding the caller's ledger account to write to.
+
+The version bump itself is ledger.balance_cache.bump_balance_version (it owns the cache keys it invalidates).
+"""
+
+import contextlib
+import datetime
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from ledger import error_codes
+from ledger.currencies import default_currency
+from ledger.models import Account, BalanceVersion, DirtyBucket
+from ledger.money import VolumeLimitExceeded, volume_limit_error
+from ledger.validation import invalid, month_of, parse_transaction_id
+
+
+def mark_buckets_dirty(user_id: object, days: Iterable[datetime.date]) -> None:
+    """Upsert a dirty row per affected (user, month) and bump its generation (see ledger.models.DirtyBucket)."""
+    user_param = DirtyBucket._meta.get_field("user").get_db_prep_value(user_id, connection)
+    now = DirtyBucket._meta.get_field("marked_at").get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        for month in sorted({month_of(day) for day in days}):
+            cursor.execute(
+                "INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) VALUES (%s, %s, 1, %s) "
+                "ON CONFLICT (user_id, month) DO UPDATE SET "
+                "generation = ledger_dirtybucket.generation + 1, marked_at = excluded.marked_at",
+                [user_param, month, now],
+            )
+
+
+@contextlib.contextmanager
+def volume_guard(field: str) -> Iterator[None]:
+    """Turns a refused volume change into the field's error (inside the atomic block, so nothing is written)."""
+    try:
+        yield
+    except VolumeLimitExceeded:
+        raise volume_limit_error(field) from None
+
+
+def input_fingerprint(*parts: object) -> str:
+    """What makes two creates the same request: their cleaned input as given (an omitted optional value passed as
+    "", so "omitted" stays distinct from any value the server would fill in, like today's date)."""
+    return hashlib.sha256("\x1f".join(str(part) for part in parts).encode("utf-8")).hexdigest()
+
+
+def earlier_create(
+    queryset: models.QuerySet, key: str | None, fingerprint: str | None, *, what: str
+) -> models.Model | None:
+    """The row an earlier create with this idempotency key made, or None; raises IDEMPOTENCY_KEY_REUSED when that
+    create had other input. Call after the version bump: on PostgreSQL its row lock serializes the user's writes, so
+    two retries with one key cannot both find nothing. Rolls the caller's transaction back when it answers a retry."""
+    if key is None:
+        return None
+    existing = queryset.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    transaction.set_rollback(True)
+    if existing.idempotency_fingerprint not in (None, fingerprint):
+        raise invalid(
+            "idempotency_key",
+            f"This key was already used for a different {what}: use a new key for a new one.",
+            error_codes.IDEMPOTENCY_KEY_REUSED,
+        )
+    return existing
+
+
+@dataclass(frozen=True)
+class AccountForWrite:
+    """A ledger account read before the write's transaction, and the user's version at that read."""
+
+    account: Account
+    version_seen: int
+
+
+def account_for_write(user: User, account_id: object, *, field: str) -> AccountForWrite:
+    """The caller's account with this id (their default account when None), with their balance version in the same
+    statement; NOT_FOUND on `field` for anything else (another user's id answers exactly like a missing one)."""
+    accounts = Account.objects.owned_by(user)
+    if account_id is None:
+        accounts = accounts.filter(is_default=True)
+    else:
+        pk = parse_transaction_id(account_id)
+        accounts = accounts.filter(pk=pk) if pk is not None else accounts.none()
+    version = BalanceVersion.objects.filter(user_id=models.OuterRef("user_id")).values("version")[:1]
+    found = accounts.annotate(version_seen=models.functions.Coalesce(models.Subquery(version), 0)).first()
+    if found is None:
+        if account_id is None:
+            ensure_default_account(user=user)
+            return account_for_write(user, None, field=field)
+        raise invalid(field, "No account with this id.", error_codes.NOT_FOUND)
+    return AccountForWrite(found, found.version_seen)
+
+
+def confirm_account(user: User, seen: AccountForWrite, new_version: int) -> Account:
+    """The account as it is under this write's version lock. Every write bumps the version, so when the bump moved it
+    by exactly one, nothing (an archive, a delete) changed since `seen` was read and it is returned as is; otherwise it
+    is read again. Saves a statement on every create without a window for races."""
+    if new_version == seen.version_seen + 1:
+        return seen.account
+    account = Account.objects.owned_by(user).filter(pk=seen.account.pk).first()
+    if account is None:
+        raise invalid("account_id", "No account with this id.", error_codes.NOT_FOUND)
+    return account
+
+
+def refuse_archived(account: Account, *, field: str) -> None:
+    if account.archived:
+        raise invalid(
+            field,
+            f'The account "{account.name}" is archived: it keeps its entries but takes no new ones.',
+            error_codes.ACCOUNT_ARCHIVED,
+        )
+
+
+MAIN_ACCOUNT_NAME = "Main"
+
+
+def ensure_default_account(*, user: User, currency: str | None = None) -> Account:
+    """The user's default account, created ("Main", checking, `currency` or DEFAULT_CURRENCY) when they have none.
+
+    Registration creates it; this also covers users made any other way (createsuperuser, scripts). Creating it does
+    not bump the balance version: it changes no figure (no entries, opening balance 0), and cached figures never
+    lack it, because computing them (ledger.selectors.figures) calls this first.
+    """
+    existing = Account.objects.owned_by(user).filter(is_default=True).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            name = MAIN_ACCOUNT_NAME
+            if Account.objects.owned_by(user).filter(name_key=name.casefold()).exists():
+                name = f"{MAIN_ACCOUNT_NAME} ({(currency or default_currency())})"
+            return Account.objects.create(
+                user=user, name=name, kind="checking", currency=currency or default_currency(), is_default=True
+            )
+    except IntegrityError:  # a concurrent request created it first
+        return Account.objects.owned_by(user).get(is_default=True)

@@ -11,8 +11,9 @@ from ledger.management.progress import progress_bar
 class Command(BaseCommand):
     help = (
         "Create demo users demo1..demoN, each with M realistic transactions up to today (salary, rent, "
-        "utilities, weekly groceries, summer travel, December gifts, everyday spending). Refuses when they exist "
-        "unless --reset."
+        "utilities, weekly groceries, summer travel, December gifts, everyday spending) in four ledger accounts "
+        "(Main, Savings, Credit card, Travel in EUR) with transfers between them. Refuses when they exist unless "
+        "--reset."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -48,7 +49,8 @@ class Command(BaseCommand):
                 ) from None
         elapsed = time.perf_counter() - started
         self.stdout.write(
-            f"seeded {result.rows} transactions for {len(result.usernames)} users in {elapsed:.1f} s "
+            f"seeded {result.rows} transactions and {result.transfers} transfers in {result.accounts} accounts for "
+            f"{len(result.usernames)} users in {elapsed:.1f} s "
             f"({result.rows / max(elapsed, 1e-9):,.0f} rows/s)"
         )
         self.stdout.write(f"log in as {', '.join(result.usernames)} with password {DEMO_PASSWORD}")

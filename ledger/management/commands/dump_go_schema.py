@@ -27,7 +27,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 # The tables the Go tests create, referenced ones first.
 TABLES = [
     "accounts_user",
+    "ledger_account",
     "ledger_transaction",
+    "ledger_transfer",
     "ledger_dirtybucket",
     "ledger_monthlyrollup",
     "ledger_rollupfingerprint",

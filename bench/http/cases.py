@@ -3,7 +3,7 @@
 import json
 from dataclasses import dataclass
 
-from bench.http.data import MAIN_TRANSACTIONS, OTHER_PREFIX, OTHER_USERS, PASSWORD, Dataset
+from bench.http.data import DEEP_ENTRY, MAIN_TRANSACTIONS, OTHER_PREFIX, OTHER_USERS, PASSWORD, Dataset
 from bench.http.wrk import Request
 
 BALANCE = "query Balance { balance { total income expense transactionCount } }"
@@ -11,6 +11,16 @@ PAGE = """query Page($after: String) {
   transactions(first: 50, after: $after) {
     edges { cursor node { id amount type category date description } }
     pageInfo { hasNextPage endCursor }
+  }
+}"""
+ACCOUNTS = "query Accounts { accounts { id name currency balance } }"
+# 6 node fields like PAGE; runningBalance right after id, so one expected substring checks both.
+ENTRIES = """query Entries($account: ID!, $after: String) {
+  account(id: $account) {
+    entries(first: 50, after: $after) {
+      edges { cursor node { id runningBalance date kind amount description } }
+      pageInfo { hasNextPage endCursor }
+    }
   }
 }"""
 CREATE = """mutation Create($input: CreateTransactionInput!) {
@@ -41,6 +51,7 @@ def build_cases(dataset: Dataset, token: str) -> list[Case]:
     # "{n}" is replaced by the Lua script: 1,000 distinct amounts, and logins spread over the 1,000 other users.
     create_body = graphql_body(CREATE, {"input": {"amount": "1{n}.25", "type": "EXPENSE", "category": "Bench"}})
     login_body = graphql_body(LOGIN, {"username": OTHER_PREFIX + "{n}", "password": PASSWORD})
+    entries = {"account": str(dataset.main_account_id)}
     return [
         Case("baseline", Request("GET", "/healthz", expect='"ok"'), "GET /healthz: no I/O, the web stack alone"),
         Case("balance_hit", balance, "balance served from Redis"),
@@ -65,6 +76,27 @@ def build_cases(dataset: Dataset, token: str) -> list[Case]:
                 expect=str(dataset.deep_page_first_id),
             ),
             "transactions(first: 50, after: <row 99,900>)",
+        ),
+        Case(
+            "accounts",
+            Request("POST", "/graphql/", graphql_body(ACCOUNTS), token, expect=f'"balance":"{dataset.main_balance}"'),
+            "accounts with balances (Main: 100,000 transactions + 60 transfers; Savings) served from Redis",
+        ),
+        Case(
+            "entries_first",
+            Request("POST", "/graphql/", graphql_body(ENTRIES, entries), token, expect=dataset.newest_entry),
+            "account(id).entries(first: 50) of Main: the newest page, running balances from rollups + live month",
+        ),
+        Case(
+            "entries_deep",
+            Request(
+                "POST",
+                "/graphql/",
+                graphql_body(ENTRIES, {**entries, "after": dataset.deep_entries_cursor}),
+                token,
+                expect=dataset.deep_entry,
+            ),
+            f"account(id).entries(first: 50, after: <entry {DEEP_ENTRY:,}>) of Main",
         ),
         Case(
             "create_transaction",

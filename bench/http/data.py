@@ -1,15 +1,21 @@
 """The HTTP benchmark's data, generated in the database (INSERT ... SELECT generate_series), not through the API.
 
-One main user with 100,000 transactions spread over the last 5 years and 1,000 other users with 5 each. Every row
-is one the API could have written: uuid id, amount_minor > 0, type income/expense, a category, dates, timestamps.
-Consistency with the API's bookkeeping:
-- ledger_balanceversion: a row (version 1) per user, as after a first write, so balance keys are per version.
-- ledger_dirtybucket: every (user, month) holding transactions is marked dirty and ledger_monthlyrollup is left
-  empty: exactly the state the API leaves before the Go aggregator's first run (analytics then aggregate live).
+One main user with 100,000 transactions spread over the last 5 years in their default ledger account ("Main"), a
+second account ("Savings") and a monthly transfer from Main to Savings (60 of them), and 1,000 other users with a
+default account and 5 transactions each. Every row is one the API could have written: uuid id, amount_minor > 0,
+type income/expense, a category, dates, timestamps, an account of the user's. Consistency with the API's
+bookkeeping:
+- ledger_balanceversion: a row (version 1) per user, as after a first write, so figures keys are per version; its
+  volume is what the services would have added up (every amount, both amounts of each transfer).
+- ledger_dirtybucket: every (user, month) holding transactions or transfers is marked dirty, as the API leaves it;
+  then the Go aggregator runs once (`aggregator --full`), which writes the rollups (per account, transfer legs
+  included) and clears the marks: the state of a deployment whose aggregator keeps up. Account registers take
+  their running balances from those rollups (ledger.selectors.entries); balances and pages do not read them.
 """
 
 import base64
 import datetime
+import subprocess
 import time
 import uuid
 from dataclasses import dataclass
@@ -17,7 +23,7 @@ from dataclasses import dataclass
 import psycopg
 
 from bench.django_setup import setup_django
-from bench.stack import log
+from bench.stack import ROOT, log
 from bench.users import insert_users
 
 MAIN_USERNAME = "bench_main"
@@ -29,6 +35,14 @@ PASSWORD = "bench-password-0123"
 OTHER_PREFIX = "bench_user_"
 
 CATEGORIES = ["Groceries", "Rent", "Transport", "Dining", "Utilities", "Health", "Fun", "Other"]
+CURRENCY = "USD"  # the server's DEFAULT_CURRENCY unless the environment sets another
+MAIN_ACCOUNT, SAVINGS_ACCOUNT = "Main", "Savings"
+SAVINGS_OPENING_MINOR = 1_000_000
+SAVINGS_TRANSFERS = 60  # one a month over the 5 years, from Main to Savings
+SAVINGS_TRANSFER_MINOR = 50_000
+# The entry after which entries_deep reads its page, counted from the newest of Main's register.
+DEEP_ENTRY = 99_900
+AGGREGATOR = ROOT / "go_aggregator" / "bin" / "aggregator"
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,11 @@ class Dataset:
     other_usernames: list[str]
     deep_cursor: str  # `after` for a page 99,900 rows deep
     deep_page_first_id: uuid.UUID
+    main_account_id: uuid.UUID
+    main_balance: str  # Main's balance as the API formats it
+    newest_entry: str  # `"id":"...","runningBalance":"..."` of the register's first entry
+    deep_entries_cursor: str  # `after` for the register page after entry DEEP_ENTRY
+    deep_entry: str  # the same for the first entry of that page
 
 
 def other_username(n: int) -> str:
@@ -56,25 +75,74 @@ def generate(database_url: str, password_hash: str) -> Dataset:
     with psycopg.connect(database_url, autocommit=True) as conn:
         insert_users(conn, first=MAIN_USERNAME, prefix=OTHER_PREFIX, count=OTHER_USERS, password_hash=password_hash)
         main_id = conn.execute("SELECT id FROM accounts_user WHERE username = %s", [MAIN_USERNAME]).fetchone()[0]
+        main_account, savings_account = _insert_accounts(conn, main_id)
         _insert_transactions(conn, main_id)
+        _insert_transfers(conn, main_id, main_account, savings_account)
         _insert_bookkeeping(conn)
+        _run_aggregator(database_url)
         _vacuum_until_all_visible(conn)
         deep_cursor, first_id = _deep_cursor(conn, main_id)
+        register = _Register(conn, main_account)
+        newest = register.entry(0)
+        deep_entries_cursor = register.cursor(DEEP_ENTRY - 1)
+        deep_entry = register.entry(DEEP_ENTRY)
+        main_balance = register.balance()
     return Dataset(
         main_user_id=main_id,
         other_usernames=[other_username(n) for n in range(OTHER_USERS)],
         deep_cursor=deep_cursor,
         deep_page_first_id=first_id,
+        main_account_id=main_account,
+        main_balance=main_balance,
+        newest_entry=newest,
+        deep_entries_cursor=deep_entries_cursor,
+        deep_entry=deep_entry,
     )
+
+
+def _insert_accounts(conn: psycopg.Connection, main_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    """A default account "Main" for every user, and "Savings" for the main user; returns the main user's two."""
+    account = """
+        INSERT INTO ledger_account (id, user_id, name, name_key, kind, currency, opening_balance_minor, is_default,
+                                    archived, idempotency_key, idempotency_fingerprint, created_at, updated_at)
+        SELECT gen_random_uuid(), id, %(name)s, %(name_key)s, %(kind)s, %(currency)s, %(opening)s, %(default)s,
+               false, NULL, NULL, now(), now()
+        FROM accounts_user WHERE {users}
+        RETURNING id, user_id
+    """
+    main_account = conn.execute(
+        account.format(users="true"),
+        {
+            "name": MAIN_ACCOUNT,
+            "name_key": MAIN_ACCOUNT.casefold(),
+            "kind": "checking",
+            "currency": CURRENCY,
+            "opening": 0,
+            "default": True,
+        },
+    ).fetchall()
+    savings = conn.execute(
+        account.format(users="id = %(main)s"),
+        {
+            "name": SAVINGS_ACCOUNT,
+            "name_key": SAVINGS_ACCOUNT.casefold(),  # ledger.models.account_name_key
+            "kind": "savings",
+            "currency": CURRENCY,
+            "opening": SAVINGS_OPENING_MINOR,
+            "default": False,
+            "main": main_id,
+        },
+    ).fetchone()
+    return next(account_id for account_id, user_id in main_account if user_id == main_id), savings[0]
 
 
 def _insert_transactions(conn: psycopg.Connection, main_id: uuid.UUID) -> None:
     # Deterministic spread (no random()): reruns build the same data. One in ten rows is income. (%% is SQL's
     # modulo escaped for psycopg's placeholders.)
     rows = """
-        INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, category_key, date,
-                                        idempotency_key, created_at, updated_at)
-        SELECT gen_random_uuid(), user_id,
+        INSERT INTO ledger_transaction (id, user_id, account_id, amount_minor, type, description, category,
+                                        category_key, date, idempotency_key, created_at, updated_at)
+        SELECT gen_random_uuid(), a.user_id, a.id,
                CASE WHEN g %% 10 = 0 THEN 150000 + (g * 7919) %% 350000 ELSE 100 + (g * 7919) %% 25000 END,
                CASE WHEN g %% 10 = 0 THEN 'income' ELSE 'expense' END,
                'bench transaction ' || g,
@@ -83,7 +151,8 @@ def _insert_transactions(conn: psycopg.Connection, main_id: uuid.UUID) -> None:
                lower(CASE WHEN g %% 10 = 0 THEN 'Salary' ELSE (%(categories)s::text[])[1 + g %% 8] END),
                current_date - ((g * 104729) %% %(days)s)::int,
                NULL, now(), now()
-        FROM {source}
+        FROM {source}, ledger_account a
+        WHERE a.user_id = u.user_id AND a.is_default
     """
     conn.execute(
         rows.format(source="generate_series(1::bigint, %(count)s) AS g, (SELECT %(main)s::uuid AS user_id) AS u"),
@@ -98,24 +167,74 @@ def _insert_transactions(conn: psycopg.Connection, main_id: uuid.UUID) -> None:
     )
 
 
+def _insert_transfers(
+    conn: psycopg.Connection, main_id: uuid.UUID, main_account: uuid.UUID, savings_account: uuid.UUID
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO ledger_transfer (id, user_id, from_account_id, to_account_id, amount_minor, to_amount_minor, date,
+                                     description, idempotency_key, idempotency_fingerprint, created_at, updated_at)
+        SELECT gen_random_uuid(), %(user)s, %(source)s, %(target)s, %(amount)s, %(amount)s,
+               current_date - (g * 30), 'bench savings ' || g, NULL, NULL, now(), now()
+        FROM generate_series(1, %(count)s) AS g
+        """,
+        {
+            "user": main_id,
+            "source": main_account,
+            "target": savings_account,
+            "amount": SAVINGS_TRANSFER_MINOR,
+            "count": SAVINGS_TRANSFERS,
+        },
+    )
+
+
 def _insert_bookkeeping(conn: psycopg.Connection) -> None:
     conn.execute(
-        "INSERT INTO ledger_balanceversion (user_id, version, volume_minor) "
-        "SELECT u.id, 1, COALESCE(sum(t.amount_minor), 0) FROM accounts_user u "
-        "LEFT JOIN ledger_transaction t ON t.user_id = u.id GROUP BY u.id"
+        """
+        INSERT INTO ledger_balanceversion (user_id, version, volume_minor)
+        SELECT u.id, 1,
+               COALESCE((SELECT sum(amount_minor) FROM ledger_transaction t WHERE t.user_id = u.id), 0)
+               + COALESCE((SELECT sum(amount_minor + to_amount_minor) FROM ledger_transfer t WHERE t.user_id = u.id), 0)
+               + (SELECT sum(abs(opening_balance_minor)) FROM ledger_account a WHERE a.user_id = u.id)
+        FROM accounts_user u
+        """
     )
     conn.execute(
         """
         INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at)
-        SELECT DISTINCT user_id, to_char(date, 'YYYY-MM'), 1, now() FROM ledger_transaction
+        SELECT user_id, month, 1, now() FROM (
+            SELECT user_id, to_char(date, 'YYYY-MM') AS month FROM ledger_transaction
+            UNION SELECT user_id, to_char(date, 'YYYY-MM') FROM ledger_transfer
+        ) AS touched
         """
     )
+
+
+def _run_aggregator(database_url: str) -> None:
+    """The Go aggregator's full rebuild: rollups for every dirty (user, month), marks cleared."""
+    if not AGGREGATOR.exists():
+        raise RuntimeError("go_aggregator/bin/aggregator is missing: run `make aggregator` (`make bench` does)")
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(AGGREGATOR), "--database-url", database_url, "--full"], capture_output=True, text=True, timeout=600
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"aggregator --full failed ({result.returncode}): {result.stderr[-2000:]}")
+    with psycopg.connect(database_url) as conn:
+        rollups, dirty = conn.execute(
+            "SELECT (SELECT count(*) FROM ledger_monthlyrollup), (SELECT count(*) FROM ledger_dirtybucket)"
+        ).fetchone()
+    if dirty:
+        raise RuntimeError(f"aggregator --full left {dirty} dirty buckets")
+    log(f"aggregator --full: {rollups} rollups in {time.monotonic() - started:.1f}s")
 
 
 def _vacuum_until_all_visible(conn: psycopg.Connection) -> None:
     """Index-only scans (the balance aggregate) skip the heap only for pages marked all-visible, which only VACUUM
     does, and only for rows older than every open snapshot: an autovacuum worker that started during the load holds
     the horizon back, and one VACUUM then marks nothing (measured: 100,000 heap fetches on a cache miss)."""
+    for table in ("ledger_transfer", "ledger_monthlyrollup", "ledger_dirtybucket", "ledger_account"):
+        conn.execute(f"VACUUM ANALYZE {table}")
     for _ in range(60):
         conn.execute("VACUUM ANALYZE ledger_transaction")
         pages, visible = conn.execute(
@@ -138,5 +257,58 @@ def _deep_cursor(conn: psycopg.Connection, main_id: uuid.UUID) -> tuple[str, uui
 
 
 def encode_cursor(day: datetime.date, row_id: uuid.UUID) -> str:
-    """The same bytes as ledger.selectors.encode_cursor (checked against the API before the run)."""
+    """The same bytes as ledger.selectors.encode_position, the cursor of transactions and of register entries (checked
+    against the API before the run)."""
     return base64.urlsafe_b64encode(f"{day.isoformat()}|{row_id.hex}".encode()).decode()
+
+
+class _Register:
+    """An account's register as the API orders it (ledger.selectors.entries: its transactions and both legs of its
+    transfers, newest first by (date, id)), computed here independently of the API."""
+
+    _ENTRIES = """
+        SELECT id, date, amount, leg FROM (
+            SELECT id, date, CASE WHEN type = 'income' THEN amount_minor ELSE -amount_minor END AS amount, '' AS leg
+            FROM ledger_transaction WHERE account_id = %(account)s
+            UNION ALL SELECT id, date, -amount_minor, ':out' FROM ledger_transfer WHERE from_account_id = %(account)s
+            UNION ALL SELECT id, date, to_amount_minor, ':in' FROM ledger_transfer WHERE to_account_id = %(account)s
+        ) AS entries
+    """
+
+    def __init__(self, conn: psycopg.Connection, account_id: uuid.UUID) -> None:
+        self.conn, self.account_id = conn, account_id
+        self.opening = conn.execute(
+            "SELECT opening_balance_minor FROM ledger_account WHERE id = %s", [account_id]
+        ).fetchone()[0]
+
+    def _row(self, offset: int) -> tuple[uuid.UUID, datetime.date, int, str]:
+        return self.conn.execute(
+            f"{self._ENTRIES} ORDER BY date DESC, id DESC OFFSET %(offset)s LIMIT 1",
+            {"account": self.account_id, "offset": offset},
+        ).fetchone()
+
+    def cursor(self, offset: int) -> str:
+        """`after` for the page that starts after entry `offset` (0 = the newest)."""
+        row_id, day, _, _ = self._row(offset)
+        return encode_cursor(day, row_id)
+
+    def entry(self, offset: int) -> str:
+        """What the API answers for entry `offset`: its id (a transfer's with its leg) and the running balance."""
+        row_id, day, _, leg = self._row(offset)
+        through = self.conn.execute(
+            f"SELECT sum(amount) FROM ({self._ENTRIES} WHERE (date, id) <= (%(day)s, %(row)s)) AS upto",
+            {"account": self.account_id, "day": day, "row": row_id},
+        ).fetchone()[0]
+        return f'"id":"{row_id}{leg}","runningBalance":"{_money(self.opening + int(through))}"'
+
+    def balance(self) -> str:
+        total = self.conn.execute(
+            f"SELECT sum(amount) FROM ({self._ENTRIES}) AS every_entry", {"account": self.account_id}
+        ).fetchone()[0]
+        return _money(self.opening + int(total or 0))
+
+
+def _money(minor: int) -> str:
+    """Two decimals, a minus when negative: the API's Decimal for a two-digit currency."""
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d}"

@@ -1,9 +1,10 @@
 """`make bench`: the HTTP benchmark.
 
-Starts its own PostgreSQL and Redis, generates the data in the database, starts the API exactly as `make run`
-does (gunicorn with config/gunicorn.conf.py, DEBUG off), logs in through the API, then runs each case with wrk
-(fixed connections, a warm-up, then a measured run). Prints a table with each case's ratio to the baseline of the
-same run and writes the same as JSON to bench/results/http-<timestamp>.json.
+Starts its own PostgreSQL and Redis, generates the data in the database (and runs the Go aggregator over it once),
+starts the API exactly as `make run` does (gunicorn with config/gunicorn.conf.py, DEBUG off), logs in through the
+API, then runs each case with wrk (fixed connections, a warm-up, then a measured run). Prints a table with each
+case's ratio to the baseline of the same run, and the cost ratios of deep to first pages, and writes the same as JSON
+to bench/results/http-<timestamp>.json.
 
 Environment: BENCH_DURATION (seconds per case, default 30), BENCH_WARMUP (default 5), BENCH_CONNECTIONS
 (default 32), BENCH_THREADS (wrk threads, default 1: on 2 cores every client cycle is taken from the server),
@@ -18,7 +19,7 @@ import urllib.request
 from bench.http import data
 from bench.http.cache_miss import fresh_version_per_read
 from bench.http.cases import LOGIN, Case, build_cases, graphql_body
-from bench.http.targets import evaluate_targets
+from bench.http.targets import cost_ratios, evaluate_targets
 from bench.http.wrk import Load, Request, ensure_wrk, run_wrk
 from bench.machine import child_pids, machine_info, process_rss_mb
 from bench.report import format_table, write_result
@@ -56,12 +57,20 @@ def main() -> int:
         "machine": machine,
         "load": {"connections": load.connections, "wrk_threads": load.threads, "duration_s": load.duration_s},
         "server": {"command": "python -m gunicorn -c config/gunicorn.conf.py config.wsgi:application"},
-        "data": {"main_user_transactions": data.MAIN_TRANSACTIONS, "other_users": data.OTHER_USERS},
+        "data": {
+            "main_user_transactions": data.MAIN_TRANSACTIONS,
+            "main_user_transfers": data.SAVINGS_TRANSFERS,
+            "other_users": data.OTHER_USERS,
+            "rollups": "aggregator --full after the load",
+        },
         "cases": _with_ratios(results),
         "worker_rss_mb": list(workers.values()),
     }
+    summary["cost_ratios"] = cost_ratios(summary["cases"])
     summary["targets"] = evaluate_targets(summary["cases"], summary["worker_rss_mb"])
     print(_table(summary))
+    for pair, ratio in summary["cost_ratios"].items():
+        print(f"cost per request {pair}: {ratio:.2f}x")
     print(f"\nworker RSS (MB): {summary['worker_rss_mb']}")
     for target in summary["targets"]:
         print(f"{'MET   ' if target['met'] else 'MISSED'} {target['target']}: {target['measured']}")

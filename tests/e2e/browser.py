@@ -30,6 +30,8 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--window-size=1280,900",
+    # The dashboard formats money in the browser's languages (navigator.languages); the tests read en-US figures.
+    "--accept-lang=en-US",
 )
 
 

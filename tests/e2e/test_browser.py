@@ -3,7 +3,8 @@
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,10 @@ pytestmark = pytest.mark.e2e
 
 PASSWORD = "a long passphrase"
 CREATE = "mutation($input: CreateTransactionInput!) { createTransaction(input: $input) { errors { code } } }"
+CREATE_ACCOUNT = (
+    "mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { id } errors { code } } }"
+)
+CREATE_TRANSFER = "mutation($input: CreateTransferInput!) { createTransfer(input: $input) { errors { code } } }"
 
 
 @pytest.fixture
@@ -184,12 +189,18 @@ def test_dashboard_logs_in_and_draws_balance_trend_and_categories(
     wait.until(lambda driver: driver.execute_script("return document.body.dataset.loaded === 'true'"))
     assert browser.find_element(By.ID, "login-form").is_displayed() is False
     assert browser.find_element(By.ID, "login-error").is_displayed() is False
-    assert browser.find_element(By.ID, "balance-total").text == "2000.51"
+    # Money as people read it (en-US, see tests/e2e/browser.py), from the exact strings the API sends.
+    assert browser.find_element(By.ID, "balance-total").text == "$2,000.51"
+    assert browser.find_element(By.ID, "who").text == "(lovelace, 8 transactions in USD)"
     assert [
         bar.get_attribute("data-amount") for bar in browser.find_elements(By.CSS_SELECTOR, "#balance-chart rect")
     ] == [
         "6000.00",
         "3999.49",
+    ]
+    assert [label.text for label in browser.find_elements(By.CSS_SELECTOR, "#balance-chart text.value")] == [
+        "$6,000.00",
+        "$3,999.49",
     ]
 
     trend = browser.find_element(By.ID, "trend-chart")
@@ -205,6 +216,8 @@ def test_dashboard_logs_in_and_draws_balance_trend_and_categories(
     # Taller bar for the larger amount: the geometry follows the figures.
     assert float(expense[-2].get_attribute("height")) > float(expense[-1].get_attribute("height")) > 0
     assert float(expense[0].get_attribute("height")) == 0
+    axis_labels = [label.text for label in trend.find_elements(By.CSS_SELECTOR, "text")]
+    assert {"$3,000.00", "$0.00"} <= set(axis_labels)
 
     categories = browser.find_elements(By.CSS_SELECTOR, "#category-chart rect.bar-category")
     assert [(bar.get_attribute("data-category"), bar.get_attribute("data-amount")) for bar in categories] == [
@@ -212,4 +225,184 @@ def test_dashboard_logs_in_and_draws_balance_trend_and_categories(
         ("Travel", "450.00"),
         ("Groceries", "149.50"),
     ]
+    assert [label.text for label in browser.find_elements(By.CSS_SELECTOR, "#category-chart text.value")] == [
+        "$2,400.00",
+        "$450.00",
+        "$149.50",
+    ]
+    # One default account, "Main", in the server's default currency, holding everything.
+    assert account_rows(browser) == [("Main default", "Checking", "USD", "$2,000.51")]
+    assert net_worth(browser) == [("USD", "2000.51", "$2,000.51")]
     assert save_screenshot(browser, "dashboard.png")
+
+
+def account_rows(driver: webdriver.Chrome) -> list[tuple[str, ...]]:
+    """The Accounts table as shown: (name with its marks, kind, currency, balance)."""
+    return [
+        tuple(cell.text for cell in row.find_elements(By.TAG_NAME, "td"))
+        for row in driver.find_elements(By.CSS_SELECTOR, "#accounts tbody tr")
+    ]
+
+
+def net_worth(driver: webdriver.Chrome) -> list[tuple[str, str, str]]:
+    """Net worth as shown: (currency, the API's exact total, the total as shown)."""
+    return [
+        (
+            item.get_attribute("data-currency"),
+            item.get_attribute("data-amount"),
+            item.find_element(By.CLASS_NAME, "amount").text,
+        )
+        for item in driver.find_elements(By.CSS_SELECTOR, "#net-worth li")
+    ]
+
+
+def register_rows(driver: webdriver.Chrome) -> list[tuple[str, ...]]:
+    """The register as shown: (date, description, category or transfer, amount, running balance)."""
+    return [
+        tuple(cell.text for cell in row.find_elements(By.TAG_NAME, "td"))
+        for row in driver.find_elements(By.CSS_SELECTOR, "#register-entries tbody tr")
+    ]
+
+
+def open_register(driver: webdriver.Chrome, wait: WebDriverWait, account_name: str) -> None:
+    """Click an account's name and wait for the first page of its register."""
+    buttons = driver.find_elements(By.CSS_SELECTOR, "#accounts button")
+    next(button for button in buttons if button.text == account_name).click()
+    wait.until(lambda _: driver.execute_script("return document.getElementById('register').dataset.loaded === 'true'"))
+
+
+def en_us(amount: Decimal, symbol: str, digits: int, *, signed: bool = False) -> str:
+    """What Intl.NumberFormat("en-US", {style: "currency"}) shows, for the test's oracle: "-$1,234.50", "+¥200"."""
+    sign = "-" if amount < 0 else ("+" if signed and amount > 0 else "")
+    return f"{sign}{symbol}{abs(amount):,.{digits}f}"
+
+
+def running_register(opening: Decimal, entries: list[tuple[str, str, str, Decimal]], symbol: str, digits: int) -> list:
+    """The oracle: (date, description, label, amount) oldest first -> the register rows newest first, each with
+    the balance right after it, formatted as the dashboard shows them."""
+    rows, balance = [], opening
+    for day, description, label, amount in entries:
+        balance += amount
+        rows.append(
+            (day, description, label, en_us(amount, symbol, digits, signed=True), en_us(balance, symbol, digits))
+        )
+    return rows[::-1]
+
+
+def test_dashboard_shows_accounts_net_worth_and_registers_with_running_balances(
+    live_stack: LiveStack, browser: webdriver.Chrome
+) -> None:
+    # Given Main (USD, the default) with 28 transactions, an archived card in USD that opened owing, and a cash
+    # account in JPY whose name is HTML, with a transfer from Main to the yen account between currencies.
+    start = date(2026, 1, 1)
+    day = [(start + timedelta(days=offset)).isoformat() for offset in range(40)]
+    main_entries = [(day[0], "January pay", "Salary", Decimal("1500.00"))]
+    main_entries += [(day[n], f"Lunch {n}", "Food", Decimal("-6.00")) for n in range(1, 27)]
+    main_entries += [(day[27], "Cinema", "Fun", Decimal("-9.50"))]
+    token = sign_up(
+        live_stack,
+        "hamilton",
+        [
+            {
+                "amount": str(abs(amount)),
+                "type": "INCOME" if amount > 0 else "EXPENSE",
+                "description": description,
+                "category": category,
+                "date": when,
+            }
+            for when, description, category, amount in main_entries
+        ],
+    )
+    yen_name = '<img src=x onerror="document.body.dataset.injected=1"> Yen & cash'
+    account_ids = {}
+    for name, kind, currency, opening in [
+        (yen_name, "CASH", "JPY", "1000"),
+        ("Card", "CREDIT_CARD", "USD", "-234.50"),
+    ]:
+        created = live_stack.graphql(
+            CREATE_ACCOUNT,
+            {"input": {"name": name, "kind": kind, "currency": currency, "openingBalance": opening}},
+            token=token,
+        )["data"]["createAccount"]
+        assert created["errors"] == [], created
+        account_ids[name] = created["account"]["id"]
+    main_id = live_stack.graphql("{ me { defaultAccount { id } } }", token=token)["data"]["me"]["defaultAccount"]["id"]
+    transfer = {
+        "fromAccountId": main_id,
+        "toAccountId": account_ids[yen_name],
+        "amount": "100.00",
+        "toAmount": "250",
+        "date": day[30],
+        "description": "Cash for the trip",
+    }
+    created = live_stack.graphql(CREATE_TRANSFER, {"input": transfer}, token=token)["data"]["createTransfer"]
+    assert created["errors"] == [], created
+    # An archived account still shows, and still counts in net worth.
+    archived = live_stack.graphql(
+        "mutation($id: ID!) { updateAccount(id: $id, input: {archived: true}) { errors { code } } }",
+        {"id": account_ids["Card"]},
+        token=token,
+    )["data"]["updateAccount"]
+    assert archived["errors"] == [], archived
+    ramen = {"amount": "50", "type": "EXPENSE", "category": "Food", "description": "Ramen", "date": day[31]}
+    created = live_stack.graphql(CREATE, {"input": {**ramen, "accountId": account_ids[yen_name]}}, token=token)
+    assert created["data"]["createTransaction"]["errors"] == [], created
+
+    # When they log in
+    browser.get(f"{live_stack.base}/")
+    wait = WebDriverWait(browser, 20)
+    browser.find_element(By.ID, "username").send_keys("hamilton")
+    browser.find_element(By.ID, "password").send_keys(PASSWORD, Keys.ENTER)
+    wait.until(lambda driver: driver.execute_script("return document.body.dataset.loaded === 'true'"))
+
+    # Then every account shows with its balance in its own currency, by name; the HTML name is text, not markup.
+    assert account_rows(browser) == [
+        (f"{yen_name}", "Cash", "JPY", "¥1,200"),
+        ("Card archived", "Credit card", "USD", "-$234.50"),
+        ("Main default", "Checking", "USD", "$1,234.50"),
+    ]
+    assert browser.find_elements(By.CSS_SELECTOR, "#accounts img") == []
+    # Net worth per currency, in code order: 1234.50 - 234.50 in USD; the transfer moved money, created none.
+    assert net_worth(browser) == [("JPY", "1200", "¥1,200"), ("USD", "1000.00", "$1,000.00")]
+    # The balance counts income and expense in the default currency only: the transfer is neither.
+    assert browser.find_element(By.ID, "balance-total").text == "$1,334.50"
+    assert browser.find_element(By.ID, "register").is_displayed() is False
+
+    # When they open Main's register: the newest 25 entries, each with the exact balance right after it.
+    open_register(browser, wait, "Main")
+    main_register = running_register(
+        Decimal("0.00"),
+        [*main_entries, (day[30], "Cash for the trip", f"Transfer to {yen_name}", Decimal("-100.00"))],
+        "$",
+        2,
+    )
+    assert len(main_register) == 29
+    assert main_register[0] == ("2026-01-31", "Cash for the trip", f"Transfer to {yen_name}", "-$100.00", "$1,234.50")
+    assert register_rows(browser) == main_register[:25]
+    assert browser.find_element(By.ID, "register-name").text == "Main (USD)"
+    assert browser.find_element(By.ID, "register-status").text == "25 of 29 entries, newest first"
+
+    # "Load more" appends the rest and goes away at the end.
+    browser.find_element(By.ID, "register-more").click()
+    wait.until(lambda driver: len(register_rows(driver)) == 29)
+    assert register_rows(browser) == main_register
+    assert main_register[-1] == ("2026-01-01", "January pay", "Salary", "+$1,500.00", "$1,500.00")
+    assert browser.find_element(By.ID, "register-more").is_displayed() is False
+    assert browser.find_element(By.ID, "register-status").text == "29 of 29 entries, newest first"
+    assert save_screenshot(browser, "dashboard-register.png")
+
+    # The yen account's register replaces Main's: whole yen, from its opening balance.
+    open_register(browser, wait, yen_name)
+    assert register_rows(browser) == [
+        ("2026-02-01", "Ramen", "Food", "-¥50", "¥1,200"),
+        ("2026-01-31", "Cash for the trip", "Transfer from Main", "+¥250", "¥1,250"),
+    ]
+    assert browser.find_element(By.ID, "register-name").text == f"{yen_name} (JPY)"
+    assert browser.find_elements(By.CSS_SELECTOR, "#register img") == []
+    assert browser.execute_script("return document.body.dataset.injected") is None
+    assert browser.find_element(By.ID, "register-more").is_displayed() is False
+
+    # The card: no entries, only its opening balance.
+    open_register(browser, wait, "Card")
+    assert register_rows(browser) == []
+    assert browser.find_element(By.ID, "register-status").text == "No entries yet."

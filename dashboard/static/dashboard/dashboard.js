@@ -1,7 +1,10 @@
 // The dashboard: logs in through the GraphQL API and draws its own SVG charts. No build step, no libraries.
 //
-// Tokens live in sessionStorage (this tab only, gone when it closes). Amounts arrive as exact strings ("1200.00")
-// and are shown exactly as received; they become numbers only to size bars, where a pixel is the precision.
+// Tokens live in sessionStorage (this tab only, gone when it closes). Amounts arrive as exact strings in their
+// currency's digits ("1200.00" USD, "1200" JPY, "1.250" KWD) and are shown with Intl.NumberFormat in the browser's
+// languages, which formats a string as the exact decimal it spells (Intl.NumberFormat v3, Chromium 106+), never
+// through a float. They become numbers only to size bars, where a pixel is the precision.
+// Every user text (names, descriptions, categories) reaches the page as textContent, never as markup.
 "use strict";
 
 const GRAPHQL_URL = document.body.dataset.graphqlUrl;
@@ -17,11 +20,40 @@ const REFRESH = `mutation Refresh($refreshToken: String!) {
   refreshToken(refreshToken: $refreshToken) { token refreshToken errors { code } }
 }`;
 const REVOKE = `mutation Revoke($refreshToken: String!) { revokeToken(refreshToken: $refreshToken) { revoked } }`;
+const REGISTER_PAGE_SIZE = 25;
+const ACCOUNT_KINDS = {
+  CHECKING: "Checking",
+  SAVINGS: "Savings",
+  CREDIT_CARD: "Credit card",
+  CASH: "Cash",
+  INVESTMENT: "Investment",
+  LOAN: "Loan",
+  OTHER: "Other",
+};
+
+// balance, monthlySummary and categoryBreakdown without a currency: the default account's currency, which
+// balance.currency names.
 const DASHBOARD = `query Dashboard($from: String!, $to: String!) {
   me { username }
-  balance { total income expense transactionCount }
+  accounts(includeArchived: true) { id name kind currency balance archived isDefault }
+  netWorth { currency total }
+  balance { currency total income expense transactionCount }
   monthlySummary(from: $from, to: $to) { month income expense net transactionCount }
   categoryBreakdown(from: $from, to: $to, type: EXPENSE) { category total transactionCount }
+}`;
+
+const REGISTER = `query Register($id: ID!, $first: Int!, $after: String) {
+  account(id: $id) {
+    id name currency
+    entries(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node {
+        id date kind amount description category runningBalance
+        transfer { fromAccount { name } toAccount { name } }
+      } }
+    }
+  }
 }`;
 
 class Unauthenticated extends Error {}
@@ -71,12 +103,29 @@ function lastTwelveMonths(now = new Date()) {
   return { from: month(new Date(now.getFullYear(), now.getMonth() - 11, 1)), to: month(now) };
 }
 
-// "-1234.5" -> -123450: integer cents, used only for geometry.
-function cents(amount) {
-  const negative = amount.startsWith("-");
-  const [whole, fraction = ""] = amount.replace(/^[-+]/, "").split(".");
-  const value = Number(whole) * 100 + Number(fraction.padEnd(2, "0").slice(0, 2));
-  return negative ? -value : value;
+// "-1234.50" -> -123450: the amount in minor units, for geometry only (a chart holds one currency, so one scale).
+function minorUnits(amount) {
+  return Number(amount.replace(".", ""));
+}
+
+// Digits after the point: "12.50" -> 2, "1200" -> 0, "1.250" -> 3.
+function fractionDigits(amount) {
+  const point = amount.indexOf(".");
+  return point < 0 ? 0 : amount.length - point - 1;
+}
+
+const moneyFormats = new Map();
+
+// ("1234.50", "USD") -> "$1,234.50" in en-US, "1.234,50 $" in de-DE: exactly the digits received, whatever the
+// browser's own table says the currency has, so nothing is ever rounded. `signed` puts a plus on money in.
+function formatMoney(amount, currency, { signed = false, digits = fractionDigits(amount) } = {}) {
+  const key = `${currency} ${digits} ${signed}`;
+  if (!moneyFormats.has(key)) {
+    const options = { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits };
+    if (signed) options.signDisplay = "exceptZero";
+    moneyFormats.set(key, new Intl.NumberFormat(navigator.languages, options));
+  }
+  return moneyFormats.get(key).format(amount);
 }
 
 function monthLabel(month) {
@@ -104,6 +153,7 @@ function resetSvg(svg, width, height) {
 }
 
 function drawBalance(svg, balance) {
+  const money = (amount) => formatMoney(amount, balance.currency);
   const width = 880;
   const rows = [
     { label: "Income", amount: balance.income, className: "bar-income" },
@@ -111,29 +161,30 @@ function drawBalance(svg, balance) {
   ];
   const left = 80;
   const right = 110;
-  const scale = Math.max(1, ...rows.map((row) => cents(row.amount)));
+  const scale = Math.max(1, ...rows.map((row) => minorUnits(row.amount)));
   resetSvg(svg, width, rows.length * 30 + 10);
   rows.forEach((row, index) => {
     const y = 5 + index * 30;
-    const barWidth = ((width - left - right) * cents(row.amount)) / scale;
+    const barWidth = ((width - left - right) * minorUnits(row.amount)) / scale;
     svg.appendChild(svgElement("text", { x: 0, y: y + 15 }, row.label));
     svg.appendChild(
       withTitle(
         svgElement("rect", { class: row.className, x: left, y, width: barWidth, height: 20, "data-amount": row.amount }),
-        `${row.label}: ${row.amount}`,
+        `${row.label}: ${money(row.amount)}`,
       ),
     );
-    svg.appendChild(svgElement("text", { class: "value", x: left + barWidth + 6, y: y + 15 }, row.amount));
+    svg.appendChild(svgElement("text", { class: "value", x: left + barWidth + 6, y: y + 15 }, money(row.amount)));
   });
 }
 
-function drawTrend(svg, months) {
+function drawTrend(svg, months, currency) {
+  const money = (amount) => formatMoney(amount, currency);
   const width = 880;
   const height = 280;
-  const margin = { top: 15, right: 10, bottom: 30, left: 70 };
+  const margin = { top: 15, right: 10, bottom: 30, left: 90 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
-  const values = months.flatMap((month) => [cents(month.income), cents(month.expense), cents(month.net)]);
+  const values = months.flatMap((month) => [month.income, month.expense, month.net].map(minorUnits));
   const high = Math.max(1, ...values);
   const low = Math.min(0, ...values);
   const y = (value) => margin.top + (plotHeight * (high - value)) / (high - low);
@@ -143,13 +194,14 @@ function drawTrend(svg, months) {
 
   svg.appendChild(svgElement("line", { class: "axis", x1: margin.left, x2: width - margin.right, y1: y(0), y2: y(0) }));
   const highLabel = months.reduce((best, month) => {
-    for (const key of ["income", "expense", "net"]) if (cents(month[key]) === high) return month[key];
+    for (const key of ["income", "expense", "net"]) if (minorUnits(month[key]) === high) return month[key];
     return best;
   }, null);
-  if (highLabel) svg.appendChild(svgElement("text", { x: 0, y: y(high) + 4 }, highLabel));
-  svg.appendChild(svgElement("text", { x: 0, y: y(0) + 4 }, "0.00"));
-  const lowLabel = months.map((month) => month.net).find((net) => cents(net) === low);
-  if (low < 0 && lowLabel) svg.appendChild(svgElement("text", { x: 0, y: y(low) + 4 }, lowLabel));
+  if (highLabel) svg.appendChild(svgElement("text", { x: 0, y: y(high) + 4 }, money(highLabel)));
+  const digits = months.length ? fractionDigits(months[0].net) : 0;
+  svg.appendChild(svgElement("text", { x: 0, y: y(0) + 4 }, formatMoney("0", currency, { digits })));
+  const lowLabel = months.map((month) => month.net).find((net) => minorUnits(net) === low);
+  if (low < 0 && lowLabel) svg.appendChild(svgElement("text", { x: 0, y: y(low) + 4 }, money(lowLabel)));
 
   const points = [];
   months.forEach((month, index) => {
@@ -158,7 +210,7 @@ function drawTrend(svg, months) {
       ["income", "bar-income", -barWidth - 1],
       ["expense", "bar-expense", 1],
     ]) {
-      const top = y(cents(month[key]));
+      const top = y(minorUnits(month[key]));
       svg.appendChild(
         withTitle(
           svgElement("rect", {
@@ -170,35 +222,36 @@ function drawTrend(svg, months) {
             "data-month": month.month,
             "data-amount": month[key],
           }),
-          `${month.month} ${key}: ${month[key]}`,
+          `${month.month} ${key}: ${money(month[key])}`,
         ),
       );
     }
     svg.appendChild(svgElement("text", { x: center, y: height - 10, "text-anchor": "middle" }, monthLabel(month.month)));
-    points.push([center, y(cents(month.net)), month]);
+    points.push([center, y(minorUnits(month.net)), month]);
   });
   svg.appendChild(svgElement("polyline", { class: "net-line", points: points.map(([x, py]) => `${x},${py}`).join(" ") }));
   for (const [x, py, month] of points) {
     svg.appendChild(
       withTitle(
         svgElement("circle", { class: "net-point", cx: x, cy: py, r: 3.5, "data-month": month.month, "data-amount": month.net }),
-        `${month.month} net: ${month.net}`,
+        `${month.month} net: ${money(month.net)}`,
       ),
     );
   }
 }
 
-function drawCategories(svg, categories) {
+function drawCategories(svg, categories, currency) {
+  const money = (amount) => formatMoney(amount, currency);
   document.getElementById("category-empty").hidden = categories.length > 0;
   const width = 880;
   const rowHeight = 26;
   const left = 160;
   const right = 110;
-  const scale = Math.max(1, ...categories.map((row) => cents(row.total)));
+  const scale = Math.max(1, ...categories.map((row) => minorUnits(row.total)));
   resetSvg(svg, width, Math.max(1, categories.length * rowHeight + 6));
   categories.forEach((row, index) => {
     const y = 3 + index * rowHeight;
-    const barWidth = ((width - left - right) * cents(row.total)) / scale;
+    const barWidth = ((width - left - right) * minorUnits(row.total)) / scale;
     const label = row.category.length > 24 ? `${row.category.slice(0, 23)}…` : row.category;
     svg.appendChild(svgElement("text", { x: 0, y: y + 14 }, label));
     svg.appendChild(
@@ -212,11 +265,139 @@ function drawCategories(svg, categories) {
           "data-category": row.category,
           "data-amount": row.total,
         }),
-        `${row.category}: ${row.total} (${row.transactionCount} transactions)`,
+        `${row.category}: ${money(row.total)} (${row.transactionCount} transactions)`,
       ),
     );
-    svg.appendChild(svgElement("text", { class: "value", x: left + barWidth + 6, y: y + 14 }, row.total));
+    svg.appendChild(svgElement("text", { class: "value", x: left + barWidth + 6, y: y + 14 }, money(row.total)));
   });
+}
+
+function htmlElement(name, attributes = {}, text = null) {
+  const element = document.createElement(name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  if (text !== null) element.textContent = text; // textContent, never markup: names and descriptions are user input
+  return element;
+}
+
+function tableRow(cells) {
+  const tr = document.createElement("tr");
+  for (const cell of cells) tr.appendChild(cell);
+  return tr;
+}
+
+function moneyCell(amount, currency, attributes = {}, options = {}) {
+  const negative = amount.startsWith("-") ? " negative" : "";
+  return htmlElement("td", { class: `amount${negative}`, ...attributes }, formatMoney(amount, currency, options));
+}
+
+function drawAccounts(accounts, netWorth) {
+  const body = document.querySelector("#accounts tbody");
+  body.replaceChildren();
+  for (const account of accounts) {
+    const open = htmlElement("button", { type: "button", class: "link" }, account.name);
+    open.addEventListener("click", () => openRegister(account));
+    const name = htmlElement("td");
+    name.appendChild(open);
+    if (account.isDefault) name.appendChild(htmlElement("span", { class: "hint" }, " default"));
+    if (account.archived) name.appendChild(htmlElement("span", { class: "hint" }, " archived"));
+    const tr = tableRow([
+      name,
+      htmlElement("td", {}, ACCOUNT_KINDS[account.kind] || account.kind),
+      htmlElement("td", {}, account.currency),
+      moneyCell(account.balance, account.currency, { "data-amount": account.balance }),
+    ]);
+    tr.dataset.accountId = account.id;
+    if (account.archived) tr.classList.add("archived");
+    body.appendChild(tr);
+  }
+  document.getElementById("accounts-empty").hidden = accounts.length > 0;
+  document.getElementById("net-worth").replaceChildren(
+    ...netWorth.map((line) => {
+      const item = htmlElement("li", { "data-currency": line.currency, "data-amount": line.total });
+      item.appendChild(htmlElement("span", { class: "hint" }, `${line.currency} `));
+      item.appendChild(htmlElement("span", { class: "amount" }, formatMoney(line.total, line.currency)));
+      return item;
+    }),
+  );
+}
+
+// The register shown, so that a late answer for an account no longer shown (or a page already shown) is dropped.
+const register = { accountId: null, after: null, request: 0 };
+
+function entryLabel(entry) {
+  if (entry.kind === "TRANSFER_IN") return `Transfer from ${entry.transfer.fromAccount.name}`;
+  if (entry.kind === "TRANSFER_OUT") return `Transfer to ${entry.transfer.toAccount.name}`;
+  return entry.category;
+}
+
+async function loadRegisterPage() {
+  const request = ++register.request;
+  const more = document.getElementById("register-more");
+  const status = document.getElementById("register-status");
+  more.disabled = true;
+  status.textContent = "Loading…";
+  try {
+    const variables = { id: register.accountId, first: REGISTER_PAGE_SIZE, after: register.after };
+    const { account } = await query(REGISTER, variables);
+    if (request !== register.request) return;
+    if (!account) {
+      status.textContent = "This account no longer exists.";
+      more.hidden = true;
+      return;
+    }
+    const { edges, pageInfo, totalCount } = account.entries;
+    const body = document.querySelector("#register-entries tbody");
+    for (const { node: entry } of edges) {
+      const tr = tableRow([
+        htmlElement("td", { class: "date" }, entry.date),
+        htmlElement("td", {}, entry.description),
+        htmlElement("td", {}, entryLabel(entry)),
+        moneyCell(entry.amount, account.currency, { "data-amount": entry.amount }, { signed: true }),
+        moneyCell(entry.runningBalance, account.currency, { "data-amount": entry.runningBalance }),
+      ]);
+      tr.dataset.entryId = entry.id;
+      tr.dataset.kind = entry.kind;
+      body.appendChild(tr);
+    }
+    register.after = pageInfo.endCursor;
+    more.hidden = !pageInfo.hasNextPage;
+    const shown = body.childElementCount;
+    status.textContent = totalCount ? `${shown} of ${totalCount} entries, newest first` : "No entries yet.";
+    document.getElementById("register").dataset.loaded = "true"; // tests wait for this
+  } catch (error) {
+    if (request !== register.request) return;
+    if (error instanceof Unauthenticated) {
+      forgetTokens();
+      showLogin(error.message);
+      return;
+    }
+    status.textContent = `Could not load the register: ${error.message}`;
+  } finally {
+    if (request === register.request) more.disabled = false;
+  }
+}
+
+function closeRegister() {
+  register.accountId = null;
+  register.request += 1;
+  const section = document.getElementById("register");
+  section.hidden = true;
+  delete section.dataset.loaded;
+  document.querySelector("#register-entries tbody").replaceChildren();
+}
+
+function openRegister(account) {
+  closeRegister();
+  Object.assign(register, { accountId: account.id, after: null });
+  for (const tr of document.querySelectorAll("#accounts tbody tr")) {
+    tr.classList.toggle("selected", tr.dataset.accountId === account.id);
+  }
+  document.getElementById("register-name").textContent = `${account.name} (${account.currency})`;
+  document.getElementById("register-more").hidden = true;
+  const section = document.getElementById("register");
+  section.hidden = false;
+  section.scrollIntoView({ block: "nearest" });
+  return loadRegisterPage();
 }
 
 function showLogin(message = "") {
@@ -236,13 +417,18 @@ async function load() {
   status.textContent = "Loading…";
   document.getElementById("login-error").hidden = true;
   const range = lastTwelveMonths();
+  closeRegister();
   try {
     const data = await query(DASHBOARD, range);
-    document.getElementById("who").textContent = `(${data.me.username}, ${data.balance.transactionCount} transactions)`;
-    document.getElementById("balance-total").textContent = data.balance.total;
-    drawBalance(document.getElementById("balance-chart"), data.balance);
-    drawTrend(document.getElementById("trend-chart"), data.monthlySummary);
-    drawCategories(document.getElementById("category-chart"), data.categoryBreakdown);
+    const { balance } = data;
+    drawAccounts(data.accounts, data.netWorth);
+    document.getElementById("who").textContent =
+      `(${data.me.username}, ${balance.transactionCount} transactions in ${balance.currency})`;
+    document.getElementById("balance-total").textContent = formatMoney(balance.total, balance.currency);
+    for (const element of document.querySelectorAll(".chart-currency")) element.textContent = balance.currency;
+    drawBalance(document.getElementById("balance-chart"), balance);
+    drawTrend(document.getElementById("trend-chart"), data.monthlySummary, balance.currency);
+    drawCategories(document.getElementById("category-chart"), data.categoryBreakdown, balance.currency);
     status.textContent = `${range.from} to ${range.to}`;
     document.body.dataset.loaded = "true"; // tests wait for this
   } catch (error) {
@@ -283,10 +469,12 @@ async function logOut() {
   const refreshToken = sessionStorage.getItem(REFRESH_KEY);
   forgetTokens();
   delete document.body.dataset.loaded;
+  closeRegister();
   showLogin();
   if (refreshToken) await post(REVOKE, { refreshToken }).catch(() => {});
 }
 
 document.getElementById("login-form").addEventListener("submit", logIn);
 document.getElementById("logout").addEventListener("click", logOut);
+document.getElementById("register-more").addEventListener("click", loadRegisterPage);
 if (sessionStorage.getItem(TOKEN_KEY)) load();

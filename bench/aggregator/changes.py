@@ -1,11 +1,12 @@
-"""10,000 random API-style changes, made with the SQL of ledger/services.py and ledger/balance_cache.py.
+"""10,000 random API-style changes, made with the SQL of ledger/services/ and ledger/balance_cache.py.
 
 Each change is its own database transaction, as each API write is: the balance version bump (whose row lock
 serializes one user's writes), the row change (updates and deletes lock the row first, as select_for_update does),
 and the dirty-bucket upsert for every affected month (old and new month when an update moves the date).
-A third are creates dated today (the API's default date), a third updates of random existing transactions (a third
-of them to another date), a third deletes of random existing transactions. The Redis tidy-up after commit does not
-touch the database and is left out.
+A third are creates dated today (the API's default date; one in four of them a transfer from the user's default
+account to their savings account, whose two legs the aggregator rolls up on their accounts), a third updates of
+random existing transactions (a third of them to another date), a third deletes of random existing transactions.
+The Redis tidy-up after commit does not touch the database and is left out.
 """
 
 import datetime
@@ -14,7 +15,7 @@ import uuid
 
 import psycopg
 
-from bench.aggregator.data import CATEGORIES, DAYS, default_accounts
+from bench.aggregator.data import CATEGORIES, DAYS, default_accounts, savings_accounts
 
 # The API's bump (ledger.balance_cache): the version, and the change's amount added to the user's volume.
 BUMP_VERSION = (
@@ -31,6 +32,11 @@ CREATE = (
     "INSERT INTO ledger_transaction (id, user_id, account_id, amount_minor, type, description, category, category_key, "
     "date, idempotency_key, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, '', %s, lower(%s), %s, NULL, %s, %s)"
 )
+TRANSFER = (
+    "INSERT INTO ledger_transfer (id, user_id, from_account_id, to_account_id, amount_minor, to_amount_minor, date, "
+    "description, idempotency_key, idempotency_fingerprint, created_at, updated_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, '', NULL, NULL, %s, %s)"
+)
 LOCK_ROW = "SELECT id, date FROM ledger_transaction WHERE user_id = %s AND id = %s FOR UPDATE"
 UPDATE = (
     "UPDATE ledger_transaction SET amount_minor = %s, category = %s, category_key = lower(category), date = %s, "
@@ -43,6 +49,7 @@ def apply_changes(conn: psycopg.Connection, *, user_ids: list[str], count: int, 
     """Make `count` changes; returns how many of each kind."""
     rng = random.Random(seed)
     accounts = default_accounts(conn)  # creates go to the user's default account, as the API's do by default
+    savings = savings_accounts(conn)
     total = conn.execute("SELECT count(*) FROM ledger_transaction").fetchone()[0]
     wanted = 2 * count // 3 + 1
     # A Bernoulli sample with a fixed seed: distinct existing rows without sorting the whole table.
@@ -53,12 +60,14 @@ def apply_changes(conn: psycopg.Connection, *, user_ids: list[str], count: int, 
     rng.shuffle(targets)
     targets = targets[:wanted]
     today = datetime.date.today()
-    done = {"create": 0, "update": 0, "delete": 0}
+    done = {"create": 0, "transfer": 0, "update": 0, "delete": 0}
     with conn.pipeline():
         for n in range(count):
             kind = ("create", "update", "delete")[n % 3]
             if kind != "create" and not targets:
                 kind = "create"
+            if kind == "create" and n % 12 == 0:
+                kind = "transfer"
             now = datetime.datetime.now(datetime.UTC)
             with conn.transaction():
                 if kind == "create":
@@ -69,6 +78,14 @@ def apply_changes(conn: psycopg.Connection, *, user_ids: list[str], count: int, 
                         CREATE,
                         [uuid.uuid4(), user_id, accounts[user_id], amount, "expense", category, category, today]
                         + [now, now],
+                    )
+                    months = {today}
+                elif kind == "transfer":
+                    user_id, amount = rng.choice(user_ids), rng.randint(100, 25_000)
+                    conn.execute(BUMP_VERSION, [user_id, 2 * amount])  # both legs count in the volume
+                    conn.execute(
+                        TRANSFER,
+                        [uuid.uuid4(), user_id, accounts[user_id], savings[user_id], amount, amount, today, now, now],
                     )
                     months = {today}
                 else:

@@ -56,6 +56,16 @@ def default_accounts(conn: psycopg.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT user_id::text, id::text FROM ledger_account WHERE is_default").fetchall())
 
 
+def savings_accounts(conn: psycopg.Connection) -> dict[str, str]:
+    """Each user's first account that is not the default (text), by user id (text)."""
+    return dict(
+        conn.execute(
+            "SELECT DISTINCT ON (user_id) user_id::text, id::text FROM ledger_account WHERE NOT is_default "
+            "ORDER BY user_id, id"
+        ).fetchall()
+    )
+
+
 def grow_transactions(conn: psycopg.Connection, *, add: int, seed: float) -> None:
     """Add `add` random transactions spread over all users and the last 5 years."""
     indexes = _drop_indexes(conn)

@@ -175,8 +175,8 @@ class Transaction(models.Model):
             # instead of one heap page visit per row (SQLite ignores INCLUDE).
             models.Index(
                 fields=["user", "-date", "-id"],
-                name="ledger_txn_user_date_covering",
-                include=["category_key", "type", "amount_minor"],
+                name="ledger_txn_user_date_cover",
+                include=["account", "category_key", "type", "amount_minor"],
             ),
             # Covers the figures aggregate (SUM by account and type) so a cache miss is an index-only scan.
             models.Index(fields=["user", "account", "type", "amount_minor"], name="ledger_txn_user_acct_type_amt"),
@@ -226,8 +226,12 @@ class Transfer(models.Model):
             models.Index(
                 fields=["to_account", "-date", "-id"], name="ledger_transfer_to_date", include=["to_amount_minor"]
             ),
-            # The aggregator recomputes a (user, month) from both legs.
-            models.Index(fields=["user", "date"], name="ledger_transfer_user_date"),
+            # The aggregator recomputes a (user, month) from both legs: index-only on PostgreSQL.
+            models.Index(
+                fields=["user", "date"],
+                name="ledger_transfer_user_date",
+                include=["from_account", "to_account", "amount_minor", "to_amount_minor"],
+            ),
         ]
 
 

@@ -133,10 +133,10 @@ CREATE UNIQUE INDEX ledger_transaction_idempotency_key_unique ON ledger_transact
 CREATE INDEX ledger_transfer_from_date ON ledger_transfer USING btree (from_account_id, date DESC, id DESC) INCLUDE (amount_minor);
 CREATE UNIQUE INDEX ledger_transfer_idempotency_key_unique ON ledger_transfer USING btree (user_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
 CREATE INDEX ledger_transfer_to_date ON ledger_transfer USING btree (to_account_id, date DESC, id DESC) INCLUDE (to_amount_minor);
-CREATE INDEX ledger_transfer_user_date ON ledger_transfer USING btree (user_id, date);
+CREATE INDEX ledger_transfer_user_date ON ledger_transfer USING btree (user_id, date) INCLUDE (from_account_id, to_account_id, amount_minor, to_amount_minor);
 CREATE INDEX ledger_txn_account_date ON ledger_transaction USING btree (account_id, date DESC, id DESC) INCLUDE (type, amount_minor);
 CREATE INDEX ledger_txn_user_acct_type_amt ON ledger_transaction USING btree (user_id, account_id, type, amount_minor);
-CREATE INDEX ledger_txn_user_date_covering ON ledger_transaction USING btree (user_id, date DESC, id DESC) INCLUDE (category_key, type, amount_minor);
+CREATE INDEX ledger_txn_user_date_cover ON ledger_transaction USING btree (user_id, date DESC, id DESC) INCLUDE (account_id, category_key, type, amount_minor);
 ALTER TABLE ONLY ledger_account
     ADD CONSTRAINT ledger_account_user_id_67fcb3fd_fk_accounts_user_id FOREIGN KEY (user_id) REFERENCES accounts_user(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE ONLY ledger_dirtybucket

@@ -236,7 +236,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="transfer",
-            index=models.Index(fields=["user", "date"], name="ledger_transfer_user_date"),
+            index=models.Index(
+                fields=["user", "date"],
+                include=("from_account", "to_account", "amount_minor", "to_amount_minor"),
+                name="ledger_transfer_user_date",
+            ),
         ),
         migrations.AddConstraint(
             model_name="transfer",

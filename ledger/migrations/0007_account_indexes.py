@@ -1,6 +1,6 @@
 """The indexes of ledger accounts (0006), built without blocking the API: the figures aggregate now groups by
-account, and each account's register reads (account, date, id) ranges. The old (user, type, amount) index goes
-after its replacement exists."""
+account, each account's register reads (account, date, id) ranges, and the aggregator's covering index carries the
+account (its recompute of a (user, month) stays index-only). Each old index goes after its replacement exists."""
 
 from django.db import migrations, models
 
@@ -27,5 +27,14 @@ class Migration(migrations.Migration):
                 fields=["account", "-date", "-id"], include=("type", "amount_minor"), name="ledger_txn_account_date"
             ),
         ),
+        AddIndexConcurrentlyOnPostgres(
+            model_name="transaction",
+            index=models.Index(
+                fields=["user", "-date", "-id"],
+                include=("account", "category_key", "type", "amount_minor"),
+                name="ledger_txn_user_date_cover",
+            ),
+        ),
         RemoveIndexConcurrentlyOnPostgres(model_name="transaction", name="ledger_txn_user_type_amount"),
+        RemoveIndexConcurrentlyOnPostgres(model_name="transaction", name="ledger_txn_user_date_covering"),
     ]

@@ -96,9 +96,7 @@ def bucket_totals(*, user: User, months: list[str], account_ids: list[object]) -
 _INCOME_AND_EXPENSE = (TransactionType.INCOME.value, TransactionType.EXPENSE.value)
 
 
-def monthly_summary(
-    *, user: User, start: object, end: object, scope: AccountScope | None = None
-) -> list[MonthFigures]:
+def monthly_summary(*, user: User, start: object, end: object, scope: AccountScope | None = None) -> list[MonthFigures]:
     """Income, expense and count per month of the accounts in `scope` (one currency; the default account's currency
     when None)."""
     months = month_range(start, end)

@@ -37,7 +37,8 @@ def accounts_by_id(*, user: User) -> dict[object, Account]:
 
 def transfer_get(*, user: User, transfer_id: object) -> Transfer | None:
     pk = parse_transaction_id(transfer_id)
-    return None if pk is None else Transfer.objects.filter(user_id=user.pk, pk=pk).first()
+    transfers = Transfer.objects.filter(user_id=user.pk).select_related("from_account", "to_account")
+    return None if pk is None else transfers.filter(pk=pk).first()
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,10 @@ class EntryPage:
             return None
         if self._transfers is None:
             ids = [e.row_id for e in self.entries if e.kind in (EntryKind.TRANSFER_IN, EntryKind.TRANSFER_OUT)]
-            self._transfers = Transfer.objects.filter(user_id=self.account.user_id).in_bulk(ids)
+            transfers = Transfer.objects.filter(user_id=self.account.user_id).select_related(
+                "from_account", "to_account"
+            )
+            self._transfers = transfers.in_bulk(ids)
         return self._transfers.get(entry.row_id)
 
 

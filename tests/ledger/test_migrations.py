@@ -8,7 +8,9 @@ from types import SimpleNamespace
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
 
 from ledger.models import BalanceVersion, CategoryName, MonthlyRollup, RollupFingerprint, Transaction
 from ledger.services import ensure_default_account
@@ -96,3 +98,97 @@ def test_the_category_migration_keys_every_row_and_keeps_the_latest_spelling() -
     assert keys == {"Straße": "strasse", "STRASSE": "strasse", " groceries": "groceries", "Groceries": "groceries"}
     names = dict(CategoryName.objects.filter(user=alice).values_list("key", "name"))
     assert names == {"strasse": "STRASSE", "groceries": "Groceries"}
+
+
+BEFORE_ACCOUNTS = [("ledger", "0005_idempotency_fingerprint")]
+ACCOUNTS = [("ledger", "0006_accounts")]
+
+
+@pytest.fixture
+def before_accounts() -> object:
+    """The database as it was before ledger accounts (migrated back to 0005), and its historical models; migrated
+    forward to the latest state again afterwards, whatever the test did."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_ACCOUNTS)
+    try:
+        yield executor.loader.project_state(BEFORE_ACCOUNTS).apps
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_accounts_migration_gives_every_user_one_main_account_holding_their_rows(
+    before_accounts: object, settings: object
+) -> None:
+    settings.DEFAULT_CURRENCY = "EUR"
+    old = before_accounts
+    User = old.get_model("accounts", "User")
+    Transaction = old.get_model("ledger", "Transaction")
+    MonthlyRollup = old.get_model("ledger", "MonthlyRollup")
+    RollupFingerprint = old.get_model("ledger", "RollupFingerprint")
+    users = {
+        name: User.objects.create(username=name, email=f"{name}@example.com", password="!", date_joined=timezone.now())
+        for name in ("with-rows", "without-rows", "only-transactions")
+    }
+    rows = [
+        (users["with-rows"], 1250, "income", "Salary", datetime.date(2024, 1, 31)),
+        (users["with-rows"], 300, "expense", "Food", datetime.date(2024, 2, 1)),
+        (users["with-rows"], 45, "expense", "Food", datetime.date(2024, 2, 1)),
+        (users["only-transactions"], 7, "expense", "Other", datetime.date(2025, 6, 6)),
+    ]
+    Transaction.objects.bulk_create(
+        Transaction(
+            user=user, amount_minor=amount, type=kind, category=category, category_key=category.lower(), date=day
+        )
+        for user, amount, kind, category, day in rows
+    )
+    for month, key, kind, total, count in (
+        ("2024-01", "salary", "income", 1250, 1),
+        ("2024-02", "food", "expense", 345, 2),
+    ):
+        MonthlyRollup.objects.create(
+            user=users["with-rows"], month=month, category=key, type=kind, total_minor=total, transaction_count=count
+        )
+    RollupFingerprint.objects.create(user=users["with-rows"], digest=123456789, rollup_count=2)
+    before = sorted(Transaction.objects.values_list("id", "user_id", "amount_minor", "type", "category_key", "date"))
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(ACCOUNTS)
+    new = executor.loader.project_state(ACCOUNTS).apps
+    Account = new.get_model("ledger", "Account")
+    Transaction = new.get_model("ledger", "Transaction")
+    MonthlyRollup = new.get_model("ledger", "MonthlyRollup")
+    RollupFingerprint = new.get_model("ledger", "RollupFingerprint")
+
+    accounts = list(
+        Account.objects.values_list(
+            "user_id", "name", "name_key", "kind", "currency", "opening_balance_minor", "is_default", "archived"
+        )
+    )
+    assert sorted(accounts) == sorted(
+        (user.pk, "Main", "main", "checking", "EUR", 0, True, False) for user in users.values()
+    )
+    main_of = dict(Account.objects.values_list("user_id", "pk"))
+    assert (
+        sorted(Transaction.objects.values_list("id", "user_id", "amount_minor", "type", "category_key", "date"))
+        == before
+    )
+    assert all(
+        main_of[user_id] == account_id
+        for user_id, account_id in Transaction.objects.values_list("user_id", "account_id")
+    )
+    assert sorted(MonthlyRollup.objects.values_list("user_id", "account_id", "month", "total_minor")) == sorted(
+        [
+            (users["with-rows"].pk, main_of[users["with-rows"].pk], "2024-01", 1250),
+            (users["with-rows"].pk, main_of[users["with-rows"].pk], "2024-02", 345),
+        ]
+    )
+    assert list(RollupFingerprint.objects.values_list("user_id", "digest", "rollup_count")) == [
+        (users["with-rows"].pk, None, None)
+    ]
+
+    # Run again (a retried deploy), it finds every user with their default and nothing without an account.
+    migration = importlib.import_module("ledger.migrations.0006_accounts")
+    migration.give_every_user_a_main_account(new, SimpleNamespace(connection=connection))
+    assert Account.objects.count() == len(users)

@@ -62,7 +62,9 @@ def transaction_create(
                 date=timezone.localdate() if date is None else date,
                 **given_key,
             )
-        if errors.ok:
+        # With a key the archive check waits for the retry lookup (below, under the lock): a retry of a create that
+        # succeeded before the account was archived answers with the first transaction.
+        if errors.ok and idempotency_key is None:
             with errors.collect():
                 refuse_archived(target.account, field="account_id")
     key = fields.pop("idempotency_key", None)

@@ -67,9 +67,12 @@ def transfer_create(
                     max_length=255,
                 )
         if errors.ok:
+            # With a key the archive check waits for the retry lookup (below, under the lock): a retry of a create
+            # that succeeded before an account was archived answers with the first transfer.
             for leg, field in ((source, "from_account_id"), (target, "to_account_id")):
-                with errors.collect():
-                    refuse_archived(leg.account, field=field)
+                if idempotency_key is None:
+                    with errors.collect():
+                        refuse_archived(leg.account, field=field)
             amounts = _amounts(
                 errors, source.account, target.account, amount, to_amount, to_amount_given=to_amount is not None
             )

@@ -351,9 +351,13 @@ def archived(as_alice: GraphQLClient, main: dict) -> dict:
     return payload["account"]
 
 
-def test_no_transaction_goes_into_an_archived_account(as_alice: GraphQLClient, alice: User, archived: dict) -> None:
+@pytest.mark.parametrize("key", [{}, {"idempotencyKey": "new"}])
+def test_no_transaction_goes_into_an_archived_account(
+    as_alice: GraphQLClient, alice: User, archived: dict, key: dict
+) -> None:
     before = ledger_rows(alice)
-    payload = as_alice.data(CREATE, {"input": {"amount": "1.00", "type": "EXPENSE", "accountId": archived["id"]}})
+    variables = {"input": {"amount": "1.00", "type": "EXPENSE", "accountId": archived["id"], **key}}
+    payload = as_alice.data(CREATE, variables)
     refused(payload["createTransaction"], "transaction", "accountId", "ACCOUNT_ARCHIVED")
     assert ledger_rows(alice) == before
     assert DirtyBucket.objects.count() == 0
@@ -369,13 +373,14 @@ def test_no_transaction_moves_into_an_archived_account(
     assert ledger_rows(alice) == before
 
 
+@pytest.mark.parametrize("key", [{}, {"idempotencyKey": "new"}])
 @pytest.mark.parametrize("leg", ["fromAccountId", "toAccountId"])
 def test_no_transfer_touches_an_archived_account(
-    as_alice: GraphQLClient, alice: User, main: dict, archived: dict, leg: str
+    as_alice: GraphQLClient, alice: User, main: dict, archived: dict, leg: str, key: dict
 ) -> None:
     other = "toAccountId" if leg == "fromAccountId" else "fromAccountId"
     before = ledger_rows(alice)
-    variables = {"input": {leg: archived["id"], other: main["id"], "amount": "1.00"}}
+    variables = {"input": {leg: archived["id"], other: main["id"], "amount": "1.00", **key}}
     payload = as_alice.data(CREATE_TRANSFER, variables)["createTransfer"]
     refused(payload, "transfer", leg, "ACCOUNT_ARCHIVED")
     assert ledger_rows(alice) == before
@@ -686,3 +691,87 @@ def test_register_then_log_in_sees_the_registered_default(anonymous: GraphQLClie
     client = GraphQLClient(http=anonymous.http, token=issue_token_pair(User.objects.get(username="kuwait")).token)
     txn = create(client, "1.250", "INCOME")
     assert (txn["amount"], client.data(DEFAULT_ACCOUNT)["me"]["defaultAccount"]["balance"]) == ("1.250", "1.250")
+
+
+def test_a_key_whose_create_was_refused_is_still_free(as_alice: GraphQLClient, main: dict) -> None:
+    variables = {"input": {"name": "main", "kind": "CASH", "idempotencyKey": "k"}}
+    refused(as_alice.data(CREATE_ACCOUNT, variables)["createAccount"], "account", "name", "DUPLICATE_ACCOUNT_NAME")
+    assert open_account(as_alice, "Cash", None, kind="CASH", idempotencyKey="k")["name"] == "Cash"
+
+
+def test_a_retry_after_the_account_was_archived_returns_the_first_transfer(
+    as_alice: GraphQLClient, alice: User, main: dict
+) -> None:
+    savings = open_account(as_alice, "Savings")
+    first = make_transfer(as_alice, main["id"], savings["id"], "5.00", date="2026-01-02", idempotencyKey="tr")
+    as_alice.data(UPDATE_ACCOUNT, {"id": savings["id"], "input": {"archived": True}})
+    before = ledger_rows(alice)
+    assert make_transfer(as_alice, main["id"], savings["id"], "5.00", date="2026-01-02", idempotencyKey="tr") == first
+    assert ledger_rows(alice) == before
+
+
+def test_a_retry_after_the_account_was_archived_returns_the_first_transaction(
+    as_alice: GraphQLClient, alice: User, main: dict
+) -> None:
+    savings = open_account(as_alice, "Savings")
+    first = create(as_alice, "5.00", date="2026-01-02", idempotencyKey="t", accountId=savings["id"])
+    as_alice.data(UPDATE_ACCOUNT, {"id": savings["id"], "input": {"archived": True}})
+    before = ledger_rows(alice)
+    assert create(as_alice, "5.00", date="2026-01-02", idempotencyKey="t", accountId=savings["id"]) == first
+    assert ledger_rows(alice) == before
+
+
+def test_net_worth_is_in_currency_code_order(as_alice: GraphQLClient, main: dict) -> None:
+    for name, currency, opening in (("Yen", "JPY", "-5"), ("Dinar", "KWD", "0.001"), ("Euro", "EUR", "2.00")):
+        open_account(as_alice, name, currency, openingBalance=opening)
+    assert as_alice.data(NET_WORTH)["netWorth"] == [
+        {"currency": "EUR", "total": "2.00"},
+        {"currency": "JPY", "total": "-5"},
+        {"currency": "KWD", "total": "0.001"},
+        {"currency": "USD", "total": "0.00"},
+    ]
+
+
+def test_amount_filters_compare_in_each_transactions_own_currency(as_alice: GraphQLClient, main: dict) -> None:
+    yen = open_account(as_alice, "Yen", "JPY")
+    usd = create(as_alice, "12.00")
+    jpy = create(as_alice, "1200", accountId=yen["id"])
+    query = "query($f: TransactionFilter) { transactions(filters: $f) { edges { node { id } } } }"
+
+    def matching(**filters: str) -> set[str]:
+        return {edge["node"]["id"] for edge in as_alice.data(query, {"f": filters})["transactions"]["edges"]}
+
+    assert matching(minAmount="100") == {jpy["id"]}
+    assert matching(maxAmount="12") == {usd["id"]}
+    assert matching(minAmount="12.01") == {jpy["id"]}
+    # Bounds are read in the digits of the currency they are about (the default account's when none is named).
+    for filters in ({"minAmount": "12.001"}, {"minAmount": "12.5", "currency": "JPY"}):
+        body = as_alice.post(query, {"f": filters})
+        assert [(e["extensions"]["code"], e["extensions"]["field"]) for e in body["errors"]] == [
+            ("INVALID_AMOUNT", "minAmount")
+        ]
+    assert matching(minAmount="12", maxAmount="12") == {usd["id"]}
+    assert matching(maxAmount="1199.5") == {usd["id"]}
+
+
+def test_an_opening_balance_with_too_many_digits_changes_nothing(
+    as_alice: GraphQLClient, alice: User, main: dict
+) -> None:
+    yen = open_account(as_alice, "Yen", "JPY", openingBalance="10")
+    before = account_rows(alice)
+    for opening in ("10.5", "abc", "1e3"):
+        variables = {"id": yen["id"], "input": {"openingBalance": opening, "name": "Renamed"}}
+        refused(
+            as_alice.data(UPDATE_ACCOUNT, variables)["updateAccount"], "account", "openingBalance", "INVALID_AMOUNT"
+        )
+    assert account_rows(alice) == before
+
+
+def test_the_default_currency_follows_a_new_default_without_another_write(as_alice: GraphQLClient, main: dict) -> None:
+    euros = open_account(as_alice, "Euros", "EUR")
+    assert as_alice.data(BALANCE_IN)["balance"]["currency"] == "USD"  # cached under this version
+    as_alice.data(SET_DEFAULT, {"id": euros["id"]})
+    assert as_alice.data(BALANCE_IN)["balance"]["currency"] == "EUR"
+    monthly = 'query { monthlySummary(from: "2026-01", to: "2026-01") { income } }'
+    create(as_alice, "3.00", "INCOME", date="2026-01-05", accountId=main["id"])
+    assert as_alice.data(monthly)["monthlySummary"] == [{"income": "0.00"}]

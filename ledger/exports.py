@@ -1,4 +1,5 @@
-"""Exporting the caller's transactions as CSV, in the shape ledger.csv_io reads back exactly."""
+"""Exporting the caller's transactions as CSV, in the shape ledger.csv_io reads back exactly: each row names its
+ledger account and currency, so importing the file (without accountId) puts every row back in its account."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,11 +26,13 @@ class TransactionExport:
         """Header, then one line per transaction, oldest first. Rows are fetched in chunks (a server-side cursor
         on PostgreSQL), so a large export never sits in memory whole.
 
-        Within a day rows are ordered by their values, not by id or creation time, so an export re-imported
-        elsewhere exports back byte for byte."""
+        Within a day rows are ordered by their values and account name, not by id or creation time, so an export
+        re-imported elsewhere exports back byte for byte."""
         rows = (
-            self.queryset.order_by("date", "type", "category", "description", "amount_minor", "id")
-            .values_list("date", "description", "amount_minor", "type", "category")
+            self.queryset.order_by("date", "type", "category", "description", "amount_minor", "account__name", "id")
+            .values_list(
+                "date", "description", "amount_minor", "type", "category", "account__name", "account__currency"
+            )
             .iterator(chunk_size=_CHUNK_ROWS)
         )
         return write_rows(rows)

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from ledger.models import Transaction
+from ledger.services import account_create, account_update
 from tests.conftest import make_user
 
 CSV = "date,description,amount,category\n2026-01-31,Payroll,3000.00,Salary\n2026-02-01,Rent,-1200.00,Rent\n"
@@ -27,9 +28,9 @@ def test_import_then_export_through_files(alice: User, tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
     run("export_transactions", "--user", "alice", str(target))
     assert target.read_text() == (
-        "date,description,amount,type,category\n"
-        "2026-01-31,Payroll,3000.00,income,Salary\n"
-        "2026-02-01,Rent,-1200.00,expense,Rent\n"
+        "date,description,amount,type,category,account,currency\n"
+        "2026-01-31,Payroll,3000.00,income,Salary,Main,USD\n"
+        "2026-02-01,Rent,-1200.00,expense,Rent,Main,USD\n"
     )
     assert run("export_transactions", "--user", "alice") == target.read_text()
 
@@ -70,3 +71,36 @@ def test_unknown_user_or_file_is_a_clear_error(alice: User, tmp_path: Path) -> N
         run("export_transactions", "--user", "nobody")
     with pytest.raises(CommandError, match="no such file"):
         run("import_transactions", str(tmp_path / "missing.csv"), "--user", "alice")
+
+
+def test_account_names_the_ledger_account_to_import_into_and_to_export(alice: User, tmp_path: Path) -> None:
+    account_create(user=alice, name="Tokyo", kind="cash", currency="JPY")
+    source = tmp_path / "yen.csv"
+    source.write_text("date,description,amount\n2026-03-01,Ramen,-1200\n")
+    assert run("import_transactions", str(source), "--user", "alice", "--account", "tokyo") == (
+        "imported 1, skipped 0 (already imported)\n"
+    )
+    run("import_transactions", str(_write(tmp_path, CSV)), "--user", "alice")
+    assert run("export_transactions", "--user", "alice", "--account", "TOKYO") == (
+        "date,description,amount,type,category,account,currency\n2026-03-01,Ramen,-1200,expense,Other,Tokyo,JPY\n"
+    )
+    assert len(run("export_transactions", "--user", "alice").splitlines()) == 4
+
+
+def test_an_unknown_or_archived_account_is_a_clear_error(alice: User, tmp_path: Path) -> None:
+    source = _write(tmp_path, CSV)
+    with pytest.raises(CommandError, match="alice has no account named 'Nowhere'"):
+        run("import_transactions", str(source), "--user", "alice", "--account", "Nowhere")
+    with pytest.raises(CommandError, match="alice has no account named 'Nowhere'"):
+        run("export_transactions", "--user", "alice", "--account", "Nowhere")
+    old = account_create(user=alice, name="Old", kind="cash", currency="USD")
+    account_update(user=alice, account_id=old.pk, archived=True)
+    with pytest.raises(CommandError, match='The account "Old" is archived'):
+        run("import_transactions", str(source), "--user", "alice", "--account", "old")
+    assert not Transaction.objects.exists()
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rows.csv"
+    path.write_text(text)
+    return path

@@ -1,11 +1,18 @@
 """importTransactions / exportTransactions through the GraphQL endpoint: all or nothing, row-numbered errors,
-idempotent re-import, and an export that imports back exactly."""
+idempotent re-import, ledger accounts and currencies (issue 12), and an export that imports back exactly."""
+
+import datetime
+import hashlib
+import uuid
 
 import pytest
+from django.db import transaction
 
 from accounts.models import User
+from ledger.bulk_insert import insert_transactions
 from ledger.imports import BATCH_SIZE
 from ledger.models import BalanceVersion, DirtyBucket, Transaction
+from ledger.services import ensure_default_account
 from tests.conftest import BALANCE, GraphQLClient, create
 
 IMPORT = """
@@ -193,12 +200,12 @@ def test_export_then_import_round_trips_to_the_cent(as_alice: GraphQLClient, as_
     create(as_alice, "7.00", description="", category="Other", date="2026-01-02")
     exported = export_csv(as_alice)
     assert exported == (
-        "date,description,amount,type,category\n"
-        "2025-12-31,a cent,0.01,income,Tiny\n"
-        '2026-01-01,"comma, ""quotes""\nand a newline — ☕",-12.50,expense,"Odd, one"\n'
-        "2026-01-01,the most,999999999999.99,income,Huge\n"
-        "2026-01-02,,-7.00,expense,Other\n"
-        "2026-01-02,,-7.00,expense,Other\n"
+        "date,description,amount,type,category,account,currency\n"
+        "2025-12-31,a cent,0.01,income,Tiny,Main,USD\n"
+        '2026-01-01,"comma, ""quotes""\nand a newline — ☕",-12.50,expense,"Odd, one",Main,USD\n'
+        "2026-01-01,the most,999999999999.99,income,Huge,Main,USD\n"
+        "2026-01-02,,-7.00,expense,Other,Main,USD\n"
+        "2026-01-02,,-7.00,expense,Other,Main,USD\n"
     )
     assert import_csv(as_bob, exported) == {"importedCount": 5, "skippedCount": 0, "errors": []}
     assert listing(as_bob) == listing(as_alice)
@@ -209,14 +216,15 @@ def test_export_then_import_round_trips_to_the_cent(as_alice: GraphQLClient, as_
 def test_export_holds_only_the_callers_rows(as_alice: GraphQLClient, as_bob: GraphQLClient) -> None:
     create(as_alice, "1.00", description="alice's", date="2026-01-01")
     create(as_bob, "2.00", description="bob's secret", date="2026-01-01")
-    assert export_csv(as_alice) == "date,description,amount,type,category\n2026-01-01,alice's,-1.00,expense,Other\n"
-    assert export_csv(as_bob) == "date,description,amount,type,category\n2026-01-01,bob's secret,-2.00,expense,Other\n"
+    header = "date,description,amount,type,category,account,currency\n"
+    assert export_csv(as_alice) == header + "2026-01-01,alice's,-1.00,expense,Other,Main,USD\n"
+    assert export_csv(as_bob) == header + "2026-01-01,bob's secret,-2.00,expense,Other,Main,USD\n"
 
 
 def test_export_takes_the_transaction_filters(as_alice: GraphQLClient) -> None:
     create(as_alice, "1.00", category="Food", date="2026-01-01")
     create(as_alice, "5.00", "INCOME", category="Gift", date="2026-02-01")
-    assert export_csv(as_alice, {"type": "INCOME"}).splitlines()[1:] == ["2026-02-01,,5.00,income,Gift"]
+    assert export_csv(as_alice, {"type": "INCOME"}).splitlines()[1:] == ["2026-02-01,,5.00,income,Gift,Main,USD"]
     body = as_alice.post(EXPORT, {"filters": {"dateFrom": "2026-13-01"}})
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "INVALID_DATE"
@@ -261,3 +269,305 @@ def test_export_neutralises_formulas_and_import_restores_them(as_alice: GraphQLC
     assert import_csv(as_bob, exported)["importedCount"] == len(FORMULAS)
     assert listing(as_bob) == listing(as_alice)
     assert export_csv(as_bob) == exported
+
+
+# Ledger accounts and currencies (issue 12): which account each row goes into, its currency's digits, and a round
+# trip of an export that spans accounts and currencies.
+
+IMPORT_INTO = """
+mutation ImportInto($csv: String!, $accountId: ID) {
+  importTransactions(csv: $csv, accountId: $accountId) { importedCount skippedCount errors { field message code } }
+}
+"""
+CREATE_ACCOUNT = """
+mutation CreateAccount($input: CreateAccountInput!) {
+  createAccount(input: $input) { account { id name currency } errors { field message code } }
+}
+"""
+ARCHIVE = "mutation Archive($id: ID!) { updateAccount(id: $id, input: {archived: true}) { errors { code } } }"
+LIST_WITH_ACCOUNTS = """
+query { transactions(first: 500) { edges { node { amount type description category date currency account { name } } } } }
+"""
+ACCOUNT_BALANCES = "query { accounts(includeArchived: true) { name currency balance } netWorth { currency total } }"
+
+
+def open_account(client: GraphQLClient, name: str, currency: str) -> str:
+    payload = client.data(CREATE_ACCOUNT, {"input": {"name": name, "kind": "CHECKING", "currency": currency}})
+    assert payload["createAccount"]["errors"] == []
+    return payload["createAccount"]["account"]["id"]
+
+
+def import_into(client: GraphQLClient, csv: str, account_id: str | None) -> dict:
+    return client.data(IMPORT_INTO, {"csv": csv, "accountId": account_id})["importTransactions"]
+
+
+def refusals(payload: dict) -> list[tuple[str, str]]:
+    assert (payload["importedCount"], payload["skippedCount"]) == (0, 0)
+    return [(error["field"], error["code"]) for error in payload["errors"]]
+
+
+def listing_by_account(client: GraphQLClient) -> list[tuple]:
+    edges = client.data(LIST_WITH_ACCOUNTS)["transactions"]["edges"]
+    return sorted(
+        (node["account"]["name"], node["currency"], node["date"], node["type"], node["amount"], node["description"])
+        for node in (edge["node"] for edge in edges)
+    )
+
+
+def rows_written(user: User) -> int:
+    return Transaction.objects.filter(user=user).count()
+
+
+def test_account_id_puts_every_row_into_that_account_in_its_currency(as_alice: GraphQLClient) -> None:
+    yen = open_account(as_alice, "Tokyo", "JPY")
+    csv = "date,description,amount,currency\n2026-01-05,Ramen,-1200,JPY\n2026-01-06,Gift,5000,jpy\n"
+    assert import_into(as_alice, csv, yen) == {"importedCount": 2, "skippedCount": 0, "errors": []}
+    assert listing_by_account(as_alice) == [
+        ("Tokyo", "JPY", "2026-01-05", "EXPENSE", "1200", "Ramen"),
+        ("Tokyo", "JPY", "2026-01-06", "INCOME", "5000", "Gift"),
+    ]
+    assert sorted(Transaction.objects.filter(account_id=yen).values_list("amount_minor", flat=True)) == [1200, 5000]
+    assert as_alice.data(BALANCE)["balance"]["transactionCount"] == 0  # the default currency's (USD) figures
+
+
+@pytest.mark.parametrize(
+    ("currency", "good", "minor", "too_precise"),
+    [("JPY", "1200", 1200, "1200.5"), ("KWD", "1.250", 1250, "1.2505"), ("USD", "12.5", 1250, "12.505")],
+)
+def test_amounts_take_exactly_the_digits_of_the_accounts_currency(
+    as_alice: GraphQLClient, alice: User, currency: str, good: str, minor: int, too_precise: str
+) -> None:
+    account = open_account(as_alice, f"In {currency}", currency)
+    bad = f"date,amount\n2026-01-01,-{good}\n2026-01-02,-{too_precise}\n"
+    payload = import_into(as_alice, bad, account)
+    assert refusals(payload) == [("row 3: amount", "INVALID_AMOUNT")]
+    assert "more decimals than its currency has" in payload["errors"][0]["message"]
+    assert rows_written(alice) == 0
+    assert import_into(as_alice, f"date,amount\n2026-01-01,-{good}\n", account)["importedCount"] == 1
+    assert list(Transaction.objects.filter(user=alice).values_list("amount_minor", "type")) == [(minor, "expense")]
+
+
+def test_a_currency_column_must_be_the_rows_accounts_currency(as_alice: GraphQLClient, alice: User) -> None:
+    yen = open_account(as_alice, "Tokyo", "JPY")
+    csv = (
+        "date,amount,currency,account\n"
+        "2026-01-01,-1200,JPY,Tokyo\n"  # 2: fine
+        "2026-01-02,-12.50,JPY,\n"  # 3: the default account is in USD
+        "2026-01-03,-1200,USD,tokyo\n"  # 4: Tokyo is in JPY
+        "2026-01-04,-1200,YEN,Tokyo\n"  # 5: not a code
+        "2026-01-05,-12.50,usd,\n"  # 6: fine, any case
+        "2026-01-06,-12.50,,\n"  # 7: fine, no currency given
+    )
+    payload = import_csv(as_alice, csv)
+    assert refusals(payload) == [
+        ("row 3: currency", "CURRENCY_MISMATCH"),
+        ("row 4: currency", "CURRENCY_MISMATCH"),
+        ("row 5: currency", "INVALID_CURRENCY"),
+    ]
+    assert payload["errors"][0]["message"] == 'Row 3, currency: JPY is not the currency of the account "Main" (USD).'
+    assert rows_written(alice) == 0
+    # With the account given, the column is checked against it just the same.
+    assert refusals(import_into(as_alice, "date,amount,currency\n2026-01-01,-1250,USD\n", yen)) == [
+        ("row 2: currency", "CURRENCY_MISMATCH")
+    ]
+    assert rows_written(alice) == 0
+
+
+def test_without_account_id_the_account_column_routes_each_row(as_alice: GraphQLClient, alice: User) -> None:
+    open_account(as_alice, "Savings", "USD")
+    open_account(as_alice, "Tokyo", "JPY")
+    csv = (
+        "date,description,amount,account\n"
+        "2026-01-01,to savings,10.00,savings\n"
+        "2026-01-02,to main,-2.50,  MAIN \n"
+        "2026-01-03,to the default,-3.00,\n"
+        "2026-01-04,in yen,-300,Tokyo\n"
+    )
+    unknown = csv + "2026-01-05,nowhere,-1.00,Holiday fund\n"
+    payload = import_csv(as_alice, unknown)
+    assert refusals(payload) == [("row 6: account", "NOT_FOUND")]
+    assert payload["errors"][0]["message"] == 'Row 6, account: You have no account named "Holiday fund".'
+    assert rows_written(alice) == 0
+    assert import_csv(as_alice, csv) == {"importedCount": 4, "skippedCount": 0, "errors": []}
+    assert listing_by_account(as_alice) == [
+        ("Main", "USD", "2026-01-02", "EXPENSE", "2.50", "to main"),
+        ("Main", "USD", "2026-01-03", "EXPENSE", "3.00", "to the default"),
+        ("Savings", "USD", "2026-01-01", "INCOME", "10.00", "to savings"),
+        ("Tokyo", "JPY", "2026-01-04", "EXPENSE", "300", "in yen"),
+    ]
+    assert set(DirtyBucket.objects.filter(user=alice).values_list("month", flat=True)) == {"2026-01"}
+
+
+def test_a_file_without_an_account_column_goes_into_the_default_account(as_alice: GraphQLClient) -> None:
+    savings = open_account(as_alice, "Savings", "EUR")
+    as_alice.data("mutation($id: ID!) { setDefaultAccount(id: $id) { errors { code } } }", {"id": savings})
+    assert import_csv(as_alice, "date,amount\n2026-01-01,-1.25\n")["importedCount"] == 1
+    assert listing_by_account(as_alice) == [("Savings", "EUR", "2026-01-01", "EXPENSE", "1.25", "")]
+
+
+def test_with_account_id_an_account_column_naming_another_account_is_a_row_error(
+    as_alice: GraphQLClient, alice: User
+) -> None:
+    savings = open_account(as_alice, "Savings", "USD")
+    csv = "date,amount,account\n2026-01-01,-1.00,SAVINGS\n2026-01-02,-2.00,\n2026-01-03,-3.00,Main\n"
+    payload = import_into(as_alice, csv, savings)
+    assert refusals(payload) == [("row 4: account", "ACCOUNT_MISMATCH")]
+    assert payload["errors"][0]["message"].startswith('Row 4, account: "Main" is not the account this import is into')
+    assert rows_written(alice) == 0
+    assert import_into(as_alice, csv.replace("Main", "savings"), savings)["importedCount"] == 3
+    assert {row[0] for row in listing_by_account(as_alice)} == {"Savings"}
+
+
+def test_an_archived_account_takes_no_rows(as_alice: GraphQLClient, alice: User) -> None:
+    old = open_account(as_alice, "Old card", "USD")
+    assert as_alice.data(ARCHIVE, {"id": old})["updateAccount"]["errors"] == []
+    versions = BalanceVersion.objects.get(user=alice).version
+    payload = import_into(as_alice, "date,amount\n2026-01-01,-1.00\n", old)
+    assert refusals(payload) == [("accountId", "ACCOUNT_ARCHIVED")]
+    assert (
+        payload["errors"][0]["message"]
+        == 'The account "Old card" is archived: it keeps its entries but takes no new ones.'
+    )
+    payload = import_csv(as_alice, "date,amount,account\n2026-01-01,-1.00,Main\n2026-01-02,-1.00,old card\n")
+    assert refusals(payload) == [("row 3: account", "ACCOUNT_ARCHIVED")]
+    assert rows_written(alice) == 0
+    assert BalanceVersion.objects.get(user=alice).version == versions
+
+
+@pytest.mark.parametrize("whose", ["bob's", "missing", "not an id"])
+def test_an_account_id_that_is_not_the_callers_answers_not_found(
+    as_alice: GraphQLClient, as_bob: GraphQLClient, alice: User, bob: User, whose: str
+) -> None:
+    account_id = {
+        "bob's": open_account(as_bob, "Bob's savings", "USD"),
+        "missing": str(uuid.uuid4()),
+        "not an id": "not-an-id",
+    }[whose]
+    payload = import_into(as_alice, SIGNED, account_id)
+    assert payload["errors"] == [{"field": "accountId", "message": "No account with this id.", "code": "NOT_FOUND"}]
+    assert (payload["importedCount"], payload["skippedCount"]) == (0, 0)
+    assert nothing_written(alice)
+    assert rows_written(bob) == 0
+
+
+def test_the_same_rows_in_two_accounts_are_two_sets_of_transactions(as_alice: GraphQLClient, alice: User) -> None:
+    savings = open_account(as_alice, "Savings", "USD")
+    assert import_csv(as_alice, SIGNED) == {"importedCount": 3, "skippedCount": 0, "errors": []}
+    assert import_into(as_alice, SIGNED, savings) == {"importedCount": 3, "skippedCount": 0, "errors": []}
+    assert import_into(as_alice, SIGNED, savings) == {"importedCount": 0, "skippedCount": 3, "errors": []}
+    # The default account's rows named by the column, or imported without one: already there either way.
+    named = "date,description,amount,category,account\n" + "".join(line + ",main\n" for line in SIGNED.splitlines()[1:])
+    assert import_csv(as_alice, named) == {"importedCount": 0, "skippedCount": 3, "errors": []}
+    assert import_csv(as_alice, SIGNED) == {"importedCount": 0, "skippedCount": 3, "errors": []}
+    assert rows_written(alice) == 6
+
+
+def _key_before_accounts(date: str, kind: str, amount_minor: int, category: str, description: str, n: int) -> str:
+    """How imports keyed a row before ledger accounts existed (values and occurrence, no account): pinned here, as
+    the keys already stored in databases are."""
+    digest = hashlib.sha256("\x1f".join((date, kind, str(amount_minor), category, description)).encode()).digest()
+    return "csv:" + hashlib.sha256(digest + n.to_bytes(8, "big")).hexdigest()
+
+
+def test_rows_imported_before_accounts_existed_are_still_already_imported(as_alice: GraphQLClient, alice: User) -> None:
+    main = ensure_default_account(user=alice)
+    old_rows = [
+        (datetime.date(2026, 1, 31), 300000, "income", "Salary", "ACME payroll", 1),
+        (datetime.date(2026, 2, 1), 120000, "expense", "Rent", "Rent, February", 1),
+        (datetime.date(2026, 2, 3), 8010, "expense", "Groceries", "Groceries ☕", 1),
+    ]
+    with transaction.atomic():
+        insert_transactions(
+            alice.pk,
+            [
+                (
+                    day,
+                    amount,
+                    kind,
+                    category,
+                    text,
+                    _key_before_accounts(day.isoformat(), kind, amount, category, text, n),
+                )
+                for day, amount, kind, category, text, n in old_rows
+            ],
+            account_id=main.pk,
+        )
+    assert import_csv(as_alice, SIGNED) == {"importedCount": 0, "skippedCount": 3, "errors": []}
+    # Whichever account is the default today: the old rows are where they were imported.
+    other = open_account(as_alice, "Other bank", "USD")
+    as_alice.data("mutation($id: ID!) { setDefaultAccount(id: $id) { errors { code } } }", {"id": other})
+    assert import_into(as_alice, SIGNED, str(main.pk)) == {"importedCount": 0, "skippedCount": 3, "errors": []}
+    assert import_csv(as_alice, SIGNED) == {"importedCount": 3, "skippedCount": 0, "errors": []}
+    assert rows_written(alice) == 6
+
+
+def test_export_names_each_rows_account_and_currency_with_its_digits(as_alice: GraphQLClient) -> None:
+    yen = open_account(as_alice, "Tokyo", "JPY")
+    dinar = open_account(as_alice, "Kuwait", "KWD")
+    create(as_alice, "12.50", description="lunch", category="Food", date="2026-01-02")
+    create(as_alice, "1200", description="ramen", category="Food", date="2026-01-02", accountId=yen)
+    create(as_alice, "1.250", "INCOME", description="refund", category="Misc", date="2026-01-01", accountId=dinar)
+    header = "date,description,amount,type,category,account,currency\n"
+    assert export_csv(as_alice) == header + (
+        "2026-01-01,refund,1.250,income,Misc,Kuwait,KWD\n"
+        "2026-01-02,lunch,-12.50,expense,Food,Main,USD\n"
+        "2026-01-02,ramen,-1200,expense,Food,Tokyo,JPY\n"
+    )
+    assert export_csv(as_alice, {"accountId": yen}) == header + "2026-01-02,ramen,-1200,expense,Food,Tokyo,JPY\n"
+    assert export_csv(as_alice, {"currency": "kwd"}) == header + "2026-01-01,refund,1.250,income,Misc,Kuwait,KWD\n"
+
+
+def test_a_multi_account_multi_currency_export_imports_back_exactly(
+    as_alice: GraphQLClient, as_bob: GraphQLClient, bob: User
+) -> None:
+    accounts = [("Tokyo", "JPY"), ("Kuwait", "KWD"), ("Euro card", "EUR"), ("=Cash+1", "USD")]
+    for name, currency in accounts:
+        open_account(as_alice, name, currency)
+    ids = {account["name"]: account["id"] for account in as_alice.data("query { accounts { id name } }")["accounts"]}
+    rows = [
+        ("Main", "3000.00", "INCOME", "payroll", "Salary", "2026-01-31"),
+        ("Main", "7.00", "EXPENSE", "coffee", "Food", "2026-02-01"),
+        ("Tokyo", "1200", "EXPENSE", "coffee", "Food", "2026-02-01"),  # the same row in three accounts
+        ("Tokyo", "1200", "EXPENSE", "coffee", "Food", "2026-02-01"),  # and twice in one
+        ("Euro card", "7.00", "EXPENSE", "coffee", "Food", "2026-02-01"),
+        ("Kuwait", "0.001", "INCOME", "the smallest fils", "Tiny", "2026-02-02"),
+        ("Kuwait", "999999999999.999", "INCOME", "the most", "Huge", "2026-02-02"),
+        ("=Cash+1", "0.01", "EXPENSE", "@formula account", "+Odd, one", "2026-03-01"),
+    ]
+    for account, amount, kind, description, category, day in rows:
+        create(as_alice, amount, kind, description=description, category=category, date=day, accountId=ids[account])
+    exported = export_csv(as_alice)
+    assert exported.splitlines()[0] == "date,description,amount,type,category,account,currency"
+    assert "2026-02-01,coffee,-1200,expense,Food,Tokyo,JPY" in exported
+    assert "2026-02-02,the smallest fils,0.001,income,Tiny,Kuwait,KWD" in exported
+    assert "'=Cash+1,USD" in exported and "'@formula account" in exported
+
+    # Bob has accounts of the same names (any case) and currencies, made in another order.
+    for name, currency in reversed(accounts):
+        open_account(as_bob, name.upper() if name == "Tokyo" else name, currency)
+    payload = import_csv(as_bob, exported)
+    assert payload == {"importedCount": len(rows), "skippedCount": 0, "errors": []}
+    alice_rows = listing_by_account(as_alice)
+    assert [row[0].casefold() for row in listing_by_account(as_bob)] == [row[0].casefold() for row in alice_rows]
+    assert [row[1:] for row in listing_by_account(as_bob)] == [row[1:] for row in alice_rows]
+    assert export_csv(as_bob) == exported.replace(",Tokyo,", ",TOKYO,")
+    assert import_csv(as_bob, exported) == {"importedCount": 0, "skippedCount": len(rows), "errors": []}
+    bobs, alices = as_bob.data(ACCOUNT_BALANCES), as_alice.data(ACCOUNT_BALANCES)
+    assert bobs["netWorth"] == alices["netWorth"]
+    assert sorted((a["name"].casefold(), a["currency"], a["balance"]) for a in bobs["accounts"]) == sorted(
+        (a["name"].casefold(), a["currency"], a["balance"]) for a in alices["accounts"]
+    )
+    assert as_bob.data(BALANCE) == as_alice.data(BALANCE)
+    assert rows_written(bob) == len(rows)
+
+
+def test_a_wrong_digit_count_in_one_account_does_not_stop_other_rows_being_checked(as_alice: GraphQLClient) -> None:
+    open_account(as_alice, "Tokyo", "JPY")
+    csv = "date,amount,account,currency\n2026-01-01,-1.50,Tokyo,\n2026-13-01,abc,Nowhere,XX\n"
+    assert refusals(import_csv(as_alice, csv)) == [
+        ("row 2: amount", "INVALID_AMOUNT"),
+        ("row 3: date", "INVALID_DATE"),
+        ("row 3: amount", "INVALID_AMOUNT"),
+        ("row 3: account", "NOT_FOUND"),
+        ("row 3: currency", "INVALID_CURRENCY"),
+    ]

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 GO ?= go
 
-.PHONY: run test bench bench-aggregator venv venv-dev lock aggregator assets schema demo clean
+.PHONY: run test bench bench-aggregator bench-migration venv venv-dev lock aggregator assets schema demo clean
 
 run: venv aggregator assets
 	$(PY) -m devserver.run
@@ -18,6 +18,10 @@ bench: venv aggregator
 
 bench-aggregator: venv aggregator
 	$(PY) -m bench.aggregator
+
+# How long the ledger-accounts migration (0006/0007) takes on PostgreSQL with 1,000,000 transactions.
+bench-migration: venv
+	$(PY) -m bench.migration
 
 # The venv installs the lock files (every package, transitive ones included, pinned with hashes), and again whenever
 # one changes: requirements.lock (runtime: `make run`, `make bench`) and requirements-dev.lock (the same runtime pins

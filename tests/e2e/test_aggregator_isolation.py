@@ -16,7 +16,7 @@ from django.test import Client
 from accounts.models import User
 from accounts.tokens import issue_token_pair
 from ledger.models import DirtyBucket, MonthlyRollup, Transaction
-from ledger.services import mark_buckets_dirty
+from ledger.services import ensure_default_account, mark_buckets_dirty
 from tests.conftest import GraphQLClient, create, make_user
 from tests.e2e.test_aggregator import database_url, fmt
 from tests.schema.test_analytics import MONTHLY
@@ -76,12 +76,13 @@ def insert_poison(user: User, day: str) -> None:
     field = Transaction._meta.get_field
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, category_key, "
-            "date, created_at, updated_at) VALUES (%s, %s, %s, 'income', '', 'Poison', 'poison', %s, "
+            "INSERT INTO ledger_transaction (id, user_id, account_id, amount_minor, type, description, category, "
+            "category_key, date, created_at, updated_at) VALUES (%s, %s, %s, %s, 'income', '', 'Poison', 'poison', %s, "
             "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
             [
                 field("id").get_db_prep_value(uuid.uuid4(), connection),
                 field("user").get_db_prep_value(user.pk, connection),
+                field("account").get_db_prep_value(ensure_default_account(user=user).pk, connection),
                 POISON_MINOR,
                 day,
             ],

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from accounts.models import User
-from ledger.models import DirtyBucket, MonthlyRollup, Transaction, Transfer
+from ledger.models import BalanceVersion, DirtyBucket, MonthlyRollup, Transaction, Transfer
 from tests.conftest import GraphQLClient, create
 from tests.schema.test_accounts import UPDATE_ACCOUNT, default_account_of, make_transfer, open_account
 from tests.schema.test_transfers import DELETE_TRANSFER, MONTHLY, UPDATE_TRANSFER
@@ -116,6 +116,14 @@ class Book:
             total -= transfer["amount"] if transfer["source"] == account else 0
             total += transfer["to_amount"] if transfer["target"] == account else 0
         return total
+
+    def volume(self) -> int:
+        """What ledger.models.BalanceVersion.volume_minor must hold: every amount written, in minor units."""
+        return (
+            sum(abs(opening) for opening in self.opening.values())
+            + sum(txn["amount"] for txn in self.transactions.values())
+            + sum(transfer["amount"] + transfer["to_amount"] for transfer in self.transfers.values())
+        )
 
     def months(self, currency: str) -> dict[str, list[int]]:
         """Income, expense and count per month of the currency's transactions (transfers never count)."""
@@ -410,11 +418,13 @@ def test_running_balances_match_the_book_dirty_clean_and_stale(as_alice: GraphQL
     assert not MonthlyRollup.objects.exists()
     check_registers(as_alice, history.book)
     check_monthly_summaries(as_alice, history.book)
+    assert BalanceVersion.objects.get(user=alice).volume_minor == history.book.volume()
 
     # Clean rollups for every month, no dirty mark: months before each page come from the rollups.
     write_clean_rollups(alice)
     check_registers(as_alice, history.book)
     check_monthly_summaries(as_alice, history.book)
+    assert BalanceVersion.objects.get(user=alice).volume_minor == history.book.volume()
 
     # More writes mark some months dirty again; their rollups are stale (and made absurd): they must be ignored.
     history.play_only_in({"2025-11", "2026-01"})
@@ -423,6 +433,7 @@ def test_running_balances_match_the_book_dirty_clean_and_stale(as_alice: GraphQL
     assert poison_dirty_months(alice) > 0
     check_registers(as_alice, history.book)
     check_monthly_summaries(as_alice, history.book)
+    assert BalanceVersion.objects.get(user=alice).volume_minor == history.book.volume()
 
 
 def test_a_page_size_of_one_and_the_maximum_agree(as_alice: GraphQLClient) -> None:

@@ -37,7 +37,7 @@ from ledger.validation import clean_text, invalid, parse_transaction_date
 EXPORT_HEADER = ("date", "description", "amount", "type", "category", "account", "currency")
 
 # The ledger account of a row from its `account` cell (formula escape removed, stripped; "" when absent), or a
-# ValidationError on the field "account" (NOT_FOUND, ACCOUNT_MISMATCH, ACCOUNT_ARCHIVED...).
+# ValidationError on the field "account" (NOT_FOUND, ACCOUNT_ARCHIVED).
 AccountResolver = Callable[[str], Account]
 # What write_rows takes: (date, description, amount_minor, type, category, account name, currency).
 ExportRow = tuple[datetime.date, str, int, str, str, str, str]

@@ -25,7 +25,6 @@ DUPLICATE_ACCOUNT_NAME = "DUPLICATE_ACCOUNT_NAME"
 ACCOUNT_ARCHIVED = "ACCOUNT_ARCHIVED"
 ACCOUNT_NOT_EMPTY = "ACCOUNT_NOT_EMPTY"
 DEFAULT_ACCOUNT = "DEFAULT_ACCOUNT"
-ACCOUNT_MISMATCH = "ACCOUNT_MISMATCH"
 
 MEANINGS = {
     INVALID_AMOUNT: 'Not an amount in the currency\'s digits (two for most: "12.50"; none for JPY; three for KWD), '
@@ -59,6 +58,4 @@ MEANINGS = {
     ACCOUNT_ARCHIVED: "The account is archived: it keeps its entries but takes no new ones (unarchive it first).",
     ACCOUNT_NOT_EMPTY: "The account has entries (transactions or transfers): it cannot be deleted, or change currency.",
     DEFAULT_ACCOUNT: "The default account cannot be archived or deleted: make another account the default first.",
-    ACCOUNT_MISMATCH: "A CSV row's account column names another account than the accountId the import is into "
-    "(leave the column empty, or import without accountId to route rows by it).",
 }

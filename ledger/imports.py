@@ -5,9 +5,10 @@ memory holds one batch (plus one digest per distinct row, for the occurrence num
 size; if any row turns out bad, reading goes on to report every bad row (up to MAX_ERRORS) and the transaction is
 rolled back, so nothing is written.
 
-Accounts: with `account_id`, every row goes into that ledger account (an `account` cell may name it, in any case,
-and must not name another: ACCOUNT_MISMATCH). Without it, a row's `account` cell names one of the user's accounts
-(any case; an unknown name is NOT_FOUND) and an absent or empty cell means the default account. An archived account
+Accounts: with `account_id`, every row goes into that ledger account and an `account` column is not read (bank
+exports often carry one holding account numbers; the caller chose the account). Without it, a row's `account` cell
+names one of the user's accounts (any case; an unknown name is NOT_FOUND) and an absent or empty cell means the
+default account, so an export of several accounts imports back into each. An archived account
 takes no rows (ACCOUNT_ARCHIVED). Rows are stored through ledger.bulk_insert, one call per account and batch.
 
 Idempotency: each row's key is derived from its values, its account and its occurrence number among identical rows
@@ -99,25 +100,19 @@ def _account_resolver(user: User, account_id: object) -> AccountResolver:
         if target is None:
             raise invalid("account_id", "No account with this id.", error_codes.NOT_FOUND)
         refuse_archived(target, field="account_id")
-
-        def into_target(name: str) -> Account:
-            if name and account_name_key(name) != target.name_key:
-                raise invalid(
-                    "account",
-                    f'"{name[:100]}" is not the account this import is into ("{target.name}"): leave the column '
-                    "empty, or import without accountId to route rows by their account column.",
-                    error_codes.ACCOUNT_MISMATCH,
-                )
-            return target
-
-        return into_target
+        return lambda name: target
     by_name = {account.name_key: account for account in accounts}
     default = next(account for account in accounts if account.is_default)
 
     def by_column(name: str) -> Account:
         account = by_name.get(account_name_key(name)) if name else default
         if account is None:
-            raise invalid("account", f'You have no account named "{name[:100]}".', error_codes.NOT_FOUND)
+            raise invalid(
+                "account",
+                f'You have no account named "{name[:100]}": name one of yours, or give accountId to import every row '
+                "into one account (the column is then not read).",
+                error_codes.NOT_FOUND,
+            )
         refuse_archived(account, field="account")
         return account
 

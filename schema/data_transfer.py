@@ -72,9 +72,9 @@ class DataTransferMutation:
             strawberry.argument(
                 description=(
                     "Import every row into this ledger account (NOT_FOUND for an id that is not the caller's, "
-                    "ACCOUNT_ARCHIVED for an archived one); an account column must then be empty or name it "
-                    "(ACCOUNT_MISMATCH). When omitted, each row goes into the account its account column names "
-                    "(NOT_FOUND for an unknown name), or the default account when the column is absent or empty."
+                    "ACCOUNT_ARCHIVED for an archived one); an account column is then not read. When omitted, each "
+                    "row goes into the account its account column names (NOT_FOUND for an unknown name), or the "
+                    "default account when the column is absent or empty."
                 )
             ),
         ] = None,

@@ -4,11 +4,12 @@ digits, and every error code of the accounts rules (issue 12)."""
 import uuid
 
 import pytest
+from django.test import Client
 
 from accounts.models import User
 from accounts.tokens import issue_token_pair
 from ledger.models import Account, DirtyBucket, Transaction, Transfer
-from tests.conftest import CREATE, GraphQLClient, create
+from tests.conftest import CREATE, GraphQLClient, create, make_user
 
 ACCOUNT_FIELDS = "id name kind currency openingBalance balance archived isDefault createdAt"
 CREATE_ACCOUNT = f"""
@@ -775,3 +776,72 @@ def test_the_default_currency_follows_a_new_default_without_another_write(as_ali
     monthly = 'query { monthlySummary(from: "2026-01", to: "2026-01") { income } }'
     create(as_alice, "3.00", "INCOME", date="2026-01-05", accountId=main["id"])
     assert as_alice.data(monthly)["monthlySummary"] == [{"income": "0.00"}]
+
+
+def test_a_write_answers_with_the_balances_after_it(as_alice: GraphQLClient, main: dict) -> None:
+    yen = open_account(as_alice, "Yen", "JPY", openingBalance="100")
+    assert as_alice.data(ONE_ACCOUNT, {"id": yen["id"]})["account"]["balance"] == "100"  # cached before the writes
+    created = as_alice.data(
+        "mutation($input: CreateTransactionInput!) { createTransaction(input: $input) "
+        "{ transaction { currency account { id balance } } } }",
+        {"input": {"amount": "40", "type": "EXPENSE", "accountId": yen["id"]}},
+    )["createTransaction"]["transaction"]
+    assert created == {"currency": "JPY", "account": {"id": yen["id"], "balance": "60"}}
+    moved = as_alice.data(
+        CREATE_TRANSFER.replace("fromAccount { id }", "fromAccount { id balance }").replace(
+            "toAccount { id }", "toAccount { id balance }"
+        ),
+        {"input": {"fromAccountId": yen["id"], "toAccountId": main["id"], "amount": "60", "toAmount": "0.41"}},
+    )["createTransfer"]["transfer"]
+    assert (moved["fromAccount"]["balance"], moved["toAccount"]["balance"]) == ("0", "0.41")
+    assert as_alice.data(NET_WORTH)["netWorth"] == [
+        {"currency": "JPY", "total": "0"},
+        {"currency": "USD", "total": "0.41"},
+    ]
+
+
+@pytest.mark.django_db
+def test_a_user_without_an_account_yet_gets_one_main_in_a_combined_query() -> None:
+    # Users made outside register (createsuperuser, scripts) have no account until their first request needs one.
+    quiet = make_user("quiet")
+    client = GraphQLClient(http=Client(), token=issue_token_pair(quiet).token)
+    query = (
+        "{ balance { currency total } me { defaultAccount { name balance } } accounts { name isDefault } "
+        "netWorth { currency total } }"
+    )
+    assert client.data(query) == {
+        "balance": {"currency": "USD", "total": "0.00"},
+        "me": {"defaultAccount": {"name": "Main", "balance": "0.00"}},
+        "accounts": [{"name": "Main", "isDefault": True}],
+        "netWorth": [{"currency": "USD", "total": "0.00"}],
+    }
+    assert Account.objects.filter(user=quiet).count() == 1
+    create(client, "2.00", "INCOME")
+    assert client.data(query)["netWorth"] == [{"currency": "USD", "total": "2.00"}]
+    assert client.data(query)["me"]["defaultAccount"]["balance"] == "2.00"
+
+
+def test_each_listed_transaction_names_its_own_account_and_currency(as_alice: GraphQLClient, main: dict) -> None:
+    yen, euros = open_account(as_alice, "Yen", "JPY"), open_account(as_alice, "Euros", "EUR")
+    expected = {}
+    for day, account, amount, shown_amount in (
+        ("2026-01-01", main, "1.00", "1.00"),
+        ("2026-01-02", yen, "7", "7"),
+        ("2026-01-03", euros, "3.5", "3.50"),
+        ("2026-01-04", main, "2", "2.00"),
+    ):
+        txn = create(as_alice, amount, date=day, accountId=account["id"])
+        expected[txn["id"]] = (shown_amount, account["currency"], account["id"], account["name"])
+    query = "{ transactions { edges { node { id amount currency account { id name } } } } }"
+    nodes = [edge["node"] for edge in as_alice.data(query)["transactions"]["edges"]]
+    assert {n["id"]: (n["amount"], n["currency"], n["account"]["id"], n["account"]["name"]) for n in nodes} == expected
+
+
+@pytest.mark.django_db
+def test_the_default_currency_is_a_setting(anonymous: GraphQLClient, settings) -> None:
+    settings.DEFAULT_CURRENCY = "CHF"
+    variables = {"username": "heidi", "email": "heidi@example.com", "password": "s3cret-enough!"}
+    assert anonymous.data(REGISTER, variables)["register"]["user"]["defaultAccount"]["currency"] == "CHF"
+    quiet = GraphQLClient(http=Client(), token=issue_token_pair(make_user("quiet")).token)
+    assert default_account_of(quiet)["currency"] == "CHF"
+    assert quiet.data(BALANCE_IN)["balance"]["currency"] == "CHF"

@@ -2,9 +2,13 @@
 worth) and what they never count in (balance, monthlySummary, categoryBreakdown), updates, deletes, atomicity, and
 the currency scope of the income/expense figures."""
 
+from pathlib import Path
+
 import pytest
+from django_redis import get_redis_connection
 
 from accounts.models import User
+from devserver.servers import start_redis
 from ledger.models import BalanceVersion, DirtyBucket, Transfer
 from ledger.money import MAX_VOLUME_MINOR
 from tests.conftest import GraphQLClient, create
@@ -13,6 +17,7 @@ from tests.schema.test_accounts import (
     CREATE_TRANSFER,
     NET_WORTH,
     ONE_ACCOUNT,
+    UPDATE_ACCOUNT,
     UPDATE_TRANSACTION_ACCOUNT,
     codes,
     default_account_of,
@@ -462,3 +467,37 @@ def test_a_transaction_moves_only_to_an_account_of_its_currency(
     assert moved["updateTransaction"]["errors"] == []
     assert moved["updateTransaction"]["transaction"]["account"]["id"] == savings["id"]
     assert (balance_of(as_alice, main), balance_of(as_alice, savings)) == ("0.00", "988.00")
+
+
+# --- the cache ----------------------------------------------------------------------------------------------------
+
+
+def test_account_figures_from_an_old_redis_snapshot_are_not_believed(
+    as_alice: GraphQLClient, main: dict, savings: dict, euros: dict, settings, tmp_path: Path
+) -> None:
+    own = start_redis(tmp_path / "redis")
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": own.url}}
+    try:
+        make_transfer(as_alice, savings["id"], main["id"], "10.00")
+        assert net_worth(as_alice) == {"EUR": "50.00", "USD": "1000.00"}  # cached
+        assert balance_of(as_alice, main) == "10.00"
+        get_redis_connection("default").save()  # the cached figures are on disk
+        own.stop()
+        # Written while Redis is unreachable: every kind of account write.
+        make_transfer(as_alice, savings["id"], euros["id"], "20.00", toAmount="18.00")
+        as_alice.data(UPDATE_ACCOUNT, {"id": main["id"], "input": {"openingBalance": "-1.00"}})
+        create(as_alice, "0.50", accountId=main["id"])
+        assert (
+            as_alice.data(UPDATE_ACCOUNT, {"id": euros["id"], "input": {"archived": True}})["updateAccount"]["errors"]
+            == []
+        )
+        own = start_redis(tmp_path / "redis", port=own.port)  # back from its dump with the old figures
+        assert net_worth(as_alice) == {"EUR": "68.00", "USD": "978.50"}
+        assert (balance_of(as_alice, main), balance_of(as_alice, savings), balance_of(as_alice, euros)) == (
+            "8.50",
+            "970.00",
+            "68.00",
+        )
+        assert as_alice.data(BALANCE_IN)["balance"]["expense"] == "0.50"
+    finally:
+        own.stop()

@@ -98,15 +98,16 @@ def account_for_write(user: User, account_id: object, *, field: str) -> AccountF
     return AccountForWrite(found, found.version_seen)
 
 
-def confirm_account(user: User, seen: AccountForWrite, new_version: int) -> Account:
+def confirm_account(user: User, seen: AccountForWrite, new_version: int, *, field: str = "account_id") -> Account:
     """The account as it is under this write's version lock. Every write bumps the version, so when the bump moved it
     by exactly one, nothing (an archive, a delete) changed since `seen` was read and it is returned as is; otherwise it
-    is read again. Saves a statement on every create without a window for races."""
+    is read again (NOT_FOUND on `field` when it was deleted meanwhile). Saves a statement on every create without a
+    window for races."""
     if new_version == seen.version_seen + 1:
         return seen.account
     account = Account.objects.owned_by(user).filter(pk=seen.account.pk).first()
     if account is None:
-        raise invalid("account_id", "No account with this id.", error_codes.NOT_FOUND)
+        raise invalid(field, "No account with this id.", error_codes.NOT_FOUND)
     return account
 
 

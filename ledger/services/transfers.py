@@ -96,8 +96,8 @@ def transfer_create(
         if existing is not None:
             return existing
         # Both accounts as they are under the lock: the second confirmation reads again when the first had to.
-        from_account = confirm_account(user, source, version)
-        to_account = confirm_account(user, target, version)
+        from_account = confirm_account(user, source, version, field="from_account_id")
+        to_account = confirm_account(user, target, version, field="to_account_id")
         refuse_archived(from_account, field="from_account_id")
         refuse_archived(to_account, field="to_account_id")
         if idempotency_key is not None:

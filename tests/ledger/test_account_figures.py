@@ -5,11 +5,13 @@ kept by account and transfer writes, and a user's deletion through RESTRICT fore
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from ledger import selectors, services
-from ledger.models import Account, BalanceVersion, MonthlyRollup, Transaction, Transfer
+from ledger.models import Account, BalanceVersion, DirtyBucket, MonthlyRollup, Transaction, Transfer
 from ledger.selectors.figures import compute_ledger_figures
+from ledger.services import bookkeeping, transactions, transfers
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +114,61 @@ def test_deleting_a_user_deletes_their_ledger_and_nothing_else(user: User) -> No
     user.delete()
     for model in (Account, Transaction, Transfer, MonthlyRollup):
         assert set(model.objects.values_list("user_id", flat=True)) == {bystander.pk}, model
+
+
+# --- an account changed between a create's first read and its write ---------------------------------------------
+
+
+def _between_read_and_write(monkeypatch: pytest.MonkeyPatch, module: object, change: object) -> None:
+    """Run `change` right after the service's first read of its accounts, as if another request committed it then."""
+    real = bookkeeping.account_for_write
+    calls = []
+
+    def read_then_change(*args: object, **kwargs: object) -> object:
+        seen = real(*args, **kwargs)
+        calls.append(seen)
+        if len(calls) == (2 if module is transfers else 1):
+            change()
+        return seen
+
+    monkeypatch.setattr(module, "account_for_write", read_then_change)
+
+
+@pytest.mark.parametrize("change", ["archive", "delete"])
+def test_a_transaction_into_an_account_changed_after_it_was_read_is_refused(
+    user: User, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    services.ensure_default_account(user=user)
+    cash = services.account_create(user=user, name="Cash", kind="cash")
+    if change == "archive":
+        act, code = (lambda: services.account_update(user=user, account_id=cash.pk, archived=True)), "ACCOUNT_ARCHIVED"
+    else:
+        act, code = (lambda: services.account_delete(user=user, account_id=cash.pk)), "NOT_FOUND"
+    _between_read_and_write(monkeypatch, transactions, act)
+    with pytest.raises(ValidationError) as refused:
+        services.transaction_create(user=user, amount="1.00", type="expense", date=DAY, account_id=cash.pk)
+    assert [(field, [e.code for e in errors]) for field, errors in refused.value.error_dict.items()] == [
+        ("account_id", [code])
+    ]
+    assert not Transaction.objects.exists()
+    assert not DirtyBucket.objects.exists()
+
+
+@pytest.mark.parametrize("change", ["archive", "delete"])
+def test_a_transfer_into_an_account_changed_after_it_was_read_is_refused(
+    user: User, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    main = services.ensure_default_account(user=user)
+    cash = services.account_create(user=user, name="Cash", kind="cash")
+    if change == "archive":
+        act, code = (lambda: services.account_update(user=user, account_id=cash.pk, archived=True)), "ACCOUNT_ARCHIVED"
+    else:
+        act, code = (lambda: services.account_delete(user=user, account_id=cash.pk)), "NOT_FOUND"
+    _between_read_and_write(monkeypatch, transfers, act)
+    with pytest.raises(ValidationError) as refused:
+        services.transfer_create(user=user, from_account_id=main.pk, to_account_id=cash.pk, amount="1.00", date=DAY)
+    assert [(field, [e.code for e in errors]) for field, errors in refused.value.error_dict.items()] == [
+        ("to_account_id", [code])
+    ]
+    assert not Transfer.objects.exists()
+    assert not DirtyBucket.objects.exists()

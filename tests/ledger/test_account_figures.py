@@ -134,16 +134,20 @@ def _between_read_and_write(monkeypatch: pytest.MonkeyPatch, module: object, cha
     monkeypatch.setattr(module, "account_for_write", read_then_change)
 
 
+def _change(user: User, account: Account, change: str) -> tuple[object, str]:
+    """The change another request makes, and the code the racing create must answer."""
+    if change == "archive":
+        return (lambda: services.account_update(user=user, account_id=account.pk, archived=True)), "ACCOUNT_ARCHIVED"
+    return (lambda: services.account_delete(user=user, account_id=account.pk)), "NOT_FOUND"
+
+
 @pytest.mark.parametrize("change", ["archive", "delete"])
 def test_a_transaction_into_an_account_changed_after_it_was_read_is_refused(
     user: User, monkeypatch: pytest.MonkeyPatch, change: str
 ) -> None:
     services.ensure_default_account(user=user)
     cash = services.account_create(user=user, name="Cash", kind="cash")
-    if change == "archive":
-        act, code = (lambda: services.account_update(user=user, account_id=cash.pk, archived=True)), "ACCOUNT_ARCHIVED"
-    else:
-        act, code = (lambda: services.account_delete(user=user, account_id=cash.pk)), "NOT_FOUND"
+    act, code = _change(user, cash, change)
     _between_read_and_write(monkeypatch, transactions, act)
     with pytest.raises(ValidationError) as refused:
         services.transaction_create(user=user, amount="1.00", type="expense", date=DAY, account_id=cash.pk)
@@ -160,10 +164,7 @@ def test_a_transfer_into_an_account_changed_after_it_was_read_is_refused(
 ) -> None:
     main = services.ensure_default_account(user=user)
     cash = services.account_create(user=user, name="Cash", kind="cash")
-    if change == "archive":
-        act, code = (lambda: services.account_update(user=user, account_id=cash.pk, archived=True)), "ACCOUNT_ARCHIVED"
-    else:
-        act, code = (lambda: services.account_delete(user=user, account_id=cash.pk)), "NOT_FOUND"
+    act, code = _change(user, cash, change)
     _between_read_and_write(monkeypatch, transfers, act)
     with pytest.raises(ValidationError) as refused:
         services.transfer_create(user=user, from_account_id=main.pk, to_account_id=cash.pk, amount="1.00", date=DAY)

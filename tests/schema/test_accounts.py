@@ -845,3 +845,58 @@ def test_the_default_currency_is_a_setting(anonymous: GraphQLClient, settings) -
     quiet = GraphQLClient(http=Client(), token=issue_token_pair(make_user("quiet")).token)
     assert default_account_of(quiet)["currency"] == "CHF"
     assert quiet.data(BALANCE_IN)["balance"]["currency"] == "CHF"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "code"),
+    [
+        ({"name": ""}, "name", "INVALID_ACCOUNT_NAME"),
+        ({"name": "   "}, "name", "INVALID_ACCOUNT_NAME"),
+        ({"name": "n" * 101}, "name", "INVALID_ACCOUNT_NAME"),
+        ({"name": "a\x00b"}, "name", "INVALID_ACCOUNT_NAME"),
+        ({"openingBalance": "abc"}, "openingBalance", "INVALID_AMOUNT"),
+        ({"openingBalance": 12.5}, "openingBalance", "INVALID_AMOUNT"),
+        ({"openingBalance": "1e3"}, "openingBalance", "INVALID_AMOUNT"),
+        ({"openingBalance": "--1.00"}, "openingBalance", "INVALID_AMOUNT"),
+        ({"openingBalance": "1000000000000.00"}, "openingBalance", "INVALID_AMOUNT"),
+        ({"idempotencyKey": ""}, "idempotencyKey", "INVALID_IDEMPOTENCY_KEY"),
+        ({"idempotencyKey": "k" * 256}, "idempotencyKey", "INVALID_IDEMPOTENCY_KEY"),
+    ],
+)
+def test_invalid_account_input_is_a_payload_error_and_writes_nothing(
+    as_alice: GraphQLClient, alice: User, main: dict, fields: dict, field: str, code: str
+) -> None:
+    before = account_rows(alice)
+    payload = as_alice.data(CREATE_ACCOUNT, {"input": {"name": "Fine", "kind": "CASH", **fields}})["createAccount"]
+    refused(payload, "account", field, code)
+    if field in ("name", "openingBalance"):
+        update = as_alice.data(UPDATE_ACCOUNT, {"id": main["id"], "input": fields})["updateAccount"]
+        refused(update, "account", field, code)
+    assert account_rows(alice) == before
+
+
+def test_a_name_of_100_characters_is_kept_as_given(as_alice: GraphQLClient, main: dict) -> None:
+    name = "Ö" + "n" * 99
+    assert open_account(as_alice, f"  {name}  ")["name"] == name
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "code"),
+    [
+        ({"idempotencyKey": ""}, "idempotencyKey", "INVALID_IDEMPOTENCY_KEY"),
+        ({"amount": "0"}, "amount", "INVALID_AMOUNT"),
+        ({"amount": 5}, "amount", "INVALID_AMOUNT"),
+        ({"date": "2026-13-01"}, "date", "INVALID_DATE"),
+        ({"date": "1899-12-31"}, "date", "INVALID_DATE"),
+        ({"description": "a\x00b"}, "description", "INVALID_DESCRIPTION"),
+    ],
+)
+def test_invalid_transfer_input_is_a_payload_error_and_writes_nothing(
+    as_alice: GraphQLClient, alice: User, main: dict, fields: dict, field: str, code: str
+) -> None:
+    savings = open_account(as_alice, "Savings")
+    before = ledger_rows(alice)
+    variables = {"input": {"fromAccountId": main["id"], "toAccountId": savings["id"], "amount": "1.00", **fields}}
+    refused(as_alice.data(CREATE_TRANSFER, variables)["createTransfer"], "transfer", field, code)
+    assert ledger_rows(alice) == before
+    assert DirtyBucket.objects.count() == 0

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import User
 from ledger.models import BalanceVersion, DirtyBucket, MonthlyRollup, Transaction, Transfer
@@ -493,3 +494,37 @@ def test_a_bad_cursor_or_page_size_is_a_graphql_error(as_alice: GraphQLClient) -
     for variables, code in (({"after": "garbage"}, "INVALID_CURSOR"), ({"first": -1}, "INVALID_PAGE_SIZE")):
         body = as_alice.post(ENTRIES, {"id": main["id"], **variables})
         assert [error["extensions"]["code"] for error in body["errors"]] == [code]
+
+
+def test_a_page_is_at_most_500_entries_and_the_next_one_continues_exactly(as_alice: GraphQLClient, alice: User) -> None:
+    # Rows as a bulk path writes them (with their month marked dirty), so the test stays fast.
+    main = default_account_of(as_alice)
+    day = datetime.date(2026, 5, 1)
+    rows = Transaction.objects.bulk_create(
+        Transaction(
+            user=alice,
+            account_id=main["id"],
+            amount_minor=n + 1,
+            type="income" if n % 3 else "expense",
+            category="Other",
+            category_key="other",
+            date=day + datetime.timedelta(days=n % 20),
+        )
+        for n in range(520)
+    )
+    DirtyBucket.objects.create(user=alice, month="2026-05", marked_at=timezone.now())
+    book = Book(currency={main["id"]: "USD"}, opening={main["id"]: 0})
+    for row in rows:
+        book.transactions[str(row.pk)] = {
+            "account": main["id"],
+            "type": row.type.upper(),
+            "amount": row.amount_minor,
+            "date": row.date,
+            "description": "",
+            "category": "Other",
+        }
+    first = as_alice.data(ENTRIES, {"id": main["id"], "first": 1000})["account"]["entries"]
+    assert (len(first["edges"]), first["pageInfo"]["hasNextPage"], first["totalCount"]) == (500, True, 520)
+    rest = as_alice.data(ENTRIES, {"id": main["id"], "first": 1000, "after": first["pageInfo"]["endCursor"]})
+    edges = first["edges"] + rest["account"]["entries"]["edges"]
+    assert [edge["node"] for edge in edges] == book.register(main["id"])

@@ -16,7 +16,7 @@ from accounts.models import User
 from ledger.models import BalanceVersion, DirtyBucket, MonthlyRollup, Transaction, Transfer
 from tests.conftest import GraphQLClient, create
 from tests.schema.test_accounts import UPDATE_ACCOUNT, default_account_of, make_transfer, open_account
-from tests.schema.test_transfers import DELETE_TRANSFER, MONTHLY, UPDATE_TRANSFER
+from tests.schema.test_transfers import BREAKDOWN, DELETE_TRANSFER, MONTHLY, UPDATE_TRANSFER
 
 ENTRIES = """
 query Entries($id: ID!, $first: Int, $after: String) {
@@ -126,15 +126,26 @@ class Book:
             + sum(transfer["amount"] + transfer["to_amount"] for transfer in self.transfers.values())
         )
 
-    def months(self, currency: str) -> dict[str, list[int]]:
-        """Income, expense and count per month of the currency's transactions (transfers never count)."""
+    def months(self, accounts: list[str]) -> dict[str, list[int]]:
+        """Income, expense and count per month of these accounts' transactions (transfers never count)."""
         months: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         for txn in self.transactions.values():
-            if self.currency[txn["account"]] == currency:
+            if txn["account"] in accounts:
                 figures = months[txn["date"].strftime("%Y-%m")]
                 figures[0 if txn["type"] == "INCOME" else 1] += txn["amount"]
                 figures[2] += 1
         return months
+
+    def categories(self, accounts: list[str]) -> list[tuple[str, str, int, int]]:
+        """(category, type, total, count) of these accounts' transactions, largest total first."""
+        sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+        for txn in self.transactions.values():
+            if txn["account"] in accounts:
+                entry = sums[(txn["category"], txn["type"])]
+                entry[0] += txn["amount"]
+                entry[1] += 1
+        rows = [(category, kind, total, count) for (category, kind), (total, count) in sums.items()]
+        return sorted(rows, key=lambda row: (-row[2], row[0], row[1]))
 
 
 class History:
@@ -348,17 +359,36 @@ def check_registers(client: GraphQLClient, book: Book) -> None:
             assert balance == nodes[0]["runningBalance"]
 
 
-def check_monthly_summaries(client: GraphQLClient, book: Book) -> None:
-    for currency in DIGITS:
-        expected = book.months(currency)
-        answer = client.data(MONTHLY, {"from": "2025-10", "to": "2026-03", "currency": currency})["monthlySummary"]
+def check_analytics(client: GraphQLClient, book: Book) -> None:
+    """monthlySummary and categoryBreakdown per currency and per account, against the book (transfers never
+    count, whatever rollups they have)."""
+    scopes = [({"currency": code}, [a for a in book.currency if book.currency[a] == code]) for code in DIGITS]
+    scopes += [({"accountId": account}, [account]) for account in book.currency]
+    for scope, accounts in scopes:
+        currency = book.currency[accounts[0]]
+        expected = book.months(accounts)
+        answer = client.data(MONTHLY, {"from": "2025-10", "to": "2026-03", **scope})["monthlySummary"]
+        assert [month["month"] for month in answer] == [
+            "2025-10",
+            "2025-11",
+            "2025-12",
+            "2026-01",
+            "2026-02",
+            "2026-03",
+        ]
         for month in answer:
             income, expense, count = expected.get(month["month"], [0, 0, 0])
-            assert (month["income"], month["expense"], month["transactionCount"]) == (
+            assert (month["income"], month["expense"], month["net"], month["transactionCount"]) == (
                 shown(income, currency),
                 shown(expense, currency),
+                shown(income - expense, currency),
                 count,
-            ), month["month"]
+            ), (scope, month["month"])
+        breakdown = client.data(BREAKDOWN, {"from": "2025-10", "to": "2026-03", **scope})["categoryBreakdown"]
+        assert [(row["category"], row["type"], row["total"], row["transactionCount"]) for row in breakdown] == [
+            (category, kind, shown(total, currency), count)
+            for category, kind, total, count in book.categories(accounts)
+        ], scope
 
 
 def write_clean_rollups(user: User) -> None:
@@ -418,13 +448,13 @@ def test_running_balances_match_the_book_dirty_clean_and_stale(as_alice: GraphQL
     # Every month dirty: nothing comes from rollups.
     assert not MonthlyRollup.objects.exists()
     check_registers(as_alice, history.book)
-    check_monthly_summaries(as_alice, history.book)
+    check_analytics(as_alice, history.book)
     assert BalanceVersion.objects.get(user=alice).volume_minor == history.book.volume()
 
     # Clean rollups for every month, no dirty mark: months before each page come from the rollups.
     write_clean_rollups(alice)
     check_registers(as_alice, history.book)
-    check_monthly_summaries(as_alice, history.book)
+    check_analytics(as_alice, history.book)
     assert BalanceVersion.objects.get(user=alice).volume_minor == history.book.volume()
 
     # More writes mark some months dirty again; their rollups are stale (and made absurd): they must be ignored.
@@ -433,7 +463,7 @@ def test_running_balances_match_the_book_dirty_clean_and_stale(as_alice: GraphQL
     assert set(DirtyBucket.objects.filter(user=alice).values_list("month", flat=True)) == {"2025-11", "2026-01"}
     assert poison_dirty_months(alice) > 0
     check_registers(as_alice, history.book)
-    check_monthly_summaries(as_alice, history.book)
+    check_analytics(as_alice, history.book)
     assert BalanceVersion.objects.get(user=alice).volume_minor == history.book.volume()
 
 

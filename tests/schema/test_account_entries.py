@@ -10,6 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
@@ -558,3 +560,33 @@ def test_a_page_is_at_most_500_entries_and_the_next_one_continues_exactly(as_ali
     rest = as_alice.data(ENTRIES, {"id": main["id"], "first": 1000, "after": first["pageInfo"]["endCursor"]})
     edges = first["edges"] + rest["account"]["entries"]["edges"]
     assert [edge["node"] for edge in edges] == book.register(main["id"])
+
+
+def test_a_deep_page_costs_the_statements_of_the_first(as_alice: GraphQLClient, alice: User) -> None:
+    history = History(as_alice, 4)
+    history.run(100)
+    write_clean_rollups(alice)
+    history.play_only_in({"2026-01"})
+    history.run(5)  # one month dirty again among clean ones
+    main = max(history.accounts, key=lambda account: len(history.book.register(account)))
+    # Without the links to transactions and transfers, whose one query each a page only makes when it has such rows.
+    query = (
+        "query($id: ID!, $first: Int, $after: String) { account(id: $id) { entries(first: $first, after: $after) "
+        "{ totalCount pageInfo { hasNextPage endCursor } edges { node { id runningBalance } } } } }"
+    )
+    cursors, after = [], None
+    while True:
+        page = as_alice.data(query, {"id": main, "first": 2, "after": after})["account"]["entries"]
+        cursors.append(after)
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(cursors) > 5
+
+    def statements(after: str | None) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            as_alice.data(query, {"id": main, "first": 2, "after": after})
+        return len(queries)
+
+    counts = {statements(after) for after in (cursors[0], cursors[len(cursors) // 2], cursors[-1])}
+    assert len(counts) == 1, counts

@@ -900,3 +900,15 @@ def test_invalid_transfer_input_is_a_payload_error_and_writes_nothing(
     refused(as_alice.data(CREATE_TRANSFER, variables)["createTransfer"], "transfer", field, code)
     assert ledger_rows(alice) == before
     assert DirtyBucket.objects.count() == 0
+
+
+def test_an_archived_accounts_name_stays_taken_and_an_empty_archived_account_is_deleted(
+    as_alice: GraphQLClient, alice: User, archived: dict
+) -> None:
+    payload = as_alice.data(CREATE_ACCOUNT, {"input": {"name": "OLD", "kind": "CASH"}})["createAccount"]
+    refused(payload, "account", "name", "DUPLICATE_ACCOUNT_NAME")
+    assert as_alice.data(DELETE_ACCOUNT, {"id": archived["id"]})["deleteAccount"] == {
+        "deletedId": archived["id"],
+        "errors": [],
+    }
+    assert open_account(as_alice, "old")["name"] == "old"

@@ -501,3 +501,26 @@ def test_account_figures_from_an_old_redis_snapshot_are_not_believed(
         assert as_alice.data(BALANCE_IN)["balance"]["expense"] == "0.50"
     finally:
         own.stop()
+
+
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        ({"date": "2026-02-30"}, [("date", "INVALID_DATE")]),
+        (
+            {"description": "d" * 256, "amount": "1.001"},
+            [("amount", "INVALID_AMOUNT"), ("description", "INVALID_DESCRIPTION")],
+        ),
+        ({"toAmount": "0"}, [("toAmount", "INVALID_AMOUNT")]),
+        ({"amount": "-5.00"}, [("amount", "INVALID_AMOUNT")]),
+    ],
+)
+def test_a_refused_transfer_update_changes_nothing(
+    as_alice: GraphQLClient, alice: User, savings: dict, euros: dict, change: dict, errors: list
+) -> None:
+    transfer = make_transfer(as_alice, savings["id"], euros["id"], "10.00", toAmount="9.00", date="2026-01-01")
+    before = ledger_rows(alice), list(DirtyBucket.objects.values_list("month", "generation"))
+    payload = as_alice.data(UPDATE_TRANSFER, {"id": transfer["id"], "input": change})["updateTransfer"]
+    assert payload["transfer"] is None
+    assert sorted(codes(payload["errors"])) == errors
+    assert (ledger_rows(alice), list(DirtyBucket.objects.values_list("month", "generation"))) == before

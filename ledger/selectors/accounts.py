@@ -14,11 +14,11 @@ from ledger.validation import invalid, parse_transaction_id
 
 def account_list(*, user: User, include_archived: bool = False) -> list[Account]:
     """The user's accounts by name (without regard to case)."""
-    ensure_default_account(user=user)
-    accounts = Account.objects.owned_by(user)
-    if not include_archived:
-        accounts = accounts.filter(archived=False)
-    return list(accounts.order_by("name_key", Lower("name"), "id"))
+    accounts = list(Account.objects.owned_by(user).order_by("name_key", Lower("name"), "id"))
+    if not any(account.is_default for account in accounts):  # a user made without one (createsuperuser, scripts)
+        ensure_default_account(user=user)
+        return account_list(user=user, include_archived=include_archived)
+    return [account for account in accounts if include_archived or not account.archived]
 
 
 def account_get(*, user: User, account_id: object) -> Account | None:

@@ -14,7 +14,7 @@ from ledger.models import AccountKind as AccountKindChoice
 from ledger.models import EntryKind as EntryKindChoice
 from ledger.models import Transfer as TransferModel
 from ledger.money import from_minor
-from schema.context import current_principal, current_user
+from schema.context import current_user
 from schema.errors import FieldError, field
 from schema.scalars import Day, Money
 from schema.types import PageInfo, Transaction
@@ -75,9 +75,7 @@ class Account:
         "under the caller's balance version, so never older than their last write."
     )
     def balance(self, root: strawberry.Parent[AccountModel], info: strawberry.Info) -> Money:
-        principal = current_principal(info, with_balance_version=True)
-        figures = selectors.ledger_figures(user=principal.user, version=principal.balance_version)
-        account = figures.accounts.get(root.pk.hex)
+        account = info.context.figures().accounts.get(root.pk.hex)
         # An account created after the figures' version cannot be in them; it has no entries yet either.
         return money(root.opening_balance_minor if account is None else account.balance_minor, root.currency)
 

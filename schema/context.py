@@ -7,8 +7,9 @@ from strawberry.django.context import StrawberryDjangoContext
 
 from accounts.models import User
 from accounts.tokens import AuthenticationFailed, access_claims, token_holder
+from ledger.balance_cache import LedgerFigures, read_balance_version
 from ledger.models import Account, Transaction
-from ledger.selectors import accounts_by_id, user_for_request
+from ledger.selectors import accounts_by_id, ledger_figures, user_for_request
 from schema.errors import UnauthenticatedError
 
 
@@ -27,6 +28,19 @@ class RequestContext(StrawberryDjangoContext):
     _principal: Principal | None = field(default=None, init=False)
     _auth_error: str | None = field(default=None, init=False)  # why the token was refused
     _accounts: dict[object, Account] | None = field(default=None, init=False)
+    _figures: dict[int, LedgerFigures] = field(default_factory=dict, init=False)
+
+    def figures(self) -> LedgerFigures:
+        """The caller's money figures (ledger.balance_cache), read once per request and version: a query's version
+        is the one loaded with the caller (queries do not write); a mutation's payload reads the version again, so
+        a second mutation of the same document never sees the figures from before its write."""
+        principal = self.principal(with_balance_version=True)
+        version = principal.balance_version
+        if version is None:
+            version = read_balance_version(principal.user.pk)
+        if version not in self._figures:
+            self._figures[version] = ledger_figures(user=principal.user, version=version)
+        return self._figures[version]
 
     def account(self, account_id: object) -> Account:
         """One of the caller's ledger accounts: all of them are read once per request, on first use, so a page of

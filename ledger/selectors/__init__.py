@@ -12,6 +12,7 @@ from ledger.selectors.accounts import (
 from ledger.selectors.entries import Entry, EntryPage, entry_page
 from ledger.selectors.figures import (
     balance_figures,
+    balance_in,
     compute_ledger_figures,
     is_sum_overflow,
     ledger_figures,
@@ -41,6 +42,7 @@ __all__ = [
     "account_scope",
     "accounts_by_id",
     "balance_figures",
+    "balance_in",
     "compute_ledger_figures",
     "decode_cursor",
     "default_account",

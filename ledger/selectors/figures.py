@@ -39,8 +39,13 @@ def ledger_figures(*, user: User, version: int | None = None) -> LedgerFigures:
 def balance_figures(*, user: User, version: int | None = None, currency: object = None) -> BalanceFigures:
     """Income, expense and count of the user's transactions in one currency (the default account's when None);
     INVALID_CURRENCY for a code that is not one. Transfers never count."""
+    return balance_in(ledger_figures(user=user, version=version), currency)
+
+
+def balance_in(figures: LedgerFigures, currency: object = None) -> BalanceFigures:
+    """The figures' income and expense in `currency` (the default account's when None; INVALID_CURRENCY for a code
+    that is not one)."""
     code = None if currency is None else parse_currency(currency)
-    figures = ledger_figures(user=user, version=version)
     return figures.balance(figures.default_currency if code is None else code)
 
 

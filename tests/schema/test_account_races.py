@@ -135,3 +135,27 @@ def test_archiving_while_transferring_never_leaves_a_transfer_created_after_the_
     assert Transfer.objects.count() == transfer_codes.count(())
     archived_at = Account.objects.get(pk=savings["id"]).updated_at
     assert all(created <= archived_at for created in Transfer.objects.values_list("created_at", flat=True))
+
+
+def test_archiving_and_making_default_at_once_never_archives_the_default(carol: User) -> None:
+    client = client_for(carol)
+    default_account_of(client)
+    token = issue_token_pair(carol).token
+    for round_ in range(3):
+        target = open_account(client, f"Race {round_}")["id"]
+        jobs = iter(["archive", "default"])
+
+        def work(target: str = target, jobs: object = jobs) -> dict:
+            http = GraphQLClient(http=Client(), token=token)
+            if next(jobs) == "archive":
+                return http.post(UPDATE_ACCOUNT, {"id": target, "input": {"archived": True}})
+            return http.post(SET_DEFAULT, {"id": target})
+
+        answers = run_together(work, 2)
+        assert all("errors" not in answer for answer in answers), answers
+        codes = sorted(
+            e["code"] for answer in answers for payload in answer["data"].values() for e in payload["errors"]
+        )
+        assert codes in (["ACCOUNT_ARCHIVED"], ["DEFAULT_ACCOUNT"]), codes
+        assert not Account.objects.filter(user=carol, is_default=True, archived=True).exists()
+        assert Account.objects.filter(user=carol, is_default=True).count() == 1

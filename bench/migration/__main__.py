@@ -72,8 +72,9 @@ def seed(conn: psycopg.Connection, *, users: int, rows: int) -> None:
     conn.execute(
         "INSERT INTO ledger_transaction (id, user_id, amount_minor, type, description, category, category_key, date, "
         "created_at, updated_at) "
-        "SELECT gen_random_uuid(), u.id, 1 + (g::bigint * 7919) %% 100000, CASE WHEN g %% 10 = 0 THEN 'income' ELSE 'expense' "
-        "END, '', 'Other', 'other', DATE '2021-01-01' + (g %% 1800), now(), now() "
+        "SELECT gen_random_uuid(), u.id, 1 + (g::bigint * 7919) %% 100000, "
+        "CASE WHEN g %% 10 = 0 THEN 'income' ELSE 'expense' END, '', 'Other', 'other', "
+        "DATE '2021-01-01' + (g %% 1800), now(), now() "
         "FROM generate_series(1, %s) g JOIN bench_users u ON u.n = 1 + g %% %s",
         [rows, users],
     )

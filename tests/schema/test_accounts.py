@@ -912,3 +912,31 @@ def test_an_archived_accounts_name_stays_taken_and_an_empty_archived_account_is_
         "errors": [],
     }
     assert open_account(as_alice, "old")["name"] == "old"
+
+
+def test_each_mutation_of_a_document_answers_with_its_own_writes_figures(as_alice: GraphQLClient, main: dict) -> None:
+    savings = open_account(as_alice, "Savings", openingBalance="100.00")
+    document = """
+    mutation($main: ID!, $savings: ID!) {
+      first: createTransaction(input: {amount: "10.00", type: EXPENSE, accountId: $savings}) {
+        transaction { account { balance } }
+      }
+      second: createTransfer(input: {fromAccountId: $savings, toAccountId: $main, amount: "30.00"}) {
+        transfer { fromAccount { balance } toAccount { balance } }
+      }
+      third: updateAccount(id: $savings, input: {openingBalance: "200.00"}) { account { balance } }
+      fourth: createTransaction(input: {amount: "1.00", type: INCOME}) { transaction { account { balance } } }
+    }
+    """
+    answer = as_alice.data(document, {"main": main["id"], "savings": savings["id"]})
+    assert answer == {
+        "first": {"transaction": {"account": {"balance": "90.00"}}},
+        "second": {"transfer": {"fromAccount": {"balance": "60.00"}, "toAccount": {"balance": "30.00"}}},
+        "third": {"account": {"balance": "160.00"}},
+        "fourth": {"transaction": {"account": {"balance": "31.00"}}},
+    }
+    listed = as_alice.data("{ accounts { name balance } netWorth { total } }")
+    assert listed == {
+        "accounts": [{"name": "Main", "balance": "31.00"}, {"name": "Savings", "balance": "160.00"}],
+        "netWorth": [{"total": "191.00"}],
+    }

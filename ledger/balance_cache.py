@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django_redis import get_redis_connection
 
 from ledger.cache_metrics import BALANCE_CACHE_HITS, BALANCE_CACHE_MISSES
-from ledger.models import BalanceVersion, Transaction
+from ledger.models import Account, BalanceVersion, Transaction, Transfer
 from ledger.money import MAX_VOLUME_MINOR, VolumeLimitExceeded
 from storage.cache import REDIS_OUTAGE_ERRORS, cache_key
 
@@ -162,9 +162,13 @@ def add_volume(user_id: object, volume_change: int) -> None:
 
 
 def _recount_volume(user_id: object) -> None:
-    # Summed in Python: SQLite's SUM raises past int64, which is exactly the case here.
+    # Summed in Python: SQLite's SUM raises past int64, which is exactly the case here. The volume is every amount
+    # the figures add up: transactions, both legs of transfers, and opening balances (by size).
     amounts = Transaction.objects.filter(user_id=user_id).values_list("amount_minor", flat=True)
-    volume = min(sum(amounts.iterator(10_000)), _INT64_MAX)
+    legs = Transfer.objects.filter(user_id=user_id).values_list("amount_minor", "to_amount_minor")
+    openings = Account.objects.filter(user_id=user_id).values_list("opening_balance_minor", flat=True)
+    volume = sum(amounts.iterator(10_000)) + sum(a + b for a, b in legs.iterator(10_000)) + sum(map(abs, openings))
+    volume = min(volume, _INT64_MAX)
     BalanceVersion.objects.filter(user_id=user_id).update(volume_minor=volume)
 
 

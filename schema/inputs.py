@@ -13,7 +13,9 @@ from schema.types import TransactionType
 
 @strawberry.input(description="A new income or expense.")
 class CreateTransactionInput:
-    amount: Money = strawberry.field(description='Positive, at most two decimals, e.g. "12.50".')
+    amount: Money = strawberry.field(
+        description='Positive, with at most the account currency\'s digits: "12.50" USD, "1200" JPY.'
+    )
     type: TransactionType = strawberry.field(description="Income or expense.")
     description: str | None = strawberry.field(default=None, description="Up to 255 characters.")
     category: str | None = strawberry.field(default=None, description='1-50 characters; "Other" when omitted.')

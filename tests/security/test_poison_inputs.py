@@ -10,7 +10,7 @@ import datetime
 import pytest
 
 from accounts.models import User
-from ledger.models import BalanceVersion, DirtyBucket, Transaction
+from ledger.models import Account, BalanceVersion, DirtyBucket, Transaction, Transfer
 from ledger.money import MAX_VOLUME_MINOR
 from ledger.services import ensure_default_account
 from tests.conftest import BALANCE, CREATE, GraphQLClient, create
@@ -203,3 +203,29 @@ def test_figures_of_rows_stored_past_int64_are_still_exact(as_alice: GraphQLClie
     assert summary[0]["income"] == "180000000000000000.00"
     breakdown = as_alice.data(BREAKDOWN, {"from": "2020-01", "to": "2020-01"})["categoryBreakdown"]
     assert breakdown == [{"category": "Old", "type": "INCOME", "total": "180000000000000000.00", "transactionCount": 2}]
+
+
+def test_a_recounted_volume_counts_transfers_and_opening_balances(as_alice: GraphQLClient, alice: User) -> None:
+    main = ensure_default_account(user=alice)
+    card = Account.objects.create(
+        user=alice, name="Card", kind="credit_card", currency="USD", opening_balance_minor=-500
+    )
+    Transfer.objects.create(
+        user=alice,
+        from_account=main,
+        to_account=card,
+        amount_minor=300,
+        to_amount_minor=300,
+        date=datetime.date(2020, 3, 1),
+    )
+    rows = Transaction.objects.bulk_create(
+        Transaction(
+            user=alice, account=main, amount_minor=amount, type="income", category="Old", category_key="old", date=day
+        )
+        for amount, day in ((9 * 10**18, datetime.date(2020, 1, 1)), (9 * 10**18, datetime.date(2020, 2, 1)))
+    )
+    _set_volume(alice, 2**63 - 1)
+    delete = "mutation($id: ID!) { deleteTransaction(id: $id) { deletedId errors { code } } }"
+    assert as_alice.data(delete, {"id": str(rows[0].pk)})["deleteTransaction"]["errors"] == []
+    # The remaining transaction, both legs of the transfer, and the card's opening balance by size.
+    assert BalanceVersion.objects.get(user=alice).volume_minor == 9 * 10**18 + 300 + 300 + 500

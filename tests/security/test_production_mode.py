@@ -91,7 +91,7 @@ def test_unexpected_errors_are_masked(as_alice: GraphQLClient, monkeypatch: pyte
     def explode(**kwargs: object) -> None:
         raise RuntimeError("connection string postgres://secret@db")  # a fault, injected at the domain edge
 
-    monkeypatch.setattr(selectors, "balance_figures", explode)
+    monkeypatch.setattr(selectors, "balance_in", explode)
     body = as_alice.post("{ balance { total } }")
     assert body["errors"][0]["message"] == "Internal server error."
     assert "secret" not in str(body)

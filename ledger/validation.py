@@ -151,3 +151,16 @@ def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
     """The first and last day of a month, both inclusive: no "first day of the next month", which does not exist
     after 9999-12."""
     return datetime.date(year, month, 1), datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def month_ranges(months: list[str]) -> list[tuple[datetime.date, datetime.date]]:
+    """Sorted "YYYY-MM" months as inclusive date ranges, consecutive months merged (a short SQL condition even when
+    every month is dirty)."""
+    ranges: list[list[datetime.date]] = []
+    for month in months:
+        first, last = month_bounds(*parse_month(month, field="month"))
+        if ranges and ranges[-1][1] + datetime.timedelta(days=1) == first:
+            ranges[-1][1] = last
+        else:
+            ranges.append([first, last])
+    return [(first, last) for first, last in ranges]

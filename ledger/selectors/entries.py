@@ -25,7 +25,7 @@ from accounts.models import User
 from ledger import error_codes
 from ledger.models import Account, DirtyBucket, EntryKind, MonthlyRollup, Transaction, Transfer
 from ledger.selectors.transactions import DEFAULT_PAGE_SIZE, decode_cursor, encode_position
-from ledger.validation import invalid, month_bounds, month_of, parse_month
+from ledger.validation import invalid, month_bounds, month_of, month_ranges, parse_month
 
 # One SELECT per kind of row an account's entries come from; {where} narrows each (keyset, month ranges) and the
 # columns are the same in all three. Signed amounts: money in positive, out negative.
@@ -163,7 +163,7 @@ def _totals(account: Account, *, through: tuple[datetime.date, uuid.UUID] | None
         net=Sum(Case(When(type__in=_MONEY_IN, then=F("total_minor")), default=-F("total_minor"))),
         count=Sum("transaction_count"),
     )
-    for index, (start, end) in enumerate(_month_ranges(dirty)):
+    for index, (start, end) in enumerate(month_ranges(dirty)):
         live_conditions.append(f"(date >= %(start{index})s AND date <= %(end{index})s)")
         params[f"start{index}"], params[f"end{index}"] = start, end
     net, count = int(rolled["net"] or 0), int(rolled["count"] or 0)
@@ -175,19 +175,6 @@ def _totals(account: Account, *, through: tuple[datetime.date, uuid.UUID] | None
             live_net, live_count = cursor.fetchone()
         net, count = net + int(live_net or 0), count + int(live_count or 0)
     return net, count
-
-
-def _month_ranges(months: list[str]) -> list[tuple[datetime.date, datetime.date]]:
-    """Sorted "YYYY-MM" months as inclusive date ranges, consecutive months merged (a short SQL condition even when
-    every month is dirty)."""
-    ranges: list[list[datetime.date]] = []
-    for month in months:
-        first, last = month_bounds(*parse_month(month, field="month"))
-        if ranges and ranges[-1][1] + datetime.timedelta(days=1) == first:
-            ranges[-1][1] = last
-        else:
-            ranges.append([first, last])
-    return [(first, last) for first, last in ranges]
 
 
 @contextlib.contextmanager

@@ -6,25 +6,40 @@ from django.db import OperationalError, connection
 from accounts.models import User
 from ledger.balance_cache import AccountFigures, BalanceFigures, LedgerFigures, cached_figures
 from ledger.currencies import parse_currency
-from ledger.models import Account, Transaction, Transfer
+from ledger.models import Account, DirtyBucket, Transaction, Transfer
 from ledger.services.bookkeeping import ensure_default_account
+from ledger.validation import month_of, month_ranges
 
-# Every account of the user with what its entries add up to, per kind, in one statement; each branch of the union is
-# an index-only range scan on PostgreSQL (the (user, account, type, amount) index, and the transfer tables' legs).
+# Every account of the user with what its entries add up to, per kind. {entries} is a UNION ALL of some of the
+# branches below: rollups of the clean months and rows of the dirty months ({months}: their conditions).
 _FIGURES_SQL = """
 SELECT a.id, a.currency, a.opening_balance_minor, a.is_default, e.kind, e.total, e.entries
-FROM ledger_account a LEFT JOIN (
-    SELECT account_id, type AS kind, SUM(amount_minor) AS total, COUNT(*) AS entries
-    FROM ledger_transaction WHERE user_id = %(user)s GROUP BY account_id, type
-    UNION ALL
-    SELECT from_account_id, 'transfer_out', SUM(amount_minor), COUNT(*)
-    FROM ledger_transfer WHERE user_id = %(user)s GROUP BY from_account_id
-    UNION ALL
-    SELECT to_account_id, 'transfer_in', SUM(to_amount_minor), COUNT(*)
-    FROM ledger_transfer WHERE user_id = %(user)s GROUP BY to_account_id
-) e ON e.account_id = a.id
-WHERE a.user_id = %(user)s
+FROM ledger_account a LEFT JOIN ({entries}) e ON e.account_id = a.id
+WHERE a.user_id = %(user)s{unread}
 """
+_ROLLUP_BRANCH = (
+    "SELECT account_id, type AS kind, SUM(total_minor) AS total, SUM(transaction_count) AS entries "
+    "FROM ledger_monthlyrollup WHERE user_id = %(user)s{months} GROUP BY account_id, type"
+)
+# Index-only range scans on PostgreSQL: ledger_txn_user_date_cover and ledger_transfer_user_date carry the columns.
+_LIVE_BRANCHES = (
+    "SELECT account_id, type AS kind, SUM(amount_minor) AS total, COUNT(*) AS entries "
+    "FROM ledger_transaction WHERE user_id = %(user)s{months} GROUP BY account_id, type",
+    "SELECT from_account_id, 'transfer_out', SUM(amount_minor), COUNT(*) "
+    "FROM ledger_transfer WHERE user_id = %(user)s{months} GROUP BY from_account_id",
+    "SELECT to_account_id, 'transfer_in', SUM(to_amount_minor), COUNT(*) "
+    "FROM ledger_transfer WHERE user_id = %(user)s{months} GROUP BY to_account_id",
+)
+# One more row, in the same snapshot as the sums: how many months are dirty now that were not in the dirty set read
+# before (a write committed in between). Their rollups may be stale and their rows were not read, so the figures
+# are computed again (see compute_ledger_figures).
+_UNREAD_MARKS = """
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, COUNT(*), NULL FROM ledger_dirtybucket WHERE user_id = %(user)s{months}
+"""
+# Reads of the dirty set before every month is summed live instead (one statement, one snapshot, O(rows)): only
+# reached while writes keep dirtying months between the two reads.
+_ATTEMPTS = 3
 
 
 def ledger_figures(*, user: User, version: int | None = None) -> LedgerFigures:
@@ -50,31 +65,73 @@ def balance_in(figures: LedgerFigures, currency: object = None) -> BalanceFigure
 
 
 def compute_ledger_figures(*, user: User) -> LedgerFigures:
-    """From the database, in one statement (plus one, once, for a user who has no account yet)."""
+    """From the database: the dirty-set read plus one statement (plus a few, once, for a user who has no account yet).
+
+    O(months), not O(rows): clean months come from the Go aggregator's rollups, dirty months are summed live from
+    the transactions and transfers, as ledger.analytics does. The dirty set is read first and names the months of
+    both halves; the statement also counts, in its own snapshot, the months dirty then but not in that set (a write
+    committed between the two reads), and the figures are computed again with them if there are any. So every
+    month is either clean in the statement's snapshot (its rollups are exact there) or summed from its rows in that
+    snapshot: the figures are those of one committed state, whatever the aggregator has or has not done.
+    """
     user_param = Account._meta.get_field("user").get_db_prep_value(user.pk, connection)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(_FIGURES_SQL, {"user": user_param})
-            rows = cursor.fetchall()
-    except OperationalError as error:
-        if not is_sum_overflow(error):
-            raise
-        rows = _figures_summed_in_python(user)
+    dirty: set[str] | None = set()
+    for attempt in range(_ATTEMPTS + 1):
+        if attempt == _ATTEMPTS:
+            dirty = None  # every row live, in one statement: exact in its snapshot
+        else:
+            dirty |= _dirty_months(user)
+        try:
+            rows = _figures_rows(user_param, None if dirty is None else sorted(dirty))
+        except OperationalError as error:
+            if not is_sum_overflow(error):
+                raise
+            rows = _figures_summed_in_python(user)
+            break
+        if not any(row[0] is None and row[5] for row in rows):
+            break
     if not any(row[3] for row in rows):
         ensure_default_account(user=user)
         return compute_ledger_figures(user=user)
     parts: dict[str, dict] = {}
     default_currency = ""
     for account_id, currency, opening, is_default, kind, total, entries in rows:
+        if account_id is None:  # the count of unread dirty marks
+            continue
         key = account_id.hex if hasattr(account_id, "hex") else str(account_id)
         account = parts.setdefault(key, {"currency": currency, "opening_minor": opening})
         if is_default:
             default_currency = currency
-        if kind is not None:
+        if kind is not None:  # rollups and live rows may both hold a kind: add them up
             field = _FIELDS[kind]
-            account[field[0]] = int(total)
+            account[field[0]] = account.get(field[0], 0) + int(total)
             account[field[1]] = account.get(field[1], 0) + int(entries)
     return LedgerFigures(default_currency, {key: AccountFigures(**values) for key, values in parts.items()})
+
+
+def _dirty_months(user: User) -> set[str]:
+    return set(DirtyBucket.objects.filter(user_id=user.pk).values_list("month", flat=True))
+
+
+def _figures_rows(user_param: object, dirty: list[str] | None) -> list[tuple]:
+    """The statement's rows for the sorted dirty months, or with every row summed live when `dirty` is None."""
+    params: dict[str, object] = {"user": user_param}
+    if dirty is None:
+        sql = _FIGURES_SQL.format(entries=" UNION ALL ".join(b.format(months="") for b in _LIVE_BRANCHES), unread="")
+    else:
+        ranges = month_ranges(dirty)
+        inside = " OR ".join(f"(date >= %(start{i})s AND date <= %(end{i})s)" for i in range(len(ranges)))
+        outside = "".join(f" AND NOT (month >= %(first{i})s AND month <= %(last{i})s)" for i in range(len(ranges)))
+        for index, (start, end) in enumerate(ranges):
+            params[f"start{index}"], params[f"end{index}"] = start, end
+            params[f"first{index}"], params[f"last{index}"] = month_of(start), month_of(end)
+        branches = [_ROLLUP_BRANCH.format(months=outside)]
+        if ranges:
+            branches += [branch.format(months=f" AND ({inside})") for branch in _LIVE_BRANCHES]
+        sql = _FIGURES_SQL.format(entries=" UNION ALL ".join(branches), unread=_UNREAD_MARKS.format(months=outside))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 _FIELDS = {

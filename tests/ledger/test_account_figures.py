@@ -1,5 +1,5 @@
 """Ledger account figures and bookkeeping at the service and selector level (HackSoft style: straight to the
-database): one statement per cache miss, exact sums past int64 for rows stored before the volume bound, the volume
+database): the dirty-set read and one statement per cache miss, exact sums past int64 for rows stored before the volume bound, the volume
 kept by account and transfer writes, and a user's deletion through RESTRICT foreign keys."""
 
 import datetime
@@ -28,7 +28,7 @@ def volume_of(user: User) -> int:
     return BalanceVersion.objects.get(user=user).volume_minor
 
 
-def test_one_statement_computes_every_account_of_a_user(user: User, django_assert_num_queries) -> None:
+def test_the_dirty_set_and_one_statement_compute_every_account_of_a_user(user: User, django_assert_num_queries) -> None:
     main = services.ensure_default_account(user=user)
     euros = services.account_create(user=user, name="Euros", kind="savings", currency="EUR", opening_balance="-3.10")
     services.account_create(user=user, name="Empty", kind="cash", currency="JPY")
@@ -37,7 +37,8 @@ def test_one_statement_computes_every_account_of_a_user(user: User, django_asser
     services.transfer_create(
         user=user, from_account_id=main.pk, to_account_id=euros.pk, amount="4.00", to_amount="3.70", date=DAY
     )
-    with django_assert_num_queries(1):
+    # The dirty-set read, then one statement for every account (clean months from rollups, dirty ones live).
+    with django_assert_num_queries(2):
         figures = compute_ledger_figures(user=user)
     balances = {account_id: f.balance_minor for account_id, f in figures.accounts.items()}
     expected = {a.pk.hex: a.opening_balance_minor for a in Account.objects.filter(user=user)}
@@ -51,8 +52,10 @@ def test_one_statement_computes_every_account_of_a_user(user: User, django_asser
 
 def test_sums_past_int64_are_exact(user: User) -> None:
     # Rows stored before the volume bound existed may add up past int64 (SQLite's SUM then raises; the figures are
-    # summed in Python instead). Written with the ORM, as such rows were.
+    # summed in Python instead). Written with the ORM, as such rows were; the API that wrote them marked their month
+    # dirty, and the aggregator cannot sum them either, so the month stays dirty.
     main = services.ensure_default_account(user=user)
+    bookkeeping.mark_buckets_dirty(user.pk, [DAY])
     other = Account.objects.create(user=user, name="Other", kind="cash", currency="USD")
     big = 2**62 + 1
     for _ in range(3):

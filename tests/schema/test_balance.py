@@ -55,7 +55,7 @@ def test_a_miss_costs_one_aggregate(as_alice: GraphQLClient) -> None:
     with CaptureQueriesContext(connection) as captured:
         balance(as_alice)
     assert sum("SUM(" in query["sql"].upper() for query in captured.captured_queries) == 1
-    assert len(captured) == 2  # the user (with the version), the aggregate
+    assert len(captured) == 3  # the user (with the version), the dirty months, the aggregate
 
 
 def test_every_write_is_visible_to_the_next_read(as_alice: GraphQLClient) -> None:

@@ -6,6 +6,7 @@ from django.db import connection
 
 from accounts.models import User
 from ledger.models import BalanceVersion
+from storage.connections import prepared_cursor
 
 
 def user_for_request(user_id: uuid.UUID, *, with_balance_version: bool) -> tuple[User | None, int | None]:
@@ -13,7 +14,8 @@ def user_for_request(user_id: uuid.UUID, *, with_balance_version: bool) -> tuple
     statement; (None, None) when there is no such user.
 
     Raw SQL on purpose: this runs on every authenticated request, and composing the equivalent ORM query cost about
-    as much as the database round trip. Columns not selected are deferred (loaded on first access), so the instance
+    as much as the database round trip; on PostgreSQL it is a prepared statement (storage.connections), so it is not
+    planned again on every call either. Columns not selected are deferred (loaded on first access), so the instance
     is a normal user for every other purpose.
     """
     users, versions = User._meta.db_table, BalanceVersion._meta.db_table
@@ -26,7 +28,26 @@ def user_for_request(user_id: uuid.UUID, *, with_balance_version: bool) -> tuple
     else:
         sql = f"SELECT {columns} FROM {users} u WHERE u.id = %s"  # noqa: S608 (no client input)
     user_param = User._meta.pk.get_db_prep_value(user_id, connection)
-    found = list(User.objects.raw(sql, [user_param]))
-    if not found:
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [user_param])
+        row = cursor.fetchone()
+    if row is None:
         return None, None
-    return found[0], getattr(found[0], "committed_balance_version", None)
+    # Columns not selected are deferred (loaded on first access), as Model.from_db does for any partial read.
+    values = {name: _user_value(name, value) for name, value in zip(_USER_FIELDS, row, strict=False)}
+    # from_db takes the loaded values in the model's field order.
+    user = User.from_db(connection.alias, _USER_FIELDS, [values[name] for name in _IN_MODEL_ORDER])
+    return user, (row[len(_USER_FIELDS)] if with_balance_version else None)
+
+
+_USER_FIELDS = ["id", "username", "email", "is_active", "token_version"]
+_IN_MODEL_ORDER = [field.attname for field in User._meta.concrete_fields if field.attname in _USER_FIELDS]
+
+
+def _user_value(name: str, value: object) -> object:
+    # SQLite returns the UUID as 32 hex digits and booleans as integers; from_db takes the Python values.
+    if name == "id" and not isinstance(value, uuid.UUID):
+        return uuid.UUID(hex=str(value))
+    if name == "is_active":
+        return bool(value)
+    return value

@@ -1,0 +1,73 @@
+"""The database connection on the hot path: a prepared statement for the per-request lookup, and health checks only
+for connections that sat idle.
+
+- Django sends every statement with client-side binding, so PostgreSQL parses and plans it each time. The one
+  statement every authenticated request runs (ledger.selectors.users) is worth preparing: `prepared_cursor()`
+  gives a server-side-binding cursor that prepares what it executes (once per connection; psycopg keeps the
+  prepared statements per connection), wrapped like any Django cursor, so query capture still sees it.
+- CONN_HEALTH_CHECKS costs a `SELECT 1` round trip at the start of every request. A connection that served a request
+  less than DB_HEALTH_CHECK_AFTER_IDLE seconds ago is trusted instead: a database that went away since then fails
+  that one request, and Django's end-of-request check (which runs after any database error) closes the broken
+  connection, so the next request reconnects. Connections idle for longer are still checked before use.
+"""
+
+import contextlib
+import time
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import connection, connections
+from django.db.backends.utils import CursorDebugWrapper
+
+_LAST_REQUEST_END = "_finance_last_request_end"
+
+
+@contextlib.contextmanager
+def prepared_cursor() -> Iterator[object]:
+    """A cursor whose statements PostgreSQL prepares once per connection (a plain cursor on other databases)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor  # noqa: PLC0415 (psycopg only)
+
+    class _Preparing(ServerBindingCursor):
+        def execute(self, query, params=None, **options):  # noqa: ANN001, ANN202 (psycopg's signature)
+            return super().execute(query, params, prepare=True)
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = _Preparing(connection.connection)
+    # Query capture (tests, debug) logs the statement as written: Django's log reads the client-side-bound text,
+    # which a prepared execution does not have.
+    cursor = _LoggedAsWritten(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    with cursor:
+        yield cursor
+
+
+class _LoggedAsWritten(CursorDebugWrapper):
+    def execute(self, sql, params=None):  # noqa: ANN001, ANN201 (Django's signature)
+        with self.debug_sql(sql, params):
+            return super(CursorDebugWrapper, self).execute(sql, params)
+
+
+def _note_request_end(**kwargs: object) -> None:
+    for conn in connections.all(initialized_only=True):
+        setattr(conn, _LAST_REQUEST_END, time.monotonic())
+
+
+def _trust_busy_connections(**kwargs: object) -> None:
+    # Runs after Django's own request_started handler, which marks every connection as not yet checked.
+    idle_limit = settings.DB_HEALTH_CHECK_AFTER_IDLE
+    for conn in connections.all(initialized_only=True):
+        last_end = getattr(conn, _LAST_REQUEST_END, None)
+        busy = last_end is not None and time.monotonic() - last_end < idle_limit
+        if conn.connection is not None and conn.health_check_enabled and busy and not conn.errors_occurred:
+            conn.health_check_done = True
+
+
+def connect_signals() -> None:
+    request_started.connect(_trust_busy_connections, dispatch_uid="finance-trust-busy-connections")
+    request_finished.connect(_note_request_end, dispatch_uid="finance-note-request-end")

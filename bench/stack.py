@@ -78,7 +78,7 @@ def create_database(postgres: PostgresServer, name: str) -> str:
 
 def api_environment(database_url: str, redis_url: str, port: int, workdir: Path) -> dict[str, str]:
     """Production-like settings: DEBUG off, a real secret, tokens that outlive the run."""
-    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    env = dict(os.environ)
     env.update(
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
@@ -91,6 +91,9 @@ def api_environment(database_url: str, redis_url: str, port: int, workdir: Path)
         # Every request comes from 127.0.0.1: the per-address login limit (30 per 15 minutes) would refuse the
         # login case. Raised, not disabled, so the limiter's Redis work is still part of what login costs.
         LOGIN_ATTEMPTS_PER_ADDRESS="1000000000",
+        # config.settings with the bench-only URLconf (the plain views beside the API's routes); production never
+        # loads this module.
+        DJANGO_SETTINGS_MODULE="bench.http.settings",
     )
     # As devserver/run.py does: gunicorn's workers share prometheus_client's multiprocess files here.
     metrics_dir = workdir / "prometheus"

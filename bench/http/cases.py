@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from bench.http.data import DEEP_ENTRY, MAIN_TRANSACTIONS, OTHER_PREFIX, OTHER_USERS, PASSWORD, Dataset
 from bench.http.wrk import Request
 
+# The bench-only plain views' paths (bench.http.urls routes them on the bench's server only).
+BALANCE_PLAIN_PATH = "/bench/balance-plain"
+FIRST_PAGE_PLAIN_PATH = "/bench/first-page-plain"
 BALANCE = "query Balance { balance { total income expense transactionCount } }"
 PAGE = """query Page($after: String) {
   transactions(first: 50, after: $after) {
@@ -23,6 +26,12 @@ ENTRIES = """query Entries($account: ID!, $after: String) {
     }
   }
 }"""
+MONTHLY = """query Monthly($from: String!, $to: String!) {
+  monthlySummary(from: $from, to: $to) { month income expense net transactionCount }
+}"""
+BREAKDOWN = """query Breakdown($from: String!, $to: String!) {
+  categoryBreakdown(from: $from, to: $to) { category type total transactionCount }
+}"""
 CREATE = """mutation Create($input: CreateTransactionInput!) {
   createTransaction(input: $input) { transaction { id amount } errors { field code message } }
 }"""
@@ -36,8 +45,10 @@ class Case:
     name: str
     request: Request
     note: str
-    # Runs with ledger_balanceversion replaced by a view that returns a new version on every read (see run.py).
+    # Runs with ledger_balanceversion replaced by a view that returns a new version on every read (cache_miss.py).
     fresh_version_per_read: bool = False
+    # Runs with every (user, month) marked dirty, as before the aggregator's first run (cache_miss.py).
+    every_bucket_dirty: bool = False
 
 
 def graphql_body(query: str, variables: dict | None = None) -> str:
@@ -52,19 +63,37 @@ def build_cases(dataset: Dataset, token: str) -> list[Case]:
     create_body = graphql_body(CREATE, {"input": {"amount": "1{n}.25", "type": "EXPENSE", "category": "Bench"}})
     login_body = graphql_body(LOGIN, {"username": OTHER_PREFIX + "{n}", "password": PASSWORD})
     entries = {"account": str(dataset.main_account_id)}
+    analytics = {"from": dataset.analytics_months[0], "to": dataset.analytics_months[1]}
     return [
         Case("baseline", Request("GET", "/healthz", expect='"ok"'), "GET /healthz: no I/O, the web stack alone"),
         Case("balance_hit", balance, "balance served from Redis"),
         Case(
+            "balance_plain",
+            Request("POST", BALANCE_PLAIN_PATH, balance.body, token, expect=balance.expect),
+            "bench-only plain view: balance_hit's token check, user lookup, Redis read and JSON, no GraphQL",
+        ),
+        Case(
             "balance_miss",
             balance,
-            "balance with a new cache version on every read: Redis miss + aggregate of 100,000 rows",
+            "balance, a new cache version on every read, every month dirty: Redis miss + live sums of 100,000 rows",
+            fresh_version_per_read=True,
+            every_bucket_dirty=True,
+        ),
+        Case(
+            "balance_miss_steady",
+            balance,
+            "balance, a new cache version on every read, after the aggregator's run: Redis miss + sums of rollups",
             fresh_version_per_read=True,
         ),
         Case(
             "first_page",
             Request("POST", "/graphql/", graphql_body(PAGE), token, expect='"hasNextPage":true'),
             "transactions(first: 50)",
+        ),
+        Case(
+            "first_page_plain",
+            Request("POST", FIRST_PAGE_PLAIN_PATH, graphql_body(PAGE), token, expect='"hasNextPage":true'),
+            "bench-only plain view: first_page's JSON byte for byte, no GraphQL",
         ),
         Case(
             "deep_page",
@@ -97,6 +126,16 @@ def build_cases(dataset: Dataset, token: str) -> list[Case]:
                 expect=dataset.deep_entry,
             ),
             f"account(id).entries(first: 50, after: <entry {DEEP_ENTRY:,}>) of Main",
+        ),
+        Case(
+            "monthly_summary_12",
+            Request("POST", "/graphql/", graphql_body(MONTHLY, analytics), token, expect=dataset.first_month_summary),
+            "monthlySummary over the last 12 months, steady state: rollups + the live current month if dirty",
+        ),
+        Case(
+            "category_breakdown_12",
+            Request("POST", "/graphql/", graphql_body(BREAKDOWN, analytics), token, expect=dataset.largest_category),
+            "categoryBreakdown over the last 12 months, steady state",
         ),
         Case(
             "create_transaction",

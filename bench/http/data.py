@@ -9,8 +9,9 @@ bookkeeping:
   volume is what the services would have added up (every amount, both amounts of each transfer).
 - ledger_dirtybucket: every (user, month) holding transactions or transfers is marked dirty, as the API leaves it;
   then the Go aggregator runs once (`aggregator --full`), which writes the rollups (per account, transfer legs
-  included) and clears the marks: the state of a deployment whose aggregator keeps up. Account registers take
-  their running balances from those rollups (ledger.selectors.entries); balances and pages do not read them.
+  included) and clears the marks: the state of a deployment whose aggregator keeps up. Account registers
+  (running balances), figures on a cache miss and analytics take clean months from those rollups; transaction
+  pages do not read them.
 """
 
 import base64
@@ -43,6 +44,17 @@ SAVINGS_TRANSFER_MINOR = 50_000
 # The entry after which entries_deep reads its page, counted from the newest of Main's register.
 DEEP_ENTRY = 99_900
 AGGREGATOR = ROOT / "go_aggregator" / "bin" / "aggregator"
+# Every (user, month) holding transactions or transfers marked dirty, as the API leaves it before the aggregator's
+# first run; marks that exist already are kept. Returns the ids of the marks it added.
+MARK_EVERY_BUCKET_DIRTY = """
+    INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at)
+    SELECT user_id, month, 1, now() FROM (
+        SELECT user_id, to_char(date, 'YYYY-MM') AS month FROM ledger_transaction
+        UNION SELECT user_id, to_char(date, 'YYYY-MM') FROM ledger_transfer
+    ) AS touched
+    ON CONFLICT (user_id, month) DO NOTHING
+    RETURNING id
+"""
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,9 @@ class Dataset:
     newest_entry: str  # `"id":"...","runningBalance":"..."` of the register's first entry
     deep_entries_cursor: str  # `after` for the register page after entry DEEP_ENTRY
     deep_entry: str  # the same for the first entry of that page
+    analytics_months: tuple[str, str]  # the last 12 months, "YYYY-MM": from 11 months ago to the current one
+    first_month_summary: str  # monthlySummary's first month as the API answers it
+    largest_category: str  # `"total":...,"transactionCount":...` of categoryBreakdown's first row
 
 
 def other_username(n: int) -> str:
@@ -87,6 +102,7 @@ def generate(database_url: str, password_hash: str) -> Dataset:
         deep_entries_cursor = register.cursor(DEEP_ENTRY - 1)
         deep_entry = register.entry(DEEP_ENTRY)
         main_balance = register.balance()
+        months, first_month, largest = _analytics(conn, main_id)
     return Dataset(
         main_user_id=main_id,
         other_usernames=[other_username(n) for n in range(OTHER_USERS)],
@@ -97,6 +113,9 @@ def generate(database_url: str, password_hash: str) -> Dataset:
         newest_entry=newest,
         deep_entries_cursor=deep_entries_cursor,
         deep_entry=deep_entry,
+        analytics_months=months,
+        first_month_summary=first_month,
+        largest_category=largest,
     )
 
 
@@ -199,15 +218,7 @@ def _insert_bookkeeping(conn: psycopg.Connection) -> None:
         FROM accounts_user u
         """
     )
-    conn.execute(
-        """
-        INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at)
-        SELECT user_id, month, 1, now() FROM (
-            SELECT user_id, to_char(date, 'YYYY-MM') AS month FROM ledger_transaction
-            UNION SELECT user_id, to_char(date, 'YYYY-MM') FROM ledger_transfer
-        ) AS touched
-        """
-    )
+    conn.execute(MARK_EVERY_BUCKET_DIRTY)
 
 
 def _run_aggregator(database_url: str) -> None:
@@ -244,6 +255,31 @@ def _vacuum_until_all_visible(conn: psycopg.Connection) -> None:
             return
         time.sleep(0.5)
     log(f"warning: VACUUM left {pages - visible} of {pages} pages not all-visible: cache misses will read the heap")
+
+
+def _analytics(conn: psycopg.Connection, main_id: uuid.UUID) -> tuple[tuple[str, str], str, str]:
+    """The main user's last 12 months (the analytics cases), what monthlySummary answers for the first of them and
+    categoryBreakdown for its largest (category, type): computed from the rows, not from the rollups the API reads."""
+    start, end = conn.execute(
+        "SELECT to_char(current_date - interval '11 months', 'YYYY-MM'), to_char(current_date, 'YYYY-MM')"
+    ).fetchone()
+    income, expense, count = conn.execute(
+        "SELECT COALESCE(sum(amount_minor) FILTER (WHERE type = 'income'), 0)::bigint, "
+        "COALESCE(sum(amount_minor) FILTER (WHERE type = 'expense'), 0)::bigint, count(*) "
+        "FROM ledger_transaction WHERE user_id = %s AND to_char(date, 'YYYY-MM') = %s",
+        [main_id, start],
+    ).fetchone()
+    first_month = (
+        f'{{"month":"{start}","income":"{_money(income)}","expense":"{_money(expense)}",'
+        f'"net":"{_money(income - expense)}","transactionCount":{count}}}'
+    )
+    total, count = conn.execute(
+        "SELECT sum(amount_minor)::bigint, count(*) FROM ledger_transaction "
+        "WHERE user_id = %s AND to_char(date, 'YYYY-MM') BETWEEN %s AND %s "
+        "GROUP BY category_key, type ORDER BY 1 DESC LIMIT 1",
+        [main_id, start, end],
+    ).fetchone()
+    return (start, end), first_month, f'"total":"{_money(total)}","transactionCount":{count}}}'
 
 
 def _deep_cursor(conn: psycopg.Connection, main_id: uuid.UUID) -> tuple[str, uuid.UUID]:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 
 from bench.http import data
-from bench.http.cache_miss import fresh_version_per_read
+from bench.http.cache_miss import case_state
 from bench.http.cases import LOGIN, build_cases, graphql_body
 from bench.stack import api_environment, backing_servers, create_database, log, scratch_dir
 
@@ -57,10 +57,7 @@ def main() -> int:
                 if request.expect and request.expect not in response.content.decode():
                     raise RuntimeError(f"{case.name}: unexpected answer {response.content[:300]!r}")
 
-            if case.fresh_version_per_read:
-                with fresh_version_per_read(database_url):
-                    _profile(case.name, once, requests, args.top, connection)
-            else:
+            with case_state(case, database_url):
                 _profile(case.name, once, requests, args.top, connection)
     return 0
 

@@ -4,7 +4,8 @@ Starts its own PostgreSQL and Redis, generates the data in the database (and run
 starts the API exactly as `make run` does (gunicorn with config/gunicorn.conf.py, DEBUG off), logs in through the
 API, then runs each case with wrk (fixed connections, a warm-up, then a measured run). Prints a table with each
 case's ratio to the baseline of the same run, and the cost ratios of deep to first pages, and writes the same as JSON
-to bench/results/http-<timestamp>.json.
+to bench/results/http-<timestamp>.json. The server loads bench.http.settings (config.settings with the bench-only
+URLconf that adds the plain views of bench.http.plain_views).
 
 Environment: BENCH_DURATION (seconds per case, default 30), BENCH_WARMUP (default 5), BENCH_CONNECTIONS
 (default 32), BENCH_THREADS (wrk threads, default 1: on 2 cores every client cycle is taken from the server),
@@ -17,7 +18,7 @@ import time
 import urllib.request
 
 from bench.http import data
-from bench.http.cache_miss import fresh_version_per_read
+from bench.http.cache_miss import case_state
 from bench.http.cases import LOGIN, Case, build_cases, graphql_body
 from bench.http.targets import cost_ratios, evaluate_targets
 from bench.http.wrk import Load, Request, ensure_wrk, run_wrk
@@ -61,7 +62,7 @@ def main() -> int:
             "main_user_transactions": data.MAIN_TRANSACTIONS,
             "main_user_transfers": data.SAVINGS_TRANSFERS,
             "other_users": data.OTHER_USERS,
-            "rollups": "aggregator --full after the load",
+            "rollups": "aggregator --full after the load; balance_miss marks every month dirty again",
         },
         "cases": _with_ratios(results),
         "worker_rss_mb": list(workers.values()),
@@ -80,10 +81,8 @@ def main() -> int:
 
 def _run_case(base: str, case: Case, load: Load, warmup: Load, database_url: str) -> dict:
     log(f"{case.name}: {case.note}")
-    if case.fresh_version_per_read:
-        with fresh_version_per_read(database_url):
-            return _measure(base, case, load, warmup)
-    return _measure(base, case, load, warmup)
+    with case_state(case, database_url):
+        return _measure(base, case, load, warmup)
 
 
 def _measure(base: str, case: Case, load: Load, warmup: Load) -> dict:

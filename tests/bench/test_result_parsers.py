@@ -1,9 +1,13 @@
 """The benchmarks' parsers of wrk's and go test's output, and the ratios and targets computed from the results (no
 timings measured, nothing started)."""
 
+import uuid
+
 import pytest
 
 from bench.aggregator.measure import go_benchmark_seconds
+from bench.http.cases import build_cases
+from bench.http.data import Dataset
 from bench.http.targets import REQUIRED_CASES, cost_ratios, evaluate_targets
 from bench.http.wrk import parse_wrk_output
 
@@ -73,3 +77,66 @@ def test_the_register_target_is_met_within_one_and_a_half_times_the_first_page()
         "measured": "1.67x",
     }
     assert evaluate_targets({name: _case(100.0) for name in REQUIRED_CASES - {"entries_deep"}}, [80.0]) == []
+
+
+def test_issue_15s_ratios_are_reported_as_costs_and_checked_as_targets():
+    cases = {name: _case(100.0) for name in REQUIRED_CASES}
+    cases["balance_hit"] = _case(600.0)
+    cases["balance_plain"] = _case(700.0)  # the hit serves 0.857x of the plain view: missed (>= 0.90)
+    cases["balance_miss_steady"] = _case(200.0)  # 3.00x the cost of a hit: met (<= 3)
+    cases["first_page_plain"] = _case(110.0)  # the first page serves 0.91x of its plain view: met (>= 0.85)
+    cases["monthly_summary_12"] = _case(300.0)  # 0.50x the hit: met
+    cases["category_breakdown_12"] = _case(250.0)  # 0.42x the hit: missed
+
+    ratios = cost_ratios(cases)
+    targets = {target["target"]: (target["met"], target["measured"]) for target in evaluate_targets(cases, [80.0])}
+
+    assert ratios["balance_miss_steady/balance_hit"] == 3.0
+    assert ratios["balance_hit/balance_plain"] == pytest.approx(700 / 600)
+    assert ratios["first_page/first_page_plain"] == 1.1
+    assert ratios["monthly_summary_12/balance_hit"] == 2.0
+    assert ratios["category_breakdown_12/balance_hit"] == 2.4
+    assert targets["balance miss after the aggregator's run (balance_miss_steady) <= 3x the cost of a hit"] == (
+        True,
+        "3.00x",
+    )
+    assert targets["balance hit >= 0.90x the req/s of balance_plain"] == (False, "0.86x")
+    assert targets["first page >= 0.85x the req/s of first_page_plain"] == (True, "0.91x")
+    assert targets["monthly summary (12 months) >= 0.50x the req/s of balance_hit"] == (True, "0.50x")
+    assert targets["category breakdown (12 months) >= 0.50x the req/s of balance_hit"] == (False, "0.42x")
+
+
+def test_the_cases_keep_issue_15s_names_and_states():
+    dataset = Dataset(
+        main_user_id=uuid.uuid4(),
+        other_usernames=[],
+        deep_cursor="c",
+        deep_page_first_id=uuid.uuid4(),
+        main_account_id=uuid.uuid4(),
+        main_balance="1.00",
+        newest_entry="n",
+        deep_entries_cursor="d",
+        deep_entry="e",
+        analytics_months=("2025-12", "2026-11"),
+        first_month_summary="m",
+        largest_category="l",
+    )
+    cases = {case.name: case for case in build_cases(dataset, "token")}
+
+    assert REQUIRED_CASES <= cases.keys()
+    assert {"balance_miss", "balance_miss_steady", "balance_plain", "first_page_plain"} <= cases.keys()
+    assert {"monthly_summary_12", "category_breakdown_12"} <= cases.keys()
+    # Before the aggregator's first run (every month dirty), and after it.
+    assert (cases["balance_miss"].fresh_version_per_read, cases["balance_miss"].every_bucket_dirty) == (True, True)
+    steady = cases["balance_miss_steady"]
+    assert (steady.fresh_version_per_read, steady.every_bucket_dirty) == (True, False)
+    # The plain twins send the GraphQL case's body with the same token and expect the same text.
+    for plain, graphql in (("balance_plain", "balance_hit"), ("first_page_plain", "first_page")):
+        assert cases[plain].request.path != "/graphql/"
+        assert (cases[plain].request.body, cases[plain].request.token, cases[plain].request.expect) == (
+            cases[graphql].request.body,
+            cases[graphql].request.token,
+            cases[graphql].request.expect,
+        )
+    assert '"from":"2025-12","to":"2026-11"' in cases["monthly_summary_12"].request.body
+    assert cases["category_breakdown_12"].request.expect == "l"

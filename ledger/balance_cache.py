@@ -133,17 +133,33 @@ def bump_balance_version(user_id: object, *, volume_change: int = 0) -> int:
     one user's writes until commit.
     """
     version, volume = _apply(
-        "INSERT INTO ledger_balanceversion (user_id, version, volume_minor) VALUES (%(user)s, 1, %(change)s) "
-        f"ON CONFLICT (user_id) DO UPDATE SET version = ledger_balanceversion.version + 1, {_ADD_VOLUME} "
-        "RETURNING version, volume_minor",
+        _BUMP.format(proposed="VALUES (%(user)s, 1, %(change)s)") + " RETURNING version, volume_minor",
         user_id,
         volume_change,
     )
     if volume > MAX_VOLUME_MINOR and volume_change > 0:
         raise VolumeLimitExceeded(volume_change)
-    # Tidy-up only (correctness comes from the version): drop the superseded key once the write is durable.
-    transaction.on_commit(lambda: _delete_quietly(figures_cache_key(user_id, version - 1)))
+    forget_superseded_figures(user_id, version)
     return version
+
+
+def bump_from_seen_version_sql(proposed: str) -> str:
+    """The bump as a data-modifying statement for a write done in one statement (ledger.services.single_statement):
+    it bumps the version only when it is still %(seen)s and the volume has room for %(change)s, else writes nothing;
+    `proposed` (a SELECT of (%(user)s, 1, %(change)s), with the writer's own condition) is the row of a user who never
+    wrote. RETURNING the new version. On PostgreSQL the conflict waits for a concurrent writer's commit and compares
+    with what it committed."""
+    return (
+        _BUMP.format(proposed=proposed)
+        + " WHERE ledger_balanceversion.version = %(seen)s"
+        + f" AND ledger_balanceversion.volume_minor <= {MAX_VOLUME_MINOR} - %(change)s RETURNING version"
+    )
+
+
+def forget_superseded_figures(user_id: object, version: int) -> None:
+    """Tidy-up only (correctness comes from the version): drop the superseded key once the write is durable (at
+    once outside an atomic block)."""
+    transaction.on_commit(lambda: _delete_quietly(figures_cache_key(user_id, version - 1)))
 
 
 def add_volume(user_id: object, volume_change: int) -> None:
@@ -178,6 +194,10 @@ _INT64_MAX = 2**63 - 1
 _ADD_VOLUME = (
     f"volume_minor = CASE WHEN %(change)s > 0 AND ledger_balanceversion.volume_minor > {MAX_VOLUME_MINOR} "
     "THEN ledger_balanceversion.volume_minor ELSE ledger_balanceversion.volume_minor + %(change)s END"
+)
+_BUMP = (
+    "INSERT INTO ledger_balanceversion (user_id, version, volume_minor) {proposed} "
+    f"ON CONFLICT (user_id) DO UPDATE SET version = ledger_balanceversion.version + 1, {_ADD_VOLUME}"
 )
 
 

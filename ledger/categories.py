@@ -30,10 +30,16 @@ def remember_names(user_id: object, names: Iterable[str]) -> None:
     now = field("used_at").get_db_prep_value(timezone.now(), connection)
     with connection.cursor() as cursor:
         cursor.executemany(
-            "INSERT INTO ledger_categoryname (user_id, key, name, used_at) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (user_id, key) DO UPDATE SET name = excluded.name, used_at = excluded.used_at",
+            CATEGORY_NAME_UPSERT.format(named="VALUES (%s, %s, %s, %s)"),
             [(user_param, key, name, now) for key, name in sorted(latest.items())],
         )
+
+
+# `named` gives (user_id, key, name, used_at): VALUES here, a SELECT in a write done in one statement.
+CATEGORY_NAME_UPSERT = (
+    "INSERT INTO ledger_categoryname (user_id, key, name, used_at) {named} "
+    "ON CONFLICT (user_id, key) DO UPDATE SET name = excluded.name, used_at = excluded.used_at"
+)
 
 
 def names_for(user_id: object, seen: Mapping[str, str]) -> dict[str, str]:

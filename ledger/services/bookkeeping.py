@@ -27,12 +27,15 @@ def mark_buckets_dirty(user_id: object, days: Iterable[datetime.date]) -> None:
     now = DirtyBucket._meta.get_field("marked_at").get_db_prep_value(timezone.now(), connection)
     with connection.cursor() as cursor:
         for month in sorted({month_of(day) for day in days}):
-            cursor.execute(
-                "INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) VALUES (%s, %s, 1, %s) "
-                "ON CONFLICT (user_id, month) DO UPDATE SET "
-                "generation = ledger_dirtybucket.generation + 1, marked_at = excluded.marked_at",
-                [user_param, month, now],
-            )
+            cursor.execute(DIRTY_BUCKET_UPSERT.format(marked="VALUES (%s, %s, 1, %s)"), [user_param, month, now])
+
+
+# `marked` gives (user_id, month, 1, marked_at): VALUES here, a SELECT in a write done in one statement.
+DIRTY_BUCKET_UPSERT = (
+    "INSERT INTO ledger_dirtybucket (user_id, month, generation, marked_at) {marked} "
+    "ON CONFLICT (user_id, month) DO UPDATE SET "
+    "generation = ledger_dirtybucket.generation + 1, marked_at = excluded.marked_at"
+)
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ from ledger.services.bookkeeping import (
     refuse_archived,
     volume_guard,
 )
+from ledger.services.single_statement import insert_in_one_statement
 from ledger.validation import (
     clean_all,
     clean_text,
@@ -79,6 +80,13 @@ def transaction_create(
             # The account joins the input only when named: keys stored before accounts existed still match.
             *([] if account_id is None else [target.account.pk.hex]),
         )
+    row = Transaction(
+        user=user, account=target.account, idempotency_key=key, idempotency_fingerprint=fingerprint, **fields
+    )
+    if not target.account.archived and insert_in_one_statement(row, version_seen=target.version_seen):
+        return row
+    # Otherwise (SQLite; on PostgreSQL when the statement above could not vouch for the write, and wrote nothing) the
+    # statement sequence, which answers every case.
     with transaction.atomic(), volume_guard("amount"):
         # The bump comes first: on PostgreSQL its row lock serializes this user's writes, so two retries with one
         # idempotency key cannot both miss the lookup. Without a key the bump also adds the amount to the volume (one

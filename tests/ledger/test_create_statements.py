@@ -1,0 +1,106 @@
+"""What a transaction create costs the database, and that its one-statement write (ledger.services.single_statement)
+keeps every guarantee of the statement sequence when writes race it: one row per idempotency key, the volume equal
+to the sum, one dirty generation per write."""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from accounts.models import User
+from ledger import services
+from ledger.models import BalanceVersion, CategoryName, DirtyBucket, Transaction
+from ledger.services import transactions
+from tests.conftest import make_user, run_together
+
+pytestmark = pytest.mark.django_db(transaction=True)  # autocommit, as a request runs
+
+DAY = datetime.date(2026, 1, 15)
+
+
+@pytest.fixture
+def erin() -> User:
+    user = make_user("erin")
+    services.ensure_default_account(user=user)
+    services.transaction_create(user=user, amount="1.00", type="income", date=DAY)  # the version row exists
+    return user
+
+
+def _statements_of_a_create(user: User, **fields: object) -> list[tuple[str, bool]]:
+    """Every statement one create sends, with whether it ran inside an explicit transaction (an atomic block)."""
+    sent: list[tuple[str, bool]] = []
+
+    def record(execute, sql, params, many, context):  # noqa: ANN001, ANN202 (Django's wrapper signature)
+        sent.append((sql, connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        services.transaction_create(user=user, amount="2.50", type="expense", date=DAY, **fields)
+    return sent
+
+
+@pytest.mark.parametrize("key", [None, "order-7"])
+def test_a_create_is_its_read_and_then_one_statement_on_postgresql(erin: User, key: str | None) -> None:
+    sent = _statements_of_a_create(erin, idempotency_key=key)
+    if connection.vendor == "postgresql":
+        # The account with the version, then the bump, the row, its category name and its dirty bucket in one
+        # statement that is its own transaction: no BEGIN or COMMIT round trips, the version lock held while it runs.
+        assert [(sql.split()[0], in_transaction) for sql, in_transaction in sent] == [
+            ("SELECT", False),
+            ("WITH", False),
+        ], sent
+    else:  # SQLite: the read, then BEGIN, bump, (with a key: lookup, volume), row, name, bucket; COMMIT is no statement
+        assert len(sent) == (6 if key is None else 8), sent
+    assert BalanceVersion.objects.values_list("version", "volume_minor").get(user=erin) == (2, 350)
+    assert dict(DirtyBucket.objects.filter(user=erin).values_list("month", "generation")) == {"2026-01": 2}
+    assert list(CategoryName.objects.filter(user=erin).values_list("key", "name")) == [("other", "Other")]
+
+
+def test_the_returned_transaction_is_the_stored_one(erin: User) -> None:
+    created = services.transaction_create(
+        user=erin, amount="12.34", type="income", description="Refund", category=" GROCERIES ", date=DAY
+    )
+    stored = Transaction.objects.get(pk=created.pk)
+    fields = ["user_id", "account_id", "amount_minor", "type", "description", "category", "category_key", "date"]
+    assert [getattr(created, name) for name in fields] == [getattr(stored, name) for name in fields]
+    assert (created.created_at, created.updated_at) == (stored.created_at, stored.updated_at)
+    assert (created.category, created.category_key) == ("GROCERIES", "groceries")
+    assert not created._state.adding
+
+
+def test_a_create_after_another_write_since_its_read_is_written_once(
+    erin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = transactions.account_for_write
+
+    def read_then_another_write(*args: object, **kwargs: object) -> object:
+        seen = real(*args, **kwargs)
+        monkeypatch.setattr(transactions, "account_for_write", real)
+        services.transaction_create(user=erin, amount="3.00", type="expense", date=DAY)
+        return seen
+
+    monkeypatch.setattr(transactions, "account_for_write", read_then_another_write)
+    services.transaction_create(user=erin, amount="2.00", type="expense", date=DAY)
+    assert sorted(Transaction.objects.filter(user=erin).values_list("amount_minor", flat=True)) == [100, 200, 300]
+    assert BalanceVersion.objects.values_list("version", "volume_minor").get(user=erin) == (3, 600)
+    assert dict(DirtyBucket.objects.filter(user=erin).values_list("month", "generation")) == {"2026-01": 3}
+
+
+def test_racing_retries_of_one_create_make_one_transaction(erin: User) -> None:
+    def retry() -> str:
+        return str(services.transaction_create(user=erin, amount="4.00", type="expense", idempotency_key="k").pk)
+
+    assert len(set(run_together(retry, 4))) == 1
+    assert Transaction.objects.filter(user=erin, idempotency_key="k").count() == 1
+    assert BalanceVersion.objects.get(user=erin).volume_minor == 100 + 400
+
+
+def test_racing_creates_each_write_once_with_their_volume_and_dirty_marks(erin: User) -> None:
+    amounts = iter(["1.00", "2.00", "3.00", "4.00"])
+
+    def create() -> str:
+        return str(services.transaction_create(user=erin, amount=next(amounts), type="expense", date=DAY).pk)
+
+    assert len(set(run_together(create, 4))) == 4
+    assert BalanceVersion.objects.values_list("version", "volume_minor").get(user=erin) == (5, 1100)
+    assert dict(DirtyBucket.objects.filter(user=erin).values_list("month", "generation")) == {"2026-01": 5}

@@ -77,18 +77,18 @@ def bucket_totals(*, user: User, months: list[str], account_ids: list[object]) -
         )
     )
     # category_key() again: rollups written before keys existed hold a spelling until the next --full rebuild.
+    # Tuples, not model instances: a year of one account is ~100 rows, whose instances cost as much as the query.
+    rollups = MonthlyRollup.objects.filter(
+        user_id=user.pk,
+        month__gte=months[0],
+        month__lte=months[-1],
+        account_id__in=account_ids,
+        type__in=_INCOME_AND_EXPENSE,
+    ).values_list("month", "category", "type", "total_minor", "transaction_count")
     clean = [
-        BucketTotal(
-            row.month, category_key(row.category), row.type, row.total_minor, row.transaction_count, row.category
-        )
-        for row in MonthlyRollup.objects.filter(
-            user_id=user.pk,
-            month__gte=months[0],
-            month__lte=months[-1],
-            account_id__in=account_ids,
-            type__in=_INCOME_AND_EXPENSE,
-        )
-        if row.month not in dirty
+        BucketTotal(month, category_key(category), kind, total, count, category)
+        for month, category, kind, total, count in rollups
+        if month not in dirty
     ]
     return clean + _live_totals(user, sorted(dirty), account_ids)
 

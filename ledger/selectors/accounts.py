@@ -65,6 +65,11 @@ def account_scope(*, user: User, currency: object = None, account_id: object = N
                 error_codes.CURRENCY_MISMATCH,
             )
         return AccountScope(account.currency, [account.pk])
+    # One query for the accounts and the default's currency; a user without an account gets one first.
+    accounts = list(Account.objects.owned_by(user).values_list("pk", "currency", "is_default"))
     if code is None:
-        code = ensure_default_account(user=user).currency
-    return AccountScope(code, list(Account.objects.owned_by(user).filter(currency=code).values_list("pk", flat=True)))
+        code = next((currency for _, currency, is_default in accounts if is_default), None)
+        if code is None:
+            code = ensure_default_account(user=user).currency
+            accounts = list(Account.objects.owned_by(user).values_list("pk", "currency", "is_default"))
+    return AccountScope(code, [pk for pk, currency, _ in accounts if currency == code])

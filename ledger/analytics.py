@@ -2,8 +2,10 @@
 
 Clean buckets come from `ledger_monthlyrollup`; buckets still listed in `ledger_dirtybucket` are aggregated live
 from the transactions. The dirty set is read first: a bucket that is clean at that moment has rollups at least that
-fresh, and one that is dirty is computed from the rows themselves, so an answer never disagrees with the writes
-committed before the request.
+fresh, and one that is dirty is computed from the rows themselves. On PostgreSQL the reads also share one snapshot
+(storage.connections.read_snapshot): without it, a write that moves a transaction from a clean month into one
+already dirty, committed between the reads, would be counted twice (in the clean month's rollup and in the dirty
+month's rows).
 """
 
 from collections import defaultdict
@@ -19,6 +21,7 @@ from ledger.categories import category_key, names_for
 from ledger.models import DirtyBucket, MonthlyRollup, Transaction, TransactionType
 from ledger.selectors import AccountScope, account_scope, is_sum_overflow
 from ledger.validation import invalid, month_bounds, month_of, parse_month
+from storage.connections import read_snapshot
 
 MAX_MONTHS = 120
 
@@ -69,8 +72,11 @@ def month_range(start: object, end: object) -> list[str]:
 def bucket_totals(*, user: User, months: list[str], account_ids: list[object]) -> list[BucketTotal]:
     """Income and expense totals per (month, category key, type) of the given ledger accounts over the months:
     rollups where clean, live sums where dirty. Transfers never count."""
-    # No transaction: the order of the reads is what makes the answer exact (see the module docstring), and on
-    # SQLite an atomic block would take the write lock (transaction_mode IMMEDIATE) for a read.
+    with read_snapshot():
+        return _bucket_totals(user, months, account_ids)
+
+
+def _bucket_totals(user: User, months: list[str], account_ids: list[object]) -> list[BucketTotal]:
     dirty = set(
         DirtyBucket.objects.filter(user_id=user.pk, month__gte=months[0], month__lte=months[-1]).values_list(
             "month", flat=True

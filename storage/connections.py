@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.signals import request_finished, request_started
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.backends.utils import CursorDebugWrapper
 
 _LAST_REQUEST_END = "_finance_last_request_end"
@@ -51,6 +51,20 @@ class _LoggedAsWritten(CursorDebugWrapper):
     def execute(self, sql, params=None):  # noqa: ANN001, ANN201 (Django's signature)
         with self.debug_sql(sql, params):
             return super(CursorDebugWrapper, self).execute(sql, params)
+
+
+@contextlib.contextmanager
+def read_snapshot() -> Iterator[None]:
+    """Reads that must agree with each other (rows, dirty marks, rollups) in one REPEATABLE READ READ ONLY snapshot on
+    PostgreSQL. Elsewhere, and inside a transaction already open, the reads run as they are: SQLite serializes its
+    writers, and an atomic block there would take the write lock for a read."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
 
 
 def _note_request_end(**kwargs: object) -> None:

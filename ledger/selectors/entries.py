@@ -11,14 +11,12 @@ On PostgreSQL the reads run in one REPEATABLE READ snapshot, so rows, dirty mark
 even while writes and the aggregator commit.
 """
 
-import contextlib
 import datetime
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Case, F, Sum, When
 
 from accounts.models import User
@@ -26,6 +24,7 @@ from ledger import error_codes
 from ledger.models import Account, DirtyBucket, EntryKind, MonthlyRollup, Transaction, Transfer
 from ledger.selectors.transactions import DEFAULT_PAGE_SIZE, decode_cursor, encode_position
 from ledger.validation import invalid, month_bounds, month_of, month_ranges, parse_month
+from storage.connections import read_snapshot
 
 # One SELECT per kind of row an account's entries come from; {where} narrows each (keyset, month ranges) and the
 # columns are the same in all three. Signed amounts: money in positive, out negative.
@@ -77,7 +76,7 @@ class EntryPage:
 
     def total_count(self) -> int:
         """Every entry of the account (all pages), counted from rollups and dirty months like the balances."""
-        with _one_snapshot():
+        with read_snapshot():
             return _totals(self.account, through=None)[1]
 
     def transaction_of(self, entry: Entry) -> Transaction | None:
@@ -110,7 +109,7 @@ def entry_page(*, user: User, account: Account, first: int | None, after: str | 
         raise invalid("first", "Must be zero or more.", error_codes.INVALID_PAGE_SIZE)
     size = min(size, settings.GRAPHQL_MAX_PAGE_SIZE)
     position = None if after is None else decode_cursor(after)
-    with _one_snapshot():
+    with read_snapshot():
         rows = _page_rows(account, position, size + 1)
         entries: list[Entry] = []
         if rows and size > 0:
@@ -175,17 +174,6 @@ def _totals(account: Account, *, through: tuple[datetime.date, uuid.UUID] | None
             live_net, live_count = cursor.fetchone()
         net, count = net + int(live_net or 0), count + int(live_count or 0)
     return net, count
-
-
-@contextlib.contextmanager
-def _one_snapshot() -> Iterator[None]:
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        yield
 
 
 def _account_param(account: Account) -> object:

@@ -143,15 +143,15 @@ def bump_balance_version(user_id: object, *, volume_change: int = 0) -> int:
     return version
 
 
-def bump_from_seen_version_sql(proposed: str) -> str:
-    """The bump as a data-modifying statement for a write done in one statement (ledger.services.single_statement):
-    it bumps the version only when it is still %(seen)s and the volume has room for %(change)s, else writes nothing;
-    `proposed` (a SELECT of (%(user)s, 1, %(change)s), with the writer's own condition) is the row of a user who never
-    wrote. RETURNING the new version. On PostgreSQL the conflict waits for a concurrent writer's commit and compares
-    with what it committed."""
+def bump_if_unchanged_sql(proposed: str, seen: str) -> str:
+    """The bump as a data-modifying statement for a write done in one statement (ledger.services.single_statement).
+    It bumps only a version still equal to `seen` (SQL: the version the writer's own reads saw) whose volume has room
+    for %(change)s, and otherwise writes nothing; `proposed` (a SELECT of (%(user)s, 1, %(change)s), under the
+    writer's own conditions) is the row of a user who never wrote. RETURNING the new version. On PostgreSQL the
+    conflict waits for a concurrent writer's commit and compares with what it committed."""
     return (
         _BUMP.format(proposed=proposed)
-        + " WHERE ledger_balanceversion.version = %(seen)s"
+        + f" WHERE ledger_balanceversion.version = {seen}"
         + f" AND ledger_balanceversion.volume_minor <= {MAX_VOLUME_MINOR} - %(change)s RETURNING version"
     )
 

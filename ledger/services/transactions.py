@@ -83,7 +83,7 @@ def transaction_create(
     row = Transaction(
         user=user, account=target.account, idempotency_key=key, idempotency_fingerprint=fingerprint, **fields
     )
-    if not target.account.archived and insert_in_one_statement(row, version_seen=target.version_seen):
+    if not target.account.archived and insert_in_one_statement(row):
         return row
     # Otherwise (SQLite; on PostgreSQL when the statement above could not vouch for the write, and wrote nothing) the
     # statement sequence, which answers every case.

@@ -3,13 +3,14 @@ keeps every guarantee of the statement sequence when writes race it: one row per
 to the sum, one dirty generation per write."""
 
 import datetime
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
 
 from accounts.models import User
 from ledger import services
-from ledger.models import BalanceVersion, CategoryName, DirtyBucket, Transaction
+from ledger.models import Account, BalanceVersion, CategoryName, DirtyBucket, Transaction
 from ledger.services import transactions
 from tests.conftest import make_user, run_together
 
@@ -68,22 +69,39 @@ def test_the_returned_transaction_is_the_stored_one(erin: User) -> None:
     assert not created._state.adding
 
 
+def _after_the_read(monkeypatch: pytest.MonkeyPatch, change: Callable[[Account], object]) -> None:
+    """Run `change` on the account right after the create's first read of it, as another request committing then."""
+    real = transactions.account_for_write
+
+    def read_then_change(*args: object, **kwargs: object) -> object:
+        seen = real(*args, **kwargs)
+        monkeypatch.setattr(transactions, "account_for_write", real)
+        change(seen.account)
+        return seen
+
+    monkeypatch.setattr(transactions, "account_for_write", read_then_change)
+
+
 def test_a_create_after_another_write_since_its_read_is_written_once(
     erin: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = transactions.account_for_write
-
-    def read_then_another_write(*args: object, **kwargs: object) -> object:
-        seen = real(*args, **kwargs)
-        monkeypatch.setattr(transactions, "account_for_write", real)
-        services.transaction_create(user=erin, amount="3.00", type="expense", date=DAY)
-        return seen
-
-    monkeypatch.setattr(transactions, "account_for_write", read_then_another_write)
+    _after_the_read(
+        monkeypatch, lambda _: services.transaction_create(user=erin, amount="3.00", type="expense", date=DAY)
+    )
     services.transaction_create(user=erin, amount="2.00", type="expense", date=DAY)
     assert sorted(Transaction.objects.filter(user=erin).values_list("amount_minor", flat=True)) == [100, 200, 300]
     assert BalanceVersion.objects.values_list("version", "volume_minor").get(user=erin) == (3, 600)
     assert dict(DirtyBucket.objects.filter(user=erin).values_list("month", "generation")) == {"2026-01": 3}
+
+
+def test_the_returned_account_is_the_account_as_the_row_was_written(
+    erin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _after_the_read(
+        monkeypatch, lambda account: services.account_update(user=erin, account_id=account.pk, name="Daily")
+    )
+    created = services.transaction_create(user=erin, amount="2.00", type="expense", date=DAY)
+    assert (created.account.name, created.account.currency) == ("Daily", "USD")
 
 
 def test_racing_retries_of_one_create_make_one_transaction(erin: User) -> None:

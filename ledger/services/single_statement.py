@@ -23,9 +23,9 @@ from django.db import connection
 
 from ledger.balance_cache import bump_if_unchanged_sql, forget_superseded_figures
 from ledger.categories import CATEGORY_NAME_UPSERT, category_key
-from ledger.models import Account, Transaction
+from ledger.models import Transaction
 from ledger.money import MAX_VOLUME_MINOR
-from ledger.services.bookkeeping import DIRTY_BUCKET_UPSERT
+from ledger.services.bookkeeping import ACCOUNT_COLUMNS, DIRTY_BUCKET_UPSERT, account_from_row
 from ledger.validation import month_of
 from storage.connections import prepared_cursor
 
@@ -60,13 +60,10 @@ def insert_in_one_statement(row: Transaction) -> bool:
         return False
     version, *account = written
     forget_superseded_figures(row.user_id, version)
-    row.account = Account.from_db(connection.alias, _ACCOUNT_ATTNAMES, account)
+    row.account = account_from_row(account)
     row._state.adding = False
     row._state.db = connection.alias
     return True
-
-
-_ACCOUNT_ATTNAMES = [field.attname for field in Account._meta.concrete_fields]
 
 
 @functools.cache
@@ -84,11 +81,10 @@ def _statement(*, with_key: bool) -> str:
     values = ", ".join(f"%(c{i})s" for i in range(len(fields)))
     name = CATEGORY_NAME_UPSERT.format(named="SELECT %(user)s, %(category_key)s, %(category)s, %(now)s FROM new_row")
     bucket = DIRTY_BUCKET_UPSERT.format(marked="SELECT %(user)s, %(month)s, 1, %(now)s FROM new_row")
-    account_columns = ", ".join(f"a.{connection.ops.quote_name(f.column)}" for f in Account._meta.concrete_fields)
     return (
         "WITH seen AS (SELECT version FROM ledger_balanceversion WHERE user_id = %(user)s), "
         f"bumped AS ({bump}), "
         f"new_row AS (INSERT INTO {Transaction._meta.db_table} ({columns}) SELECT {values} FROM bumped RETURNING 1), "
         f"named AS ({name}), marked AS ({bucket}) "
-        f"SELECT bumped.version, {account_columns} FROM bumped, ledger_account a WHERE a.id = %(account)s"
+        f"SELECT bumped.version, {ACCOUNT_COLUMNS} FROM bumped, ledger_account a WHERE a.id = %(account)s"
     )

@@ -7,16 +7,19 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from accounts.models import User
+from accounts.tokens import issue_token_pair
 from ledger import services
 from ledger.models import Account, BalanceVersion, CategoryName, DirtyBucket, Transaction
 from ledger.services import transactions
-from tests.conftest import make_user, run_together
+from tests.conftest import GraphQLClient, create, make_user, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)  # autocommit, as a request runs
 
 DAY = datetime.date(2026, 1, 15)
+READS = {"SELECT", "BEGIN"}  # BEGIN: SQLite's, sent by Django as a statement
 
 
 @pytest.fixture
@@ -27,8 +30,8 @@ def erin() -> User:
     return user
 
 
-def _statements_of_a_create(user: User, **fields: object) -> list[tuple[str, bool]]:
-    """Every statement one create sends, with whether it ran inside an explicit transaction (an atomic block)."""
+def _statements_of(create: Callable[[], object]) -> list[tuple[str, bool]]:
+    """Every statement `create` sends, with whether it ran inside an explicit transaction (an atomic block)."""
     sent: list[tuple[str, bool]] = []
 
     def record(execute, sql, params, many, context):  # noqa: ANN001, ANN202 (Django's wrapper signature)
@@ -36,8 +39,14 @@ def _statements_of_a_create(user: User, **fields: object) -> list[tuple[str, boo
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):
-        services.transaction_create(user=user, amount="2.50", type="expense", date=DAY, **fields)
+        create()
     return sent
+
+
+def _statements_of_a_create(user: User, **fields: object) -> list[tuple[str, bool]]:
+    return _statements_of(
+        lambda: services.transaction_create(user=user, amount="2.50", type="expense", date=DAY, **fields)
+    )
 
 
 @pytest.mark.parametrize("key", [None, "order-7"])
@@ -55,6 +64,16 @@ def test_a_create_is_its_read_and_then_one_statement_on_postgresql(erin: User, k
     assert BalanceVersion.objects.values_list("version", "volume_minor").get(user=erin) == (2, 350)
     assert dict(DirtyBucket.objects.filter(user=erin).values_list("month", "generation")) == {"2026-01": 2}
     assert list(CategoryName.objects.filter(user=erin).values_list("key", "name")) == [("other", "Other")]
+
+
+def test_a_create_request_writes_in_one_statement_outside_any_transaction_on_postgresql(erin: User) -> None:
+    client = GraphQLClient(http=Client(), token=issue_token_pair(erin).token)
+    sent = _statements_of(lambda: create(client, "2.50"))
+    writes = [(sql.split()[0], in_transaction) for sql, in_transaction in sent if sql.split()[0] not in READS]
+    if connection.vendor == "postgresql":
+        assert writes == [("WITH", False)], sent
+    else:  # the bump, the row, its category name and its dirty bucket, in a transaction
+        assert writes == [("INSERT", True)] * 4, sent
 
 
 def test_the_returned_transaction_is_the_stored_one(erin: User) -> None:

@@ -8,6 +8,7 @@ already dirty, committed between the reads, would be counted twice (in the clean
 month's rows).
 """
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from django.db.models.functions import TruncMonth
 
 from accounts.models import User
 from ledger import error_codes
+from ledger.balance_cache import cached_answer
 from ledger.categories import category_key, names_for
 from ledger.models import DirtyBucket, MonthlyRollup, Transaction, TransactionType
 from ledger.selectors import AccountScope, account_scope, is_sum_overflow
@@ -133,6 +135,59 @@ def category_breakdown(
     names = names_for(user.pk, spellings)
     rows = [CategoryFigures(names[key], kind, total, count) for (key, kind), (total, count) in sums.items()]
     return sorted(rows, key=lambda row: (-row.total_minor, row.category, row.type))
+
+
+def monthly_summary_cached(
+    *, user: User, version: int | None, start: object, end: object, currency: object, account_id: object
+) -> tuple[str, list[MonthFigures]]:
+    """(currency, monthly_summary) for the arguments as given, cached under the user's balance version
+    (ledger.balance_cache.cached_answer: never stale, whatever the aggregator did)."""
+
+    def compute() -> tuple[str, list[MonthFigures]]:
+        scope = account_scope(user=user, currency=currency, account_id=account_id)
+        return scope.currency, monthly_summary(user=user, start=start, end=end, scope=scope)
+
+    return cached_answer(
+        user.pk,
+        version,
+        "monthly_summary",
+        _as_key(start, end, currency, account_id),
+        compute,
+        encode=lambda answer: [answer[0], [dataclasses.astuple(row) for row in answer[1]]],
+        decode=lambda raw: (raw[0], [MonthFigures(*row) for row in raw[1]]),
+    )
+
+
+def category_breakdown_cached(
+    *,
+    user: User,
+    version: int | None,
+    start: object,
+    end: object,
+    type: str | None,
+    currency: object,
+    account_id: object,
+) -> tuple[str, list[CategoryFigures]]:
+    """(currency, category_breakdown), cached like monthly_summary_cached."""
+
+    def compute() -> tuple[str, list[CategoryFigures]]:
+        scope = account_scope(user=user, currency=currency, account_id=account_id)
+        return scope.currency, category_breakdown(user=user, start=start, end=end, type=type, scope=scope)
+
+    return cached_answer(
+        user.pk,
+        version,
+        "category_breakdown",
+        _as_key(start, end, type, currency, account_id),
+        compute,
+        encode=lambda answer: [answer[0], [dataclasses.astuple(row) for row in answer[1]]],
+        decode=lambda raw: (raw[0], [CategoryFigures(*row) for row in raw[1]]),
+    )
+
+
+def _as_key(*arguments: object) -> tuple:
+    # GraphQL gives strings or None; anything else (a number literal the parsers refuse) by its text.
+    return tuple(value if value is None or isinstance(value, str) else repr(value) for value in arguments)
 
 
 def _live_totals(user: User, months: list[str], account_ids: list[object]) -> list[BucketTotal]:

@@ -12,6 +12,7 @@ database transaction. A reader first reads the version from the database, then l
 Concurrent misses for one key elect one computer with SET NX; the others wait briefly for its result.
 """
 
+import hashlib
 import json
 import logging
 import time
@@ -247,6 +248,39 @@ def cached_figures(
             return figures
     BALANCE_CACHE_MISSES.inc()
     return compute()
+
+
+def cached_answer(
+    user_id: object,
+    version: int | None,
+    name: str,
+    arguments: tuple,
+    compute: Callable[[], object],
+    *,
+    encode: Callable[[object], object],
+    decode: Callable[[object], object],
+) -> object:
+    """An answer that is a function of the user's committed data and the arguments alone (analytics), cached under
+    the user's version like the figures: a write bumps the version, so no answer from before it is served after it,
+    and an aggregator run changes no answer (rollups + live dirty buckets are exact either way). Errors of `compute`
+    (bad arguments) are raised, never cached. `encode`/`decode` turn the answer into JSON-able values and back."""
+    version = read_balance_version(user_id) if version is None else version
+    digest = hashlib.sha256(json.dumps(arguments, separators=(",", ":")).encode()).hexdigest()[:32]
+    key = cache_key(name, user_id, version, digest)
+    try:
+        client = get_redis_connection("default")
+        raw = client.get(key)
+        if raw is not None:
+            return decode(json.loads(raw))
+    except REDIS_OUTAGE_ERRORS as error:
+        logger.warning("%s cache unavailable, computing from the database: %s", name, error)
+        return compute()
+    answer = compute()
+    try:
+        client.set(key, json.dumps(encode(answer), separators=(",", ":")), ex=settings.BALANCE_CACHE_TTL)
+    except REDIS_OUTAGE_ERRORS as error:
+        logger.warning("%s cache unavailable, not stored: %s", name, error)
+    return answer
 
 
 def _delete_quietly(key: str) -> None:

@@ -5,10 +5,10 @@ from typing import Annotated
 
 import strawberry
 
-from ledger import analytics, selectors
+from ledger import analytics
 from ledger.currencies import currency_digits
 from ledger.money import from_minor
-from schema.context import current_user
+from schema.context import current_principal
 from schema.errors import field
 from schema.scalars import Money
 from schema.types import TransactionType
@@ -52,10 +52,16 @@ class AnalyticsQuery:
         currency: _CURRENCY = None,
         account_id: _ACCOUNT = None,
     ) -> list[MonthSummary]:
-        user = current_user(info)
-        scope = selectors.account_scope(user=user, currency=currency, account_id=account_id)
-        months = analytics.monthly_summary(user=user, start=from_, end=to, scope=scope)
-        digits = currency_digits(scope.currency)
+        principal = current_principal(info, with_balance_version=True)
+        code, months = analytics.monthly_summary_cached(
+            user=principal.user,
+            version=principal.balance_version,
+            start=from_,
+            end=to,
+            currency=currency,
+            account_id=account_id,
+        )
+        digits = currency_digits(code)
         return [
             MonthSummary(
                 month=month.month,
@@ -79,11 +85,17 @@ class AnalyticsQuery:
         currency: _CURRENCY = None,
         account_id: _ACCOUNT = None,
     ) -> list[CategoryTotal]:
-        user = current_user(info)
-        scope = selectors.account_scope(user=user, currency=currency, account_id=account_id)
-        kind = None if type is None else type.value
-        rows = analytics.category_breakdown(user=user, start=from_, end=to, type=kind, scope=scope)
-        digits = currency_digits(scope.currency)
+        principal = current_principal(info, with_balance_version=True)
+        code, rows = analytics.category_breakdown_cached(
+            user=principal.user,
+            version=principal.balance_version,
+            start=from_,
+            end=to,
+            type=None if type is None else type.value,
+            currency=currency,
+            account_id=account_id,
+        )
+        digits = currency_digits(code)
         return [
             CategoryTotal(
                 category=row.category,

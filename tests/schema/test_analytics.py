@@ -2,6 +2,8 @@
 rollups after (the Go binary's own tests and tests/e2e cover that side)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from ledger.models import DirtyBucket, MonthlyRollup
@@ -119,3 +121,23 @@ def test_exactly_120_months_is_allowed(as_alice: GraphQLClient) -> None:
 def test_analytics_need_authentication(anonymous: GraphQLClient, db: None) -> None:
     body = anonymous.post(MONTHLY, {"from": "2026-01", "to": "2026-02"})
     assert [error["extensions"]["code"] for error in body["errors"]] == ["UNAUTHENTICATED"]
+
+
+def test_an_answer_is_cached_under_the_version_until_the_next_write(as_alice: GraphQLClient) -> None:
+    create(as_alice, "3.00", category="Books", date="2024-06-10")
+    first = as_alice.data(MONTHLY, {"from": "2024-06", "to": "2024-06"})["monthlySummary"]
+    with CaptureQueriesContext(connection) as captured:
+        again = as_alice.data(MONTHLY, {"from": "2024-06", "to": "2024-06"})["monthlySummary"]
+    assert again == first
+    assert len(captured) == 1  # the caller with the version joined; no dirty set, rollups or rows
+    create(as_alice, "2.00", category="Books", date="2024-06-11")
+    months = as_alice.data(MONTHLY, {"from": "2024-06", "to": "2024-06"})["monthlySummary"]
+    assert [(m["expense"], m["transactionCount"]) for m in months] == [("5.00", 2)]
+    rows = as_alice.data(BREAKDOWN, {"from": "2024-06", "to": "2024-06"})["categoryBreakdown"]
+    assert rows == [{"category": "Books", "type": "EXPENSE", "total": "5.00", "transactionCount": 2}]
+
+
+def test_a_refused_argument_is_never_cached(as_alice: GraphQLClient) -> None:
+    for _ in range(2):
+        body = as_alice.post('{ monthlySummary(from: "2024-06", to: "2024-06", currency: "XYZ") { month } }')
+        assert body["errors"][0]["extensions"]["errors"][0]["code"] == "INVALID_CURRENCY"

@@ -49,7 +49,7 @@ class AccountMutation:
         id: _ACCOUNT_ID,
         input: Annotated[UpdateAccountInput, arg("Only the fields to change.")],
     ) -> AccountPayload:
-        given = given_fields(input, ("name", "kind", "opening_balance", "archived"))
+        given = given_fields(input, ("name", "kind", "opening_balance", "archived", "currency"))
         account = services.account_update(user=current_user(info), account_id=id, **given)
         return AccountPayload(account=account)
 

@@ -90,6 +90,11 @@ class UpdateAccountInput:
     archived: bool | None = strawberry.field(
         default=strawberry.UNSET, description="Archive (no new entries) or unarchive; never the default account."
     )
+    currency: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="ISO 4217; only while the account has no entries (ACCOUNT_NOT_EMPTY). The opening balance keeps "
+        "its value (give openingBalance too when the new currency has fewer digits than it needs).",
+    )
 
 
 @strawberry.input(description="Money moved between two of the caller's accounts.")

@@ -10,7 +10,7 @@ from ledger import error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
 from ledger.currencies import currency_digits, default_currency, parse_currency
 from ledger.models import Account, AccountKind, Transaction, Transfer, account_name_key
-from ledger.money import parse_amount, to_minor
+from ledger.money import from_minor, parse_amount, to_minor
 from ledger.services.bookkeeping import (
     earlier_create,
     ensure_default_account,
@@ -97,8 +97,11 @@ def account_update(
     kind: object = _UNSET,
     opening_balance: object = _UNSET,
     archived: object = _UNSET,
+    currency: object = _UNSET,
 ) -> Account:
-    """Change the given fields (omitted or null keep their value). The default account cannot be archived."""
+    """Change the given fields (omitted or null keep their value). The default account cannot be archived. The
+    currency can change only while the account has no entries (ACCOUNT_NOT_EMPTY); the opening balance keeps its
+    value, and must then be given again when the new currency has too few digits for it (INVALID_AMOUNT)."""
     try:
         with transaction.atomic(), volume_guard("opening_balance"):
             bump_balance_version(user.pk)
@@ -112,6 +115,11 @@ def account_update(
                 if kind is not _UNSET and kind is not None:
                     with errors.collect():
                         account.kind = _parse_kind(kind)
+                if currency is not _UNSET and currency is not None:
+                    with errors.collect():
+                        _change_currency(
+                            account, parse_currency(currency), reopen=opening_balance not in (_UNSET, None)
+                        )
                 if opening_balance is not _UNSET and opening_balance is not None:
                     with errors.collect():
                         account.opening_balance_minor = _parse_opening(opening_balance, account.currency)
@@ -128,6 +136,38 @@ def account_update(
         raise _taken_name() from None
 
 
+def _change_currency(account: Account, code: str, *, reopen: bool) -> None:
+    """Switch an account without entries to `code`; the opening balance keeps its value in the new digits unless
+    `reopen` (a new one is given in the same update)."""
+    if code == account.currency:
+        return
+    if _has_entries(account):
+        raise invalid(
+            "currency",
+            f'"{account.name}" has entries in {account.currency}: its currency is fixed. Open another account.',
+            error_codes.ACCOUNT_NOT_EMPTY,
+        )
+    if not reopen:
+        value = from_minor(account.opening_balance_minor, currency_digits(account.currency))
+        try:
+            account.opening_balance_minor = to_minor(value, currency_digits(code))
+        except ValueError:
+            raise invalid(
+                "opening_balance",
+                f"The opening balance {value} has more decimals than {code} has: give openingBalance in {code} too.",
+                error_codes.INVALID_AMOUNT,
+            ) from None
+    account.currency = code
+
+
+def _has_entries(account: Account) -> bool:
+    return (
+        Transaction.objects.filter(account=account).exists()
+        or Transfer.objects.filter(from_account=account).exists()
+        or Transfer.objects.filter(to_account=account).exists()
+    )
+
+
 def account_delete(*, user: User, account_id: object) -> str:
     """Delete an account without entries (ACCOUNT_NOT_EMPTY otherwise); never the default one. Returns its id."""
     with transaction.atomic():
@@ -135,11 +175,7 @@ def account_delete(*, user: User, account_id: object) -> str:
         account = _owned_for_update(user, account_id)
         if account.is_default:
             raise _default_account_error("id")
-        if (
-            Transaction.objects.filter(account=account).exists()
-            or Transfer.objects.filter(from_account=account).exists()
-            or Transfer.objects.filter(to_account=account).exists()
-        ):
+        if _has_entries(account):
             raise invalid(
                 "id",
                 f'"{account.name}" has entries: delete or move them first, or archive the account instead.',

@@ -147,6 +147,13 @@ def confirm_account(user: User, seen: AccountForWrite, new_version: int, *, fiel
     account = Account.objects.owned_by(user).filter(pk=seen.account.pk).first()
     if account is None:
         raise invalid(field, "No account with this id.", error_codes.NOT_FOUND)
+    if account.currency != seen.account.currency:
+        # An account without entries may change its currency: the amount was read in the old one's digits.
+        raise invalid(
+            field,
+            f"The account's currency changed to {account.currency} meanwhile: send the amount again in it.",
+            error_codes.CURRENCY_MISMATCH,
+        )
     return account
 
 

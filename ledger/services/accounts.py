@@ -12,15 +12,15 @@ from ledger.currencies import currency_digits, default_currency, parse_currency
 from ledger.models import Account, AccountKind, Transaction, Transfer, account_name_key
 from ledger.money import from_minor, parse_amount, to_minor
 from ledger.services.bookkeeping import (
+    clean_idempotency_key,
     earlier_create,
     ensure_default_account,
     input_fingerprint,
+    owned_for_update,
     refuse_archived,
     volume_guard,
 )
-from ledger.validation import clean_text, invalid, merged_errors, parse_transaction_id
-
-_UNSET = object()
+from ledger.validation import clean_text, invalid, merged_errors
 
 
 def user_register(
@@ -63,7 +63,7 @@ def account_create(
                 opening = _parse_opening(opening_balance, code)
         if idempotency_key is not None:
             with errors.collect():
-                idempotency_key = _clean_key(idempotency_key)
+                idempotency_key = clean_idempotency_key(idempotency_key)
     fingerprint = None
     if idempotency_key is not None:
         fingerprint = input_fingerprint(name, kind, "" if currency is None else code, opening)
@@ -93,13 +93,13 @@ def account_update(
     *,
     user: User,
     account_id: object,
-    name: object = _UNSET,
-    kind: object = _UNSET,
-    opening_balance: object = _UNSET,
-    archived: object = _UNSET,
-    currency: object = _UNSET,
+    name: object = None,
+    kind: object = None,
+    opening_balance: object = None,
+    archived: object = None,
+    currency: object = None,
 ) -> Account:
-    """Change the given fields (omitted or null keep their value). The default account cannot be archived. The
+    """Change the given fields (None keeps a value). The default account cannot be archived. The
     currency can change only while the account has no entries (ACCOUNT_NOT_EMPTY); the opening balance keeps its
     value, and must then be given again when the new currency has too few digits for it (INVALID_AMOUNT)."""
     try:
@@ -108,22 +108,20 @@ def account_update(
             account = _owned_for_update(user, account_id)
             old_opening = account.opening_balance_minor
             with merged_errors() as errors:
-                if name is not _UNSET and name is not None:
+                if name is not None:
                     with errors.collect():
                         account.name = _clean_name(name)
                         _refuse_taken_name(user, account.name, except_id=account.pk)
-                if kind is not _UNSET and kind is not None:
+                if kind is not None:
                     with errors.collect():
                         account.kind = _parse_kind(kind)
-                if currency is not _UNSET and currency is not None:
+                if currency is not None:
                     with errors.collect():
-                        _change_currency(
-                            account, parse_currency(currency), reopen=opening_balance not in (_UNSET, None)
-                        )
-                if opening_balance is not _UNSET and opening_balance is not None:
+                        _change_currency(account, parse_currency(currency), reopen=opening_balance is not None)
+                if opening_balance is not None:
                     with errors.collect():
                         account.opening_balance_minor = _parse_opening(opening_balance, account.currency)
-                if archived is not _UNSET and archived is not None:
+                if archived is not None:
                     with errors.collect():
                         if archived and account.is_default:
                             raise _default_account_error("archived")
@@ -203,21 +201,11 @@ def account_set_default(*, user: User, account_id: object) -> Account:
 
 
 def _owned_for_update(user: User, account_id: object) -> Account:
-    pk = parse_transaction_id(account_id)
-    account = None if pk is None else Account.objects.owned_by(user).select_for_update().filter(pk=pk).first()
-    if account is None:
-        raise invalid("id", "No account with this id.", error_codes.NOT_FOUND)
-    return account
+    return owned_for_update(Account.objects.owned_by(user), account_id, what="account")
 
 
 def _clean_name(raw: object) -> str:
     return clean_text(raw, field="name", code=error_codes.INVALID_ACCOUNT_NAME, min_length=1, max_length=100)
-
-
-def _clean_key(raw: object) -> str:
-    return clean_text(
-        raw, field="idempotency_key", code=error_codes.INVALID_IDEMPOTENCY_KEY, min_length=1, max_length=255
-    )
 
 
 def _parse_kind(raw: object) -> str:

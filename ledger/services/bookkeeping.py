@@ -19,7 +19,7 @@ from ledger import error_codes
 from ledger.currencies import default_currency
 from ledger.models import Account, DirtyBucket
 from ledger.money import VolumeLimitExceeded, volume_limit_error
-from ledger.validation import invalid, month_of, parse_transaction_id
+from ledger.validation import clean_text, invalid, month_of, parse_transaction_id
 from storage.connections import prepared_cursor
 
 
@@ -74,6 +74,23 @@ def earlier_create(
             error_codes.IDEMPOTENCY_KEY_REUSED,
         )
     return existing
+
+
+def clean_idempotency_key(raw: object) -> str:
+    """The key a create is retried under: 1-255 storable characters (INVALID_IDEMPOTENCY_KEY)."""
+    return clean_text(
+        raw, field="idempotency_key", code=error_codes.INVALID_IDEMPOTENCY_KEY, min_length=1, max_length=255
+    )
+
+
+def owned_for_update(rows: models.QuerySet, raw_id: object, *, what: str) -> models.Model:
+    """The row with this id among `rows` (already scoped to the caller), locked for the write; NOT_FOUND on "id"
+    otherwise. Another user's id, a deleted id and a malformed one all give the same answer, so ids reveal nothing."""
+    pk = parse_transaction_id(raw_id)
+    row = None if pk is None else rows.select_for_update(of=("self",)).filter(pk=pk).first()
+    if row is None:
+        raise invalid("id", f"No {what} with this id.", error_codes.NOT_FOUND)
+    return row
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from ledger.models import DEFAULT_CATEGORY, Account, Transaction
 from ledger.money import parse_amount, to_minor
 from ledger.services.bookkeeping import (
     account_for_write,
+    clean_idempotency_key,
     confirm_account,
     earlier_create,
     input_fingerprint,
     mark_buckets_dirty,
+    owned_for_update,
     refuse_archived,
     volume_guard,
 )
@@ -30,8 +32,6 @@ from ledger.validation import (
     parse_transaction_id,
     parse_transaction_type,
 )
-
-_UNSET = object()
 
 
 def transaction_create(
@@ -112,19 +112,19 @@ def transaction_update(
     *,
     user: User,
     transaction_id: object,
-    amount: object = _UNSET,
-    type: object = _UNSET,
-    description: object = _UNSET,
-    category: object = _UNSET,
-    date: object = _UNSET,
-    account_id: object = _UNSET,
+    amount: object = None,
+    type: object = None,
+    description: object = None,
+    category: object = None,
+    date: object = None,
+    account_id: object = None,
 ) -> Transaction:
-    """Change the given fields of one of the user's transactions; omitted (or null) fields keep their value. It may
+    """Change the given fields of one of the user's transactions; fields left None keep their value. It may
     move to another of the user's accounts of the same currency (CURRENCY_MISMATCH otherwise)."""
     given = {
         name: value
         for name, value in {"type": type, "description": description, "category": category, "date": date}.items()
-        if value is not _UNSET and value is not None
+        if value is not None
     }
     with transaction.atomic(), volume_guard("amount"):
         bump_balance_version(user.pk)
@@ -134,10 +134,10 @@ def transaction_update(
         with merged_errors() as errors:
             with errors.collect():
                 fields = clean_all(given, _FIELD_PARSERS)
-            if account_id is not _UNSET and account_id is not None:
+            if account_id is not None:
                 with errors.collect():
                     account = _move_target(user, account_id, txn.account)
-            if amount is not _UNSET and amount is not None:
+            if amount is not None:
                 with errors.collect():
                     digits = currency_digits(account.currency)
                     fields["amount_minor"] = to_minor(parse_amount(amount, digits=digits), digits)
@@ -184,20 +184,8 @@ def _move_target(user: User, account_id: object, current: Account) -> Account:
 
 
 def _owned_for_update(user: User, transaction_id: object) -> Transaction:
-    # Another user's id, a deleted id and a malformed one all give the same answer, so ids reveal nothing.
-    pk = parse_transaction_id(transaction_id)
-    txn = (
-        None
-        if pk is None
-        else Transaction.objects.owned_by(user)
-        .select_for_update(of=("self",))
-        .select_related("account")
-        .filter(pk=pk)
-        .first()
-    )
-    if txn is None:
-        raise invalid("id", "No transaction with this id.", error_codes.NOT_FOUND)
-    return txn
+    rows = Transaction.objects.owned_by(user).select_related("account")
+    return owned_for_update(rows, transaction_id, what="transaction")
 
 
 def _clean_fields(digits: int, **raw: object) -> dict[str, object]:
@@ -218,7 +206,5 @@ _FIELD_PARSERS = {
         value, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50
     ),
     "date": parse_transaction_date,
-    "idempotency_key": lambda value: clean_text(
-        value, field="idempotency_key", code=error_codes.INVALID_IDEMPOTENCY_KEY, min_length=1, max_length=255
-    ),
+    "idempotency_key": clean_idempotency_key,
 }

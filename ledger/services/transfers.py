@@ -12,10 +12,12 @@ from ledger.models import Account, Transfer
 from ledger.money import parse_amount, to_minor
 from ledger.services.bookkeeping import (
     account_for_write,
+    clean_idempotency_key,
     confirm_account,
     earlier_create,
     input_fingerprint,
     mark_buckets_dirty,
+    owned_for_update,
     refuse_archived,
     volume_guard,
 )
@@ -25,10 +27,7 @@ from ledger.validation import (
     invalid,
     merged_errors,
     parse_transaction_date,
-    parse_transaction_id,
 )
-
-_UNSET = object()
 
 
 def transfer_create(
@@ -59,13 +58,7 @@ def transfer_create(
         )
         if idempotency_key is not None:
             with errors.collect():
-                idempotency_key = clean_text(
-                    idempotency_key,
-                    field="idempotency_key",
-                    code=error_codes.INVALID_IDEMPOTENCY_KEY,
-                    min_length=1,
-                    max_length=255,
-                )
+                idempotency_key = clean_idempotency_key(idempotency_key)
         if errors.ok:
             # With a key the archive check waits for the retry lookup (below, under the lock): a retry of a create
             # that succeeded before an account was archived answers with the first transfer.
@@ -73,9 +66,7 @@ def transfer_create(
                 if idempotency_key is None:
                     with errors.collect():
                         refuse_archived(leg.account, field=field)
-            amounts = _amounts(
-                errors, source.account, target.account, amount, to_amount, to_amount_given=to_amount is not None
-            )
+            amounts = _amounts(errors, source.account, target.account, amount, to_amount)
     amount_minor, to_amount_minor = amounts
     fingerprint = None
     if idempotency_key is not None:
@@ -120,37 +111,30 @@ def transfer_update(
     *,
     user: User,
     transfer_id: object,
-    amount: object = _UNSET,
-    to_amount: object = _UNSET,
-    date: object = _UNSET,
-    description: object = _UNSET,
+    amount: object = None,
+    to_amount: object = None,
+    date: object = None,
+    description: object = None,
 ) -> Transfer:
-    """Change the given fields. Between accounts of one currency the two amounts stay equal: a new `amount` is also
-    the new `toAmount` (which, when given too, must equal it)."""
-    given = {
-        name: value
-        for name, value in {"date": date, "description": description}.items()
-        if value is not _UNSET and value is not None
-    }
+    """Change the given fields (None keeps a value). Between accounts of one currency the two amounts stay equal: a
+    new `amount` is also the new `toAmount` (which, when given too, must equal it)."""
+    given = {name: value for name, value in {"date": date, "description": description}.items() if value is not None}
     with transaction.atomic(), volume_guard("amount"):
         bump_balance_version(user.pk)
         transfer = _owned_for_update(user, transfer_id)
         old_date, old_volume = transfer.date, transfer.amount_minor + transfer.to_amount_minor
-        new_amount = None if amount is _UNSET else amount
-        new_to_amount = None if to_amount is _UNSET else to_amount
         with merged_errors() as errors:
             fields = _clean_common(errors, **given)
-            if new_amount is not None or new_to_amount is not None:
+            if amount is not None or to_amount is not None:
                 amounts = _amounts(
                     errors,
                     transfer.from_account,
                     transfer.to_account,
-                    new_amount,
-                    new_to_amount,
-                    to_amount_given=new_to_amount is not None,
+                    amount,
+                    to_amount,
                     current=(transfer.amount_minor, transfer.to_amount_minor),
                 )
-        if new_amount is not None or new_to_amount is not None:
+        if amount is not None or to_amount is not None:
             transfer.amount_minor, transfer.to_amount_minor = amounts
         for name, value in fields.items():
             setattr(transfer, name, value)
@@ -181,7 +165,6 @@ def _amounts(
     amount: object,
     to_amount: object,
     *,
-    to_amount_given: bool,
     current: tuple[int, int] | None = None,
 ) -> tuple[int, int]:
     """(amount, toAmount) in minor units of each account's currency. `current`: the stored pair an update starts
@@ -192,11 +175,11 @@ def _amounts(
     if amount is not None or current is None:
         with errors.collect():
             amount_minor = to_minor(parse_amount(amount, digits=source_digits), source_digits)
-    if to_amount_given:
+    if to_amount is not None:
         with errors.collect():
             to_amount_minor = to_minor(parse_amount(to_amount, field="to_amount", digits=target_digits), target_digits)
     if source.currency == target.currency:
-        if not to_amount_given:
+        if to_amount is None:
             to_amount_minor = amount_minor
         elif amount_minor is not None and to_amount_minor is not None and amount_minor != to_amount_minor:
             with errors.collect():
@@ -205,7 +188,7 @@ def _amounts(
                     f"Both accounts are in {source.currency}: toAmount must equal amount (or be omitted).",
                     error_codes.INVALID_AMOUNT,
                 )
-    elif current is None and not to_amount_given:
+    elif current is None and to_amount is None:
         with errors.collect():
             raise invalid(
                 "to_amount",
@@ -230,16 +213,5 @@ def _clean_common(errors: ErrorCollector, **raw: object) -> dict[str, object]:
 
 
 def _owned_for_update(user: User, transfer_id: object) -> Transfer:
-    pk = parse_transaction_id(transfer_id)
-    transfer = (
-        None
-        if pk is None
-        else Transfer.objects.filter(user_id=user.pk)
-        .select_for_update(of=("self",))
-        .select_related("from_account", "to_account")
-        .filter(pk=pk)
-        .first()
-    )
-    if transfer is None:
-        raise invalid("id", "No transfer with this id.", error_codes.NOT_FOUND)
-    return transfer
+    rows = Transfer.objects.filter(user_id=user.pk).select_related("from_account", "to_account")
+    return owned_for_update(rows, transfer_id, what="transfer")

@@ -43,7 +43,7 @@ from ledger.csv_io import AccountResolver, CsvRow, RowError, read_rows
 from ledger.models import Account, Transaction, account_name_key
 from ledger.money import VolumeLimitExceeded, volume_limit_error
 from ledger.services.bookkeeping import ensure_default_account, mark_buckets_dirty, refuse_archived
-from ledger.validation import invalid, parse_transaction_id
+from ledger.validation import invalid, not_found, parse_transaction_id
 
 MAX_ERRORS = 100
 BATCH_SIZE = 2000
@@ -98,7 +98,7 @@ def _account_resolver(user: User, account_id: object) -> AccountResolver:
         pk = parse_transaction_id(account_id)
         target = next((account for account in accounts if account.pk == pk), None)
         if target is None:
-            raise invalid("account_id", "No account with this id.", error_codes.NOT_FOUND)
+            raise not_found("account_id", "account")
         refuse_archived(target, field="account_id")
         return lambda name: target
     by_name = {account.name_key: account for account in accounts}

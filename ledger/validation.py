@@ -28,6 +28,11 @@ def invalid(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
 
+def not_found(field: str, what: str) -> ValidationError:
+    """The one answer for an id that is not among the caller's records: missing, malformed and another user's alike."""
+    return invalid(field, f"No {what} with this id.", error_codes.NOT_FOUND)
+
+
 def clean_all(raw: dict[str, object], parsers: dict[str, Callable[[object], object]]) -> dict[str, object]:
     """Parse each given value with the parser of its name, checking every one before raising: the ValidationError
     then holds every problem, so a client sees them all in one answer."""

@@ -9,7 +9,7 @@ from ledger import error_codes
 from ledger.currencies import parse_currency
 from ledger.models import Account, Transfer
 from ledger.services.bookkeeping import ensure_default_account
-from ledger.validation import invalid, parse_transaction_id
+from ledger.validation import invalid, not_found, parse_transaction_id
 
 
 def account_list(*, user: User, include_archived: bool = False) -> list[Account]:
@@ -24,6 +24,14 @@ def account_list(*, user: User, include_archived: bool = False) -> list[Account]
 def account_get(*, user: User, account_id: object) -> Account | None:
     pk = parse_transaction_id(account_id)
     return None if pk is None else Account.objects.owned_by(user).filter(pk=pk).first()
+
+
+def owned_account(*, user: User, account_id: object, field: str = "account_id") -> Account:
+    """account_get, or NOT_FOUND on `field` (for arguments that must name one of the caller's accounts)."""
+    account = account_get(user=user, account_id=account_id)
+    if account is None:
+        raise not_found(field, "account")
+    return account
 
 
 def default_account(*, user: User) -> Account:
@@ -55,9 +63,7 @@ def account_scope(*, user: User, currency: object = None, account_id: object = N
     CURRENCY_MISMATCH when the account is in another currency than the one named."""
     code = None if currency is None else parse_currency(currency)
     if account_id is not None:
-        account = account_get(user=user, account_id=account_id)
-        if account is None:
-            raise invalid("account_id", "No account with this id.", error_codes.NOT_FOUND)
+        account = owned_account(user=user, account_id=account_id)
         if code is not None and account.currency != code:
             raise invalid(
                 "currency",

@@ -23,7 +23,7 @@ from accounts.models import User
 from ledger import error_codes
 from ledger.models import Account, DirtyBucket, EntryKind, MonthlyRollup, Transaction, Transfer
 from ledger.selectors.transactions import DEFAULT_PAGE_SIZE, decode_cursor, encode_position
-from ledger.validation import invalid, month_bounds, month_of, month_ranges, parse_month
+from ledger.validation import invalid, month_bounds, month_of, month_ranges, not_found, parse_month
 from storage.connections import read_snapshot
 
 # One SELECT per kind of row an account's entries come from; {where} narrows each (keyset, month ranges) and the
@@ -103,7 +103,7 @@ class EntryPage:
 def entry_page(*, user: User, account: Account, first: int | None, after: str | None) -> EntryPage:
     """One page of the account's register, newest first, by keyset on (date, id)."""
     if account.user_id != user.pk:  # callers pass an account read through the owner's scope; belt and braces
-        raise invalid("id", "No account with this id.", error_codes.NOT_FOUND)
+        raise not_found("id", "account")
     size = DEFAULT_PAGE_SIZE if first is None else first
     if size < 0:
         raise invalid("first", "Must be zero or more.", error_codes.INVALID_PAGE_SIZE)

@@ -19,7 +19,7 @@ from ledger.categories import category_key
 from ledger.currencies import currency_digits, parse_currency
 from ledger.models import Account, Transaction
 from ledger.money import parse_amount
-from ledger.selectors.accounts import default_account
+from ledger.selectors.accounts import default_account, owned_account
 from ledger.validation import (
     clean_all,
     clean_text,
@@ -69,11 +69,11 @@ def transaction_filter(*, user: User, filters: TransactionFilters | None) -> Que
     with merged_errors() as errors:
         cleaned = {}
         with errors.collect():
-            cleaned = clean_all({k: v for k, v in given.items() if k not in _AMOUNT_FILTERS}, _FILTER_PARSERS)
+            cleaned = clean_all({k: v for k, v in given.items() if k in _FILTER_PARSERS}, _FILTER_PARSERS)
         account = None
-        if "account_id" in cleaned:
+        if "account_id" in given:
             with errors.collect():
-                account = _owned_account(user, cleaned.pop("account_id"))
+                account = owned_account(user=user, account_id=given["account_id"])
         # Amount bounds take the digits of the currency the filter is about: the named one, the account's, or
         # (neither named) the default account's, as for any client that never mentions currencies.
         if any(name in given for name in _AMOUNT_FILTERS):
@@ -117,7 +117,6 @@ def _amount_bound(user: User, amount: Decimal, lookup: str) -> Q:
 
 
 _FILTER_PARSERS = {
-    "account_id": lambda value: _account_pk(value),
     "currency": parse_currency,
     "type": parse_transaction_type,
     "category": lambda value: category_key(
@@ -134,20 +133,6 @@ _AMOUNT_FILTERS = ("min_amount", "max_amount")
 
 def _amount_parser(name: str, digits: int) -> Callable[[object], Decimal]:
     return lambda value: parse_amount(value, field=name, digits=digits)
-
-
-def _owned_account(user: User, pk: uuid.UUID) -> Account:
-    account = Account.objects.owned_by(user).filter(pk=pk).first()
-    if account is None:
-        raise invalid("account_id", "No account with this id.", error_codes.NOT_FOUND)
-    return account
-
-
-def _account_pk(raw: object) -> uuid.UUID:
-    pk = parse_transaction_id(raw)
-    if pk is None:
-        raise invalid("account_id", "No account with this id.", error_codes.NOT_FOUND)
-    return pk
 
 
 def transaction_page(

@@ -19,7 +19,7 @@ from ledger import error_codes
 from ledger.currencies import default_currency
 from ledger.models import Account, DirtyBucket
 from ledger.money import VolumeLimitExceeded, volume_limit_error
-from ledger.validation import clean_text, invalid, month_of, parse_transaction_id
+from ledger.validation import clean_text, invalid, month_of, not_found, parse_transaction_id
 from storage.connections import prepared_cursor
 
 
@@ -89,7 +89,7 @@ def owned_for_update(rows: models.QuerySet, raw_id: object, *, what: str) -> mod
     pk = parse_transaction_id(raw_id)
     row = None if pk is None else rows.select_for_update(of=("self",)).filter(pk=pk).first()
     if row is None:
-        raise invalid("id", f"No {what} with this id.", error_codes.NOT_FOUND)
+        raise not_found("id", what)
     return row
 
 
@@ -114,7 +114,7 @@ def account_for_write(user: User, account_id: object, *, field: str) -> AccountF
     else:
         pk = parse_transaction_id(account_id)
         if pk is None:
-            raise invalid(field, "No account with this id.", error_codes.NOT_FOUND)
+            raise not_found(field, "account")
         which = "a.id = %s"
         params.append(Account._meta.pk.get_db_prep_value(pk, connection))
     with prepared_cursor() as cursor:
@@ -128,7 +128,7 @@ def account_for_write(user: User, account_id: object, *, field: str) -> AccountF
         if account_id is None:
             ensure_default_account(user=user)
             return account_for_write(user, None, field=field)
-        raise invalid(field, "No account with this id.", error_codes.NOT_FOUND)
+        raise not_found(field, "account")
     *values, version_seen = found
     return AccountForWrite(account_from_row(values), version_seen)
 
@@ -163,7 +163,7 @@ def confirm_account(user: User, seen: AccountForWrite, new_version: int, *, fiel
         return seen.account
     account = Account.objects.owned_by(user).filter(pk=seen.account.pk).first()
     if account is None:
-        raise invalid(field, "No account with this id.", error_codes.NOT_FOUND)
+        raise not_found(field, "account")
     if account.currency != seen.account.currency:
         # An account without entries may change its currency: the amount was read in the old one's digits.
         raise invalid(

@@ -28,6 +28,7 @@ from ledger.validation import (
     clean_text,
     invalid,
     merged_errors,
+    not_found,
     parse_transaction_date,
     parse_transaction_id,
     parse_transaction_type,
@@ -171,7 +172,7 @@ def _move_target(user: User, account_id: object, current: Account) -> Account:
         return current
     target = None if pk is None else Account.objects.owned_by(user).filter(pk=pk).first()
     if target is None:
-        raise invalid("account_id", "No account with this id.", error_codes.NOT_FOUND)
+        raise not_found("account_id", "account")
     refuse_archived(target, field="account_id")
     if target.currency != current.currency:
         raise invalid(

@@ -8,15 +8,13 @@ from typing import Annotated
 import strawberry
 
 from ledger import selectors
-from ledger.currencies import currency_digits
 from ledger.models import Account as AccountModel
 from ledger.models import AccountKind as AccountKindChoice
 from ledger.models import EntryKind as EntryKindChoice
 from ledger.models import Transfer as TransferModel
-from ledger.money import from_minor
 from schema.context import current_user
 from schema.errors import FieldError, field
-from schema.scalars import Day, Money
+from schema.scalars import Day, Money, money
 from schema.types import PageInfo, Transaction
 
 _ERRORS = "Why the input was refused; empty on success."
@@ -41,11 +39,6 @@ class EntryKind(enum.Enum):
     EXPENSE = strawberry.enum_value(EntryKindChoice.EXPENSE.value, description="An expense transaction.")
     TRANSFER_IN = strawberry.enum_value(EntryKindChoice.TRANSFER_IN.value, description="A transfer into it.")
     TRANSFER_OUT = strawberry.enum_value(EntryKindChoice.TRANSFER_OUT.value, description="A transfer out of it.")
-
-
-def money(minor: int, currency: str) -> object:
-    """Minor units as the `Decimal` scalar's value, with the currency's digits."""
-    return from_minor(minor, currency_digits(currency))
 
 
 @strawberry.type(description="A ledger account: where money sits (a checking account, a card, cash), in one currency.")

@@ -6,11 +6,9 @@ from typing import Annotated
 import strawberry
 
 from ledger import analytics
-from ledger.currencies import currency_digits
-from ledger.money import from_minor
 from schema.context import current_principal
 from schema.errors import field
-from schema.scalars import Money
+from schema.scalars import Money, money
 from schema.types import TransactionType
 
 
@@ -61,13 +59,12 @@ class AnalyticsQuery:
             currency=currency,
             account_id=account_id,
         )
-        digits = currency_digits(code)
         return [
             MonthSummary(
                 month=month.month,
-                income=from_minor(month.income_minor, digits),
-                expense=from_minor(month.expense_minor, digits),
-                net=from_minor(month.income_minor - month.expense_minor, digits),
+                income=money(month.income_minor, code),
+                expense=money(month.expense_minor, code),
+                net=money(month.income_minor - month.expense_minor, code),
                 transaction_count=month.transaction_count,
             )
             for month in months
@@ -95,12 +92,11 @@ class AnalyticsQuery:
             currency=currency,
             account_id=account_id,
         )
-        digits = currency_digits(code)
         return [
             CategoryTotal(
                 category=row.category,
                 type=TransactionType(row.type),
-                total=from_minor(row.total_minor, digits),
+                total=money(row.total_minor, code),
                 transaction_count=row.transaction_count,
             )
             for row in rows

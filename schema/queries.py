@@ -3,10 +3,11 @@ from typing import Annotated
 import strawberry
 
 from ledger import selectors
-from schema.account_types import Account, CurrencyTotal, Transfer, money
+from schema.account_types import Account, CurrencyTotal, Transfer
 from schema.context import current_principal, current_user
 from schema.errors import field
 from schema.inputs import TransactionFilter, selector_filters
+from schema.scalars import money
 from schema.types import Balance, Transaction, TransactionConnection, User
 
 

@@ -11,6 +11,9 @@ from typing import NewType
 import strawberry
 from graphql import StringValueNode, ValueNode
 
+from ledger.currencies import currency_digits
+from ledger.money import from_minor
+
 
 class NumberLiteral:
     """A numeric literal written in a query (`amount: 12.5`); kept distinct so the money parser can refuse it."""
@@ -25,9 +28,14 @@ def _parse_literal(node: ValueNode, variables: dict | None = None) -> object:
     return NumberLiteral(getattr(node, "value", ""))
 
 
+def money(minor: int, currency: str) -> PyDecimal:
+    """Minor units of `currency` as the `Decimal` scalar's value: exactly the currency's digits."""
+    return from_minor(minor, currency_digits(currency))
+
+
 def _serialize_money(value: PyDecimal) -> str:
-    # Every amount leaves through ledger.money.from_minor, whose exponent is the currency's digits: fixed-point
-    # formatting keeps exactly those ("1200" JPY, "12.50" USD, "1.250" KWD) and never writes an exponent.
+    # Every amount leaves through money() (ledger.money.from_minor), whose exponent is the currency's digits:
+    # fixed-point formatting keeps exactly those ("1200" JPY, "12.50" USD, "1.250" KWD) and never writes an exponent.
     return f"{value:f}"
 
 

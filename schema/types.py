@@ -11,13 +11,11 @@ from strawberry import auto
 from accounts.models import User as UserModel
 from ledger import selectors
 from ledger.balance_cache import BalanceFigures
-from ledger.currencies import currency_digits
 from ledger.models import Transaction as TransactionModel
 from ledger.models import TransactionType as TransactionTypeChoice
-from ledger.money import from_minor
 from schema.context import account_of
 from schema.errors import FieldError
-from schema.scalars import Day, Money
+from schema.scalars import Day, Money, money
 
 if TYPE_CHECKING:
     from schema.account_types import Account
@@ -60,7 +58,7 @@ class Transaction:
 
     @strawberry.field(description="Always positive; the type says which way. In the account's currency.")
     def amount(self, root: strawberry.Parent[TransactionModel], info: strawberry.Info) -> Money:
-        return from_minor(root.amount_minor, currency_digits(account_of(info, root).currency))
+        return money(root.amount_minor, account_of(info, root).currency)
 
     @strawberry.field(description="The ledger account it belongs to.")
     def account(self, root: strawberry.Parent[TransactionModel], info: strawberry.Info) -> LazyAccount:
@@ -89,18 +87,15 @@ class Balance:
 
     @strawberry.field(description="Income minus expense.")
     def total(self) -> Money:
-        return self._money(self.figures.income_minor - self.figures.expense_minor)
+        return money(self.figures.income_minor - self.figures.expense_minor, self.figures.currency)
 
     @strawberry.field(description="Sum of all income.")
     def income(self) -> Money:
-        return self._money(self.figures.income_minor)
+        return money(self.figures.income_minor, self.figures.currency)
 
     @strawberry.field(description="Sum of all expenses.")
     def expense(self) -> Money:
-        return self._money(self.figures.expense_minor)
-
-    def _money(self, minor: int) -> object:
-        return from_minor(minor, currency_digits(self.figures.currency))
+        return money(self.figures.expense_minor, self.figures.currency)
 
     @strawberry.field(name="transactionCount", description="How many transactions the totals cover.")
     def transaction_count(self) -> int:

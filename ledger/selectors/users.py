@@ -7,6 +7,7 @@ from django.db import connection
 from accounts.models import User
 from ledger.models import BalanceVersion
 from storage.connections import prepared_cursor
+from storage.rows import model_from_row
 
 
 def user_for_request(user_id: uuid.UUID, *, with_balance_version: bool) -> tuple[User | None, int | None]:
@@ -33,21 +34,8 @@ def user_for_request(user_id: uuid.UUID, *, with_balance_version: bool) -> tuple
         row = cursor.fetchone()
     if row is None:
         return None, None
-    # Columns not selected are deferred (loaded on first access), as Model.from_db does for any partial read.
-    values = {name: _user_value(name, value) for name, value in zip(_USER_FIELDS, row, strict=False)}
-    # from_db takes the loaded values in the model's field order.
-    user = User.from_db(connection.alias, _USER_FIELDS, [values[name] for name in _IN_MODEL_ORDER])
+    user = model_from_row(User, _USER_FIELDS, row[: len(_USER_FIELDS)])  # the other columns deferred
     return user, (row[len(_USER_FIELDS)] if with_balance_version else None)
 
 
 _USER_FIELDS = ["id", "username", "email", "is_active", "token_version"]
-_IN_MODEL_ORDER = [field.attname for field in User._meta.concrete_fields if field.attname in _USER_FIELDS]
-
-
-def _user_value(name: str, value: object) -> object:
-    # SQLite returns the UUID as 32 hex digits and booleans as integers; from_db takes the Python values.
-    if name == "id" and not isinstance(value, uuid.UUID):
-        return uuid.UUID(hex=str(value))
-    if name == "is_active":
-        return bool(value)
-    return value

@@ -6,7 +6,6 @@ The version bump itself is ledger.balance_cache.bump_balance_version (it owns th
 
 import contextlib
 import datetime
-import functools
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from ledger.models import Account, DirtyBucket
 from ledger.money import VolumeLimitExceeded, volume_limit_error
 from ledger.validation import clean_text, invalid, month_of, not_found, parse_transaction_id
 from storage.connections import prepared_cursor
+from storage.rows import model_from_row
 
 
 def mark_buckets_dirty(user_id: object, days: Iterable[datetime.date]) -> None:
@@ -135,23 +135,12 @@ def account_for_write(user: User, account_id: object, *, field: str) -> AccountF
 
 def account_from_row(values: Sequence[object]) -> Account:
     """An Account from the values of `a.<column>` for each of its columns in model order (SQL that selects
-    ACCOUNT_COLUMNS), converted as the ORM converts them (SQLite returns UUIDs as hex and booleans as integers)."""
-    converted = []
-    for value, (column, converters) in zip(values, _account_converters(), strict=True):
-        for converter in converters:
-            value = converter(value, column, connection)
-        converted.append(value)
-    return Account.from_db(connection.alias, _ACCOUNT_ATTNAMES, converted)
+    ACCOUNT_COLUMNS)."""
+    return model_from_row(Account, _ACCOUNT_ATTNAMES, values)
 
 
 _ACCOUNT_ATTNAMES = [account_field.attname for account_field in Account._meta.concrete_fields]
 ACCOUNT_COLUMNS = ", ".join(f"a.{account_field.column}" for account_field in Account._meta.concrete_fields)
-
-
-@functools.cache
-def _account_converters() -> list[tuple[object, list]]:
-    columns = [account_field.get_col("a") for account_field in Account._meta.concrete_fields]
-    return [(col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)) for col in columns]
 
 
 def confirm_account(user: User, seen: AccountForWrite, new_version: int, *, field: str = "account_id") -> Account:

@@ -159,9 +159,9 @@ def test_figures_at_the_bound_are_exact(as_alice: GraphQLClient, alice: User) ->
     assert [e["code"] for e in errors] == ["VOLUME_LIMIT_EXCEEDED"]
 
 
-def test_a_volume_clamped_by_the_migration_is_recounted_on_delete(as_alice: GraphQLClient, alice: User) -> None:
-    # Rows stored before the bound: their true sum did not fit int64, so migration 0003 clamped the volume there.
-    # Subtracting from the clamp would drift below the truth and let writes through again; a delete recounts.
+def _delete_one_of_two_rows_past_the_bound(as_alice: GraphQLClient, alice: User) -> None:
+    """Two rows of 9e18 stored before the bound (their sum does not fit int64, so migration 0003 clamped the volume
+    at int64's end), then one of them deleted through the API."""
     main = ensure_default_account(user=alice)
     rows = Transaction.objects.bulk_create(
         Transaction(
@@ -172,6 +172,12 @@ def test_a_volume_clamped_by_the_migration_is_recounted_on_delete(as_alice: Grap
     _set_volume(alice, 2**63 - 1)
     delete = "mutation($id: ID!) { deleteTransaction(id: $id) { deletedId errors { code } } }"
     assert as_alice.data(delete, {"id": str(rows[0].pk)})["deleteTransaction"]["errors"] == []
+
+
+def test_a_volume_clamped_by_the_migration_is_recounted_on_delete(as_alice: GraphQLClient, alice: User) -> None:
+    # Rows stored before the bound: their true sum did not fit int64, so migration 0003 clamped the volume there.
+    # Subtracting from the clamp would drift below the truth and let writes through again; a delete recounts.
+    _delete_one_of_two_rows_past_the_bound(as_alice, alice)
     # Subtracting 9e18 from the clamp would leave 2.2e17, under the bound; the true remaining sum is 9e18.
     assert BalanceVersion.objects.get(user=alice).volume_minor == 9 * 10**18
     assert [e["code"] for e in _refused(as_alice, {"amount": "1.00"})] == ["VOLUME_LIMIT_EXCEEDED"]
@@ -218,14 +224,6 @@ def test_a_recounted_volume_counts_transfers_and_opening_balances(as_alice: Grap
         to_amount_minor=300,
         date=datetime.date(2020, 3, 1),
     )
-    rows = Transaction.objects.bulk_create(
-        Transaction(
-            user=alice, account=main, amount_minor=amount, type="income", category="Old", category_key="old", date=day
-        )
-        for amount, day in ((9 * 10**18, datetime.date(2020, 1, 1)), (9 * 10**18, datetime.date(2020, 2, 1)))
-    )
-    _set_volume(alice, 2**63 - 1)
-    delete = "mutation($id: ID!) { deleteTransaction(id: $id) { deletedId errors { code } } }"
-    assert as_alice.data(delete, {"id": str(rows[0].pk)})["deleteTransaction"]["errors"] == []
+    _delete_one_of_two_rows_past_the_bound(as_alice, alice)
     # The remaining transaction, both legs of the transfer, and the card's opening balance by size.
     assert BalanceVersion.objects.get(user=alice).volume_minor == 9 * 10**18 + 300 + 300 + 500

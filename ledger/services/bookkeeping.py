@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from ledger import error_codes
 from ledger.currencies import default_currency
-from ledger.models import Account, DirtyBucket
+from ledger.models import Account, DirtyBucket, account_name_key
 from ledger.money import VolumeLimitExceeded, volume_limit_error
 from ledger.validation import clean_text, invalid, month_of, not_found, parse_transaction_id
 from storage.connections import prepared_cursor
@@ -188,7 +188,7 @@ def ensure_default_account(*, user: User, currency: str | None = None) -> Accoun
     try:
         with transaction.atomic():
             name = MAIN_ACCOUNT_NAME
-            if Account.objects.owned_by(user).filter(name_key=name.casefold()).exists():
+            if Account.objects.owned_by(user).filter(name_key=account_name_key(name)).exists():
                 name = f"{MAIN_ACCOUNT_NAME} ({(currency or default_currency())})"
             return Account.objects.create(
                 user=user, name=name, kind="checking", currency=currency or default_currency(), is_default=True

@@ -4,6 +4,7 @@ Nothing production-only lives outside environment variables: set DEBUG=false, SE
 DATABASE_URL and REDIS_URL for a deployment. See the README's configuration table.
 """
 
+import datetime
 from datetime import timedelta
 from pathlib import Path
 
@@ -180,6 +181,9 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# Moves "today" for the ledger (ledger.clock) and the Go aggregator alike: demos and end-to-end tests of recurring
+# rules. Unset in production.
+LEDGER_TODAY = datetime.date.fromisoformat(env.str("LEDGER_TODAY")) if env.str("LEDGER_TODAY", default="") else None
 USE_I18N = True
 USE_TZ = True
 

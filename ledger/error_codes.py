@@ -25,6 +25,9 @@ DUPLICATE_ACCOUNT_NAME = "DUPLICATE_ACCOUNT_NAME"
 ACCOUNT_ARCHIVED = "ACCOUNT_ARCHIVED"
 ACCOUNT_NOT_EMPTY = "ACCOUNT_NOT_EMPTY"
 DEFAULT_ACCOUNT = "DEFAULT_ACCOUNT"
+INVALID_MONTH = "INVALID_MONTH"
+INVALID_SCHEDULE = "INVALID_SCHEDULE"
+INVALID_DAYS = "INVALID_DAYS"
 
 MEANINGS = {
     INVALID_AMOUNT: 'Not an amount in the currency\'s digits (two for most: "12.50"; none for JPY; three for KWD), '
@@ -56,6 +59,12 @@ MEANINGS = {
     INVALID_ACCOUNT_KIND: "Not one of the AccountKind values.",
     DUPLICATE_ACCOUNT_NAME: "The caller already has an account of this name (without regard to case).",
     ACCOUNT_ARCHIVED: "The account is archived: it keeps its entries but takes no new ones (unarchive it first).",
-    ACCOUNT_NOT_EMPTY: "The account has entries (transactions or transfers): it cannot be deleted, or change currency.",
+    ACCOUNT_NOT_EMPTY: "The account has entries (transactions or transfers) or recurring rules: it cannot be "
+    "deleted, or change currency.",
     DEFAULT_ACCOUNT: "The default account cannot be archived or deleted: make another account the default first.",
+    INVALID_MONTH: 'Not a "YYYY-MM" month, or an end month before the start month.',
+    INVALID_SCHEDULE: "A recurring rule's schedule cannot hold: an interval or count under 1, an end date before the "
+    "start date, a start date outside 1900-01-01..2999-12-31, or (skipOccurrence) a date that is not one of the "
+    "rule's future occurrences.",
+    INVALID_DAYS: "`days` must be from 0 to 366.",
 }

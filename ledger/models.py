@@ -11,6 +11,9 @@ Change them only together with go_aggregator/schema.go:
   ledger_monthlyrollup (user_id, account_id, month, category, type, total_minor, transaction_count)
                        type: income/expense (category holds the key) or transfer_in/transfer_out (category "")
   ledger_rollupfingerprint (user_id, digest, rollup_count)
+  ledger_recurringrule, ledger_recurringoccurrence: the aggregator records due occurrences (see RecurringRule), and
+                       writes ledger_transaction (every column), ledger_balanceversion, ledger_dirtybucket and
+                       ledger_categoryname as the API's writes do
 
 "Account" in this module means a ledger account (checking, savings, a card...), never the identity in accounts/.
 """
@@ -318,3 +321,132 @@ class RollupFingerprint(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+")
     digest = models.BigIntegerField(null=True)
     rollup_count = models.BigIntegerField(null=True)
+
+
+class Budget(models.Model):
+    """A monthly limit for one expense category in one currency, from `start_month` to `end_month` (open-ended when
+    NULL). A category's budget history is its rows in month order: setting a new amount from a month on ends the
+    earlier row the month before (ledger.services.budgets), so no two rows of a (user, category key, currency) cover
+    one month. With `rollover`, what a month leaves (or overspends) is carried into the next month of the history."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    category = models.CharField(max_length=50)  # the spelling given; matched by category_key like every filter
+    category_key = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3)
+    amount_minor = models.BigIntegerField()  # per month, in the currency's minor units
+    start_month = models.CharField(max_length=7)  # "YYYY-MM"
+    end_month = models.CharField(max_length=7, null=True, blank=True)  # inclusive; NULL: open-ended
+    rollover = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.category_key = category_key(self.category)
+        super().save(*args, **kwargs)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gte=0), name="ledger_budget_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(end_month__isnull=True) | Q(end_month__gte=models.F("start_month")),
+                name="ledger_budget_months_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "currency", "category_key", "start_month"], name="ledger_budget_category_start"
+            ),
+        ]
+
+
+class Frequency(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+    YEARLY = "yearly", "Yearly"
+
+
+class RecurringRule(models.Model):
+    """A transaction that repeats: occurrence n (from 0) falls `n * interval` days / weeks / months / years after
+    `start_date` (ledger.schedules; month ends and 29 February clamp), until `end_date` or `count` occurrences.
+
+    The Go aggregator records due occurrences as ordinary transactions. `next_index` is the first occurrence not yet
+    recorded or passed over and `next_date` its date (NULL once the schedule has ended); both move forward only, in
+    the same database transaction as the recording, under this row's lock, so each occurrence is recorded once.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # RESTRICT: an account with rules cannot be deleted (the services answer ACCOUNT_NOT_EMPTY first).
+    account = models.ForeignKey(Account, on_delete=models.RESTRICT, related_name="+", db_index=False)
+    amount_minor = models.BigIntegerField()
+    type = models.CharField(max_length=7, choices=TransactionType.choices)
+    category = models.CharField(max_length=50, default=DEFAULT_CATEGORY)
+    category_key = models.CharField(max_length=200)
+    description = models.CharField(max_length=255, blank=True, default="")
+    frequency = models.CharField(max_length=7, choices=Frequency.choices)
+    interval = models.IntegerField(default=1)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    count = models.IntegerField(null=True, blank=True)
+    next_index = models.BigIntegerField(default=0)
+    next_date = models.DateField(null=True, blank=True)
+    paused = models.BooleanField(default=False)
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    idempotency_fingerprint = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.category_key = category_key(self.category)
+        if kwargs.get("update_fields") is not None and "category" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "category_key"}
+        super().save(*args, **kwargs)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="ledger_recurringrule_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(type__in=[t.value for t in TransactionType]), name="ledger_recurringrule_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=[f.value for f in Frequency]), name="ledger_recurringrule_frequency_valid"
+            ),
+            models.CheckConstraint(condition=Q(interval__gte=1), name="ledger_recurringrule_interval_positive"),
+            models.CheckConstraint(
+                condition=Q(count__isnull=True) | Q(count__gte=1), name="ledger_recurringrule_count_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ledger_recurringrule_idempotency_key_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "start_date"], name="ledger_rule_user_start"),
+            # The aggregator's scan for due rules: only active rules with a next occurrence.
+            models.Index(
+                fields=["next_date"],
+                name="ledger_rule_due",
+                condition=Q(paused=False, next_date__isnull=False),
+            ),
+        ]
+
+
+class RecurringOccurrence(models.Model):
+    """What happened to one occurrence of a rule: recorded (`transaction` set, or NULL once that transaction was
+    deleted: deleting it does not bring the occurrence back) or skipped. Occurrences without a row are not yet
+    recorded. Unique per (rule, date): the last guard against recording one twice."""
+
+    rule = models.ForeignKey(RecurringRule, on_delete=models.CASCADE, related_name="+", db_index=False)
+    date = models.DateField()
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    skipped = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rule", "date"], name="ledger_occurrence_rule_date")]
+        indexes = [
+            # SET_NULL on a transaction delete finds its occurrence by this index instead of a scan.
+            models.Index(fields=["transaction"], name="ledger_occurrence_txn", condition=Q(transaction__isnull=False)),
+        ]

@@ -9,7 +9,7 @@ from accounts.models import User
 from ledger import error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
 from ledger.currencies import currency_digits, default_currency, parse_currency
-from ledger.models import Account, AccountKind, Transaction, Transfer, account_name_key
+from ledger.models import Account, AccountKind, RecurringRule, Transaction, Transfer, account_name_key
 from ledger.money import from_minor, parse_amount, to_minor
 from ledger.services.bookkeeping import (
     clean_idempotency_key,
@@ -163,6 +163,8 @@ def _has_entries(account: Account) -> bool:
         Transaction.objects.filter(account=account).exists()
         or Transfer.objects.filter(from_account=account).exists()
         or Transfer.objects.filter(to_account=account).exists()
+        # A rule's amount is in its account's digits, and the rule would record into a deleted account.
+        or RecurringRule.objects.filter(account=account).exists()
     )
 
 
@@ -176,7 +178,8 @@ def account_delete(*, user: User, account_id: object) -> str:
         if _has_entries(account):
             raise invalid(
                 "id",
-                f'"{account.name}" has entries: delete or move them first, or archive the account instead.',
+                f'"{account.name}" has entries or recurring rules: delete or move them first, '
+                "or archive the account instead.",
                 error_codes.ACCOUNT_NOT_EMPTY,
             )
         deleted_id = str(account.pk)

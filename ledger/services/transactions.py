@@ -2,10 +2,9 @@
 version (the cache invalidation) and marks the affected rollup buckets dirty for the Go aggregator."""
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
-from ledger import error_codes
+from ledger import clock, error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
 from ledger.categories import remember_names
 from ledger.currencies import currency_digits
@@ -61,7 +60,7 @@ def transaction_create(
                 type=type,
                 description="" if description is None else description,
                 category=DEFAULT_CATEGORY if category is None else category,
-                date=timezone.localdate() if date is None else date,
+                date=clock.today() if date is None else date,
                 **given_key,
             )
         # With a key the archive check waits for the retry lookup (below, under the lock): a retry of a create that

@@ -2,10 +2,9 @@
 transaction. They move account balances and net worth, never income or expense."""
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
-from ledger import error_codes
+from ledger import clock, error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
 from ledger.currencies import currency_digits
 from ledger.models import Account, Transfer
@@ -53,7 +52,7 @@ def transfer_create(
                 raise invalid("to_account_id", "A transfer needs two different accounts.", error_codes.INVALID_TRANSFER)
         fields = _clean_common(
             errors,
-            date=timezone.localdate() if date is None else date,
+            date=clock.today() if date is None else date,
             description="" if description is None else description,
         )
         if idempotency_key is not None:

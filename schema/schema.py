@@ -8,6 +8,7 @@ from strawberry.types import ExecutionContext
 
 from schema.account_mutations import AccountMutation
 from schema.analytics import AnalyticsQuery
+from schema.budgets import BudgetMutation, BudgetQuery
 from schema.data_transfer import DataTransferMutation, DataTransferQuery
 from schema.error_codes import (
     BAD_USER_INPUT,
@@ -18,15 +19,16 @@ from schema.error_codes import (
 from schema.extensions import schema_extensions
 from schema.mutations import Mutation
 from schema.queries import LedgerQuery
+from schema.recurring import RecurringMutation, RecurringQuery
 from schema.scalars import SCALAR_MAP
 
 # Merged by inheritance (what strawberry.tools.merge_types does), which also lets the roots carry descriptions.
 Query = strawberry.type(
-    type("Query", (LedgerQuery, AnalyticsQuery, DataTransferQuery), {}),
+    type("Query", (LedgerQuery, AnalyticsQuery, DataTransferQuery, BudgetQuery, RecurringQuery), {}),
     description="Reads. Every field except the schema's own needs `Authorization: Bearer <token>`.",
 )
 Mutation = strawberry.type(
-    type("Mutation", (Mutation, AccountMutation, DataTransferMutation), {}),
+    type("Mutation", (Mutation, AccountMutation, DataTransferMutation, BudgetMutation, RecurringMutation), {}),
     description="Writes. Validation problems come back in each payload's `errors`; nothing is written then.",
 )
 

@@ -123,13 +123,44 @@ def parse_transaction_date(raw: object, *, field: str = "date") -> datetime.date
     return day
 
 
-def parse_month(raw: object, *, field: str) -> tuple[int, int]:
-    """Strict "YYYY-MM" -> (year, month)."""
+def parse_month(raw: object, *, field: str, code: str = error_codes.INVALID_MONTH_RANGE) -> tuple[int, int]:
+    """Strict "YYYY-MM" -> (year, month); `code` for anything else (a range's months: INVALID_MONTH_RANGE)."""
     match = _MONTH.fullmatch(raw) if isinstance(raw, str) else None
     if match and 1 <= int(match.group(2)) <= 12 and int(match.group(1)) >= 1:
         return int(match.group(1)), int(match.group(2))
     shown = raw[:40] if isinstance(raw, str) else raw
-    raise invalid(field, f'"{shown}" is not a valid month: use "YYYY-MM".', error_codes.INVALID_MONTH_RANGE)
+    raise invalid(field, f'"{shown}" is not a valid month: use "YYYY-MM".', code)
+
+
+def parse_ledger_month(raw: object, *, field: str) -> str:
+    """A month a budget may name: strict "YYYY-MM" within the months of EARLIEST_DATE..LATEST_DATE (1900-01 to
+    2999-12, so the month before and after every one of them exists too); INVALID_MONTH otherwise."""
+    year, month = parse_month(raw, field=field, code=error_codes.INVALID_MONTH)
+    text = f"{year:04d}-{month:02d}"
+    if not month_of(EARLIEST_DATE) <= text <= month_of(LATEST_DATE):
+        raise invalid(
+            field,
+            f"{text} is outside the months this ledger accepts ({month_of(EARLIEST_DATE)} to {month_of(LATEST_DATE)}).",
+            error_codes.INVALID_MONTH,
+        )
+    return text
+
+
+def add_months(month: str, count: int) -> str:
+    """The "YYYY-MM" `count` months after (before, when negative) a valid "YYYY-MM"."""
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def months_apart(first: str, last: str) -> int:
+    """How many months `last` is after `first` (negative when before); both valid "YYYY-MM"."""
+    return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
+
+
+def clean_category(raw: object) -> str:
+    """A category as transactions, rules and budgets store it: 1-50 storable characters, trimmed (INVALID_CATEGORY).
+    Its identity is ledger.categories.category_key."""
+    return clean_text(raw, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50)
 
 
 def parse_transaction_type(value: object) -> str:

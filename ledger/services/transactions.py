@@ -24,6 +24,7 @@ from ledger.services.bookkeeping import (
 from ledger.services.single_statement import insert_in_one_statement
 from ledger.validation import (
     clean_all,
+    clean_category,
     clean_text,
     invalid,
     merged_errors,
@@ -202,9 +203,7 @@ _FIELD_PARSERS = {
     "description": lambda value: clean_text(
         value, field="description", code=error_codes.INVALID_DESCRIPTION, max_length=255
     ),
-    "category": lambda value: clean_text(
-        value, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50
-    ),
+    "category": clean_category,
     "date": parse_transaction_date,
     "idempotency_key": clean_idempotency_key,
 }

@@ -59,6 +59,17 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) int {
+	if len(args) > 0 && args[0] == "schedule" {
+		// The schedule arithmetic alone, for the cross-language test: no database.
+		var err error = aggregator.Errorf(aggregator.EINVALID, "schedule takes no arguments: JSON lines on stdin, one answer each on stdout")
+		if len(args) == 1 {
+			err = runSchedule(os.Stdin, os.Stdout)
+		}
+		if err != nil {
+			printError(os.Stderr, err)
+		}
+		return exitCode(err)
+	}
 	m := NewMain()
 	if err := m.ParseFlags(args); errors.Is(err, flag.ErrHelp) {
 		return exitOK

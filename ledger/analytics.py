@@ -21,7 +21,10 @@ from ledger import error_codes
 from ledger.balance_cache import cached_answer
 from ledger.categories import category_key, names_for
 from ledger.models import DirtyBucket, MonthlyRollup, Transaction, TransactionType
-from ledger.selectors import AccountScope, account_scope, is_sum_overflow
+
+# The modules, not the package: ledger.selectors.budgets reads bucket_totals, so the package imports this module.
+from ledger.selectors.accounts import AccountScope, account_scope
+from ledger.selectors.figures import is_sum_overflow
 from ledger.validation import invalid, month_bounds, month_of, parse_month
 from storage.connections import read_snapshot
 

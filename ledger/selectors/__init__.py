@@ -9,6 +9,7 @@ from ledger.selectors.accounts import (
     default_account,
     transfer_get,
 )
+from ledger.selectors.budgets import BudgetLineFigures, BudgetReportFigures, budget_list, budget_report
 from ledger.selectors.entries import Entry, EntryPage, entry_page
 from ledger.selectors.figures import (
     balance_figures,
@@ -33,6 +34,8 @@ from ledger.selectors.users import user_for_request
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "AccountScope",
+    "BudgetLineFigures",
+    "BudgetReportFigures",
     "Entry",
     "EntryPage",
     "TransactionFilters",
@@ -43,6 +46,8 @@ __all__ = [
     "accounts_by_id",
     "balance_figures",
     "balance_in",
+    "budget_list",
+    "budget_report",
     "compute_ledger_figures",
     "decode_cursor",
     "default_account",

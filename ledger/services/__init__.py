@@ -10,6 +10,7 @@ from ledger.services.accounts import (
     user_register,
 )
 from ledger.services.bookkeeping import MAIN_ACCOUNT_NAME, ensure_default_account, mark_buckets_dirty
+from ledger.services.budgets import budget_delete, budget_set
 from ledger.services.transactions import transaction_create, transaction_delete, transaction_update
 from ledger.services.transfers import transfer_create, transfer_delete, transfer_update
 
@@ -19,6 +20,8 @@ __all__ = [
     "account_delete",
     "account_set_default",
     "account_update",
+    "budget_delete",
+    "budget_set",
     "ensure_default_account",
     "mark_buckets_dirty",
     "transaction_create",

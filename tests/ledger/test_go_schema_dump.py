@@ -30,7 +30,16 @@ def test_checked_in_go_schema_is_what_the_migrations_build(tmp_path: Path, postg
         # What would make it differ between runs or machines, or create the Go tests' tables outside their schema.
         assert "public." not in fresh and "\\restrict" not in fresh and "\nSET " not in fresh
         quote = '"' if "sqlite" in name else ""
-        for table in ("accounts_user", "ledger_transaction", "ledger_dirtybucket", "ledger_monthlyrollup"):
+        for table in (
+            "accounts_user",
+            "ledger_transaction",
+            "ledger_dirtybucket",
+            "ledger_monthlyrollup",
+            "ledger_balanceversion",
+            "ledger_categoryname",
+            "ledger_recurringrule",
+            "ledger_recurringoccurrence",
+        ):
             assert f"CREATE TABLE {quote}{table}{quote} (" in fresh
 
 

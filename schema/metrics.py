@@ -5,11 +5,9 @@ sending random names must not grow the metric series without bound. Unnamed oper
 """
 
 import re
-import time
-from collections.abc import Iterator
 
 from prometheus_client import Counter, Histogram
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 MAX_OPERATION_NAMES = 200
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -33,20 +31,14 @@ GRAPHQL_DURATION = Histogram(
 _seen_names: set[str] = set()
 
 
-class OperationMetricsExtension(SchemaExtension):
-    """Times each operation (parse, validate, execute) and counts it under its name and type."""
-
-    def on_operation(self) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
-        elapsed = time.perf_counter() - started
-        context = self.execution_context
-        labels = (operation_label(context.operation_name), _operation_type(context))
-        GRAPHQL_REQUESTS.labels(*labels).inc()
-        GRAPHQL_DURATION.labels(*labels).observe(elapsed)
-        result = context.result
-        if context.pre_execution_errors or (result is not None and result.errors):
-            GRAPHQL_ERRORS.labels(*labels).inc()
+def record_operation(context: ExecutionContext, elapsed: float) -> None:
+    """Count one operation under its name and type, with its duration (parsing to result) and whether it failed."""
+    labels = (operation_label(context.operation_name), _operation_type(context))
+    GRAPHQL_REQUESTS.labels(*labels).inc()
+    GRAPHQL_DURATION.labels(*labels).observe(elapsed)
+    result = context.result
+    if context.pre_execution_errors or (result is not None and result.errors):
+        GRAPHQL_ERRORS.labels(*labels).inc()
 
 
 def operation_label(name: str | None) -> str:

@@ -36,7 +36,8 @@ MEANINGS = {
     INVALID_TYPE: "Not INCOME or EXPENSE (CSV: income/expense, credit/debit, or a contradicting sign).",
     INVALID_CATEGORY: "A category must be 1-50 characters (no NUL or unpaired surrogates).",
     INVALID_DESCRIPTION: "A description must be at most 255 characters (no NUL or unpaired surrogates).",
-    INVALID_DATE: 'Not a "YYYY-MM-DD" date, or outside 1900-01-01..2999-12-31 for a transaction.',
+    INVALID_DATE: 'Not a "YYYY-MM-DD" date, or outside 1900-01-01..2999-12-31 for a transaction or a recurring '
+    "rule's start date.",
     INVALID_IDEMPOTENCY_KEY: "An idempotency key must be 1-255 characters.",
     NOT_FOUND: "No record with this id among the caller's (another user's id answers the same); for a CSV row's "
     "account column, no account of that name.",
@@ -64,7 +65,6 @@ MEANINGS = {
     DEFAULT_ACCOUNT: "The default account cannot be archived or deleted: make another account the default first.",
     INVALID_MONTH: 'Not a "YYYY-MM" month, or an end month before the start month.',
     INVALID_SCHEDULE: "A recurring rule's schedule cannot hold: an interval or count under 1, an end date before the "
-    "start date, a start date outside 1900-01-01..2999-12-31, or (skipOccurrence) a date that is not one of the "
-    "rule's future occurrences.",
+    "start date, or (skipOccurrence) a date that is not one of the rule's occurrences still to be recorded.",
     INVALID_DAYS: "`days` must be from 0 to 366.",
 }

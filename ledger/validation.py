@@ -163,6 +163,12 @@ def clean_category(raw: object) -> str:
     return clean_text(raw, field="category", code=error_codes.INVALID_CATEGORY, min_length=1, max_length=50)
 
 
+def clean_description(raw: object) -> str:
+    """A description as transactions, transfers and rules store it: at most 255 storable characters, trimmed
+    (INVALID_DESCRIPTION)."""
+    return clean_text(raw, field="description", code=error_codes.INVALID_DESCRIPTION, max_length=255)
+
+
 def parse_transaction_type(value: object) -> str:
     try:
         return TransactionType(value).value

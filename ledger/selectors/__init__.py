@@ -18,6 +18,13 @@ from ledger.selectors.figures import (
     is_sum_overflow,
     ledger_figures,
 )
+from ledger.selectors.recurring import (
+    MAX_UPCOMING_DAYS,
+    MAX_UPCOMING_OCCURRENCES,
+    Occurrence,
+    recurring_rules,
+    upcoming_occurrences,
+)
 from ledger.selectors.transactions import (
     DEFAULT_PAGE_SIZE,
     TransactionFilters,
@@ -33,6 +40,9 @@ from ledger.selectors.users import user_for_request
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "MAX_UPCOMING_DAYS",
+    "MAX_UPCOMING_OCCURRENCES",
+    "Occurrence",
     "AccountScope",
     "BudgetLineFigures",
     "BudgetReportFigures",
@@ -56,9 +66,11 @@ __all__ = [
     "entry_page",
     "is_sum_overflow",
     "ledger_figures",
+    "recurring_rules",
     "transaction_filter",
     "transaction_get",
     "transaction_page",
     "transfer_get",
+    "upcoming_occurrences",
     "user_for_request",
 ]

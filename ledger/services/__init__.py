@@ -11,6 +11,14 @@ from ledger.services.accounts import (
 )
 from ledger.services.bookkeeping import MAIN_ACCOUNT_NAME, ensure_default_account, mark_buckets_dirty
 from ledger.services.budgets import budget_delete, budget_set
+from ledger.services.recurring import (
+    occurrence_skip,
+    recurring_rule_create,
+    recurring_rule_delete,
+    recurring_rule_pause,
+    recurring_rule_resume,
+    recurring_rule_update,
+)
 from ledger.services.transactions import transaction_create, transaction_delete, transaction_update
 from ledger.services.transfers import transfer_create, transfer_delete, transfer_update
 
@@ -24,6 +32,12 @@ __all__ = [
     "budget_set",
     "ensure_default_account",
     "mark_buckets_dirty",
+    "occurrence_skip",
+    "recurring_rule_create",
+    "recurring_rule_delete",
+    "recurring_rule_pause",
+    "recurring_rule_resume",
+    "recurring_rule_update",
     "transaction_create",
     "transaction_delete",
     "transaction_update",

@@ -83,13 +83,13 @@ def clean_idempotency_key(raw: object) -> str:
     )
 
 
-def owned_for_update(rows: models.QuerySet, raw_id: object, *, what: str) -> models.Model:
-    """The row with this id among `rows` (already scoped to the caller), locked for the write; NOT_FOUND on "id"
+def owned_for_update(rows: models.QuerySet, raw_id: object, *, what: str, field: str = "id") -> models.Model:
+    """The row with this id among `rows` (already scoped to the caller), locked for the write; NOT_FOUND on `field`
     otherwise. Another user's id, a deleted id and a malformed one all give the same answer, so ids reveal nothing."""
     pk = parse_transaction_id(raw_id)
     row = None if pk is None else rows.select_for_update(of=("self",)).filter(pk=pk).first()
     if row is None:
-        raise not_found("id", what)
+        raise not_found(field, what)
     return row
 
 

@@ -25,7 +25,7 @@ from ledger.services.single_statement import insert_in_one_statement
 from ledger.validation import (
     clean_all,
     clean_category,
-    clean_text,
+    clean_description,
     invalid,
     merged_errors,
     not_found,
@@ -200,9 +200,7 @@ def _clean_fields(digits: int, **raw: object) -> dict[str, object]:
 
 _FIELD_PARSERS = {
     "type": parse_transaction_type,
-    "description": lambda value: clean_text(
-        value, field="description", code=error_codes.INVALID_DESCRIPTION, max_length=255
-    ),
+    "description": clean_description,
     "category": clean_category,
     "date": parse_transaction_date,
     "idempotency_key": clean_idempotency_key,

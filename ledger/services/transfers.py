@@ -22,7 +22,7 @@ from ledger.services.bookkeeping import (
 )
 from ledger.validation import (
     ErrorCollector,
-    clean_text,
+    clean_description,
     invalid,
     merged_errors,
     parse_transaction_date,
@@ -205,9 +205,7 @@ def _clean_common(errors: ErrorCollector, **raw: object) -> dict[str, object]:
             cleaned["date"] = parse_transaction_date(raw["date"])
     if "description" in raw:
         with errors.collect():
-            cleaned["description"] = clean_text(
-                raw["description"], field="description", code=error_codes.INVALID_DESCRIPTION, max_length=255
-            )
+            cleaned["description"] = clean_description(raw["description"])
     return cleaned
 
 

@@ -1,0 +1,313 @@
+"""Writes of recurring rules (issue 13). The Go aggregator records their due occurrences as transactions; these
+services only change the rules, so they write no transaction, mark no bucket dirty and change no volume.
+
+Each is one database transaction that bumps the user's balance version first and then locks the rule row: the same
+lock order as the Go recorder (version row, then the rule), which re-reads the rule under those locks, so a rule
+write and a recording of the same rule never interleave.
+
+The pointer (`next_index`, `next_date`; see ledger.models.RecurringRule) only moves forward, to the first occurrence
+from some index on that has no RecurringOccurrence row (neither recorded nor skipped): `point_at` is the one place
+that moves it here.
+"""
+
+import datetime
+
+from django.db import models, transaction
+
+from accounts.models import User
+from ledger import clock, error_codes
+from ledger.balance_cache import bump_balance_version
+from ledger.currencies import currency_digits
+from ledger.models import DEFAULT_CATEGORY, Frequency, RecurringOccurrence, RecurringRule
+from ledger.money import parse_amount, to_minor
+from ledger.schedules import Schedule
+from ledger.services.bookkeeping import (
+    account_for_write,
+    clean_idempotency_key,
+    confirm_account,
+    earlier_create,
+    input_fingerprint,
+    owned_for_update,
+    refuse_archived,
+)
+from ledger.validation import (
+    clean_category,
+    clean_description,
+    invalid,
+    merged_errors,
+    parse_date,
+    parse_transaction_date,
+    parse_transaction_type,
+)
+
+# The columns are 32-bit on PostgreSQL, as GraphQL's Int is: the bound for callers other than the API.
+MAX_INTERVAL_OR_COUNT = 2**31 - 1
+
+
+def rule_schedule(rule: RecurringRule) -> Schedule:
+    """The dates of the rule's occurrences (ledger.schedules, the one implementation of the arithmetic)."""
+    return Schedule(rule.frequency, rule.interval, rule.start_date, rule.end_date, rule.count)
+
+
+def recurring_rule_create(
+    *,
+    user: User,
+    amount: object,
+    type: object,
+    frequency: object,
+    start_date: object,
+    interval: object = None,
+    end_date: object = None,
+    count: object = None,
+    category: object = None,
+    description: object = None,
+    account_id: object = None,
+    idempotency_key: object = None,
+) -> RecurringRule:
+    """A rule that records `amount` into one of the user's active ledger accounts (the default one when `account_id`
+    is None) every `interval` (1 when None) days / weeks / months / years from `start_date`, until `end_date` or
+    `count` occurrences. Its pointer starts at occurrence 0 even when `start_date` is past: the Go aggregator then
+    records every occurrence due up to today (catch-up). A retry with the same `idempotency_key` and the same input
+    returns the first rule; the same key with other input is refused (IDEMPOTENCY_KEY_REUSED)."""
+    with merged_errors() as errors:
+        with errors.collect():
+            target = account_for_write(user, account_id, field="account_id")
+        digits = currency_digits(target.account.currency) if errors.ok else 2
+        with errors.collect():
+            amount_minor = _parse_amount(amount, digits)
+        with errors.collect():
+            type = parse_transaction_type(type)
+        with errors.collect():
+            category = clean_category(DEFAULT_CATEGORY if category is None else category)
+        with errors.collect():
+            description = clean_description("" if description is None else description)
+        with errors.collect():
+            schedule = _clean_schedule(frequency, interval, start_date, end_date, count)
+        if idempotency_key is not None:
+            with errors.collect():
+                idempotency_key = clean_idempotency_key(idempotency_key)
+        # With a key the archive check waits for the retry lookup (below, under the lock): a retry of a create that
+        # succeeded before the account was archived answers with the first rule.
+        if errors.ok and idempotency_key is None:
+            with errors.collect():
+                refuse_archived(target.account, field="account_id")
+    fingerprint = None
+    if idempotency_key is not None:
+        fingerprint = input_fingerprint(
+            amount_minor,
+            type,
+            description,
+            category,
+            schedule.frequency,
+            schedule.interval,
+            schedule.start_date.isoformat(),
+            "" if schedule.end_date is None else schedule.end_date.isoformat(),
+            "" if schedule.count is None else schedule.count,
+            "" if account_id is None else target.account.pk.hex,
+        )
+    with transaction.atomic():
+        version = bump_balance_version(user.pk)
+        account = confirm_account(user, target, version)
+        existing = earlier_create(_rules_of(user), idempotency_key, fingerprint, what="recurring rule")
+        if existing is not None:
+            return existing
+        refuse_archived(account, field="account_id")
+        return RecurringRule.objects.create(
+            user=user,
+            account=account,
+            amount_minor=amount_minor,
+            type=type,
+            category=category,
+            description=description,
+            frequency=schedule.frequency,
+            interval=schedule.interval,
+            start_date=schedule.start_date,
+            end_date=schedule.end_date,
+            count=schedule.count,
+            next_index=0,
+            next_date=schedule.date_at(0),
+            idempotency_key=idempotency_key,
+            idempotency_fingerprint=fingerprint,
+        )
+
+
+def recurring_rule_update(
+    *,
+    user: User,
+    rule_id: object,
+    amount: object = None,
+    category: object = None,
+    description: object = None,
+    end_date: object = None,
+    count: object = None,
+) -> RecurringRule:
+    """Change the given fields (None keeps a value: an end cannot be removed, only moved). Amount, category and
+    description apply to occurrences recorded from now on; recorded ones keep theirs. A new `end_date` or `count`
+    ends the schedule elsewhere: the pointer stays, and `next_date` becomes NULL when it is now past the end. A
+    schedule that had ended and is extended resumes at its first occurrence on or after today: the occurrences
+    between the old end and today were never part of it, so none is recorded after the fact."""
+    with transaction.atomic():
+        bump_balance_version(user.pk)
+        rule = _owned_for_update(user, rule_id)
+        had_ended = rule.next_date is None
+        with merged_errors() as errors:
+            if amount is not None:
+                with errors.collect():
+                    rule.amount_minor = _parse_amount(amount, currency_digits(rule.account.currency))
+            if category is not None:
+                with errors.collect():
+                    rule.category = clean_category(category)
+            if description is not None:
+                with errors.collect():
+                    rule.description = clean_description(description)
+            if end_date is not None or count is not None:
+                with errors.collect():
+                    schedule = _clean_schedule(
+                        rule.frequency,
+                        rule.interval,
+                        rule.start_date,
+                        rule.end_date if end_date is None else end_date,
+                        rule.count if count is None else count,
+                    )
+                    rule.end_date, rule.count = schedule.end_date, schedule.count
+                    start = rule.next_index
+                    if had_ended:
+                        start = max(start, schedule.first_index_on_or_after(clock.today()))
+                    point_at(rule, start)
+        rule.save()
+    return rule
+
+
+def recurring_rule_pause(*, user: User, rule_id: object) -> RecurringRule:
+    """Stop recording the rule's occurrences (the Go aggregator passes paused rules by). Pausing a paused rule
+    changes nothing."""
+    with transaction.atomic():
+        bump_balance_version(user.pk)
+        rule = _owned_for_update(user, rule_id)
+        if rule.paused:
+            transaction.set_rollback(True)  # nothing to write: not even the version bump
+            return rule
+        rule.paused = True
+        rule.save(update_fields=["paused", "updated_at"])
+    return rule
+
+
+def recurring_rule_resume(*, user: User, rule_id: object) -> RecurringRule:
+    """Record the rule's occurrences again, from its first occurrence on or after today that is neither recorded
+    nor skipped: the ones that fell due while it was paused are never recorded. Resuming an active rule changes
+    nothing."""
+    with transaction.atomic():
+        bump_balance_version(user.pk)
+        rule = _owned_for_update(user, rule_id)
+        if not rule.paused:
+            transaction.set_rollback(True)
+            return rule
+        rule.paused = False
+        point_at(rule, max(rule.next_index, rule_schedule(rule).first_index_on_or_after(clock.today())))
+        rule.save(update_fields=["paused", "next_index", "next_date", "updated_at"])
+    return rule
+
+
+def recurring_rule_delete(*, user: User, rule_id: object) -> str:
+    """Delete the rule and what it knew of its occurrences; the transactions it recorded stay. Returns its id."""
+    with transaction.atomic():
+        bump_balance_version(user.pk)
+        rule = _owned_for_update(user, rule_id)
+        deleted_id = str(rule.pk)
+        RecurringOccurrence.objects.filter(rule=rule).delete()
+        rule.delete()
+    return deleted_id
+
+
+def occurrence_skip(*, user: User, rule_id: object, date: object) -> RecurringRule:
+    """Never record the rule's occurrence on `date`, which must be one of its occurrences not yet recorded (the
+    pointer's or a later one; INVALID_SCHEDULE on "date" otherwise). Skipping the pointer's occurrence moves the
+    pointer past it and past the skipped ones after it. Skipping a skipped occurrence changes nothing."""
+    day = parse_date(date, field="date")
+    with transaction.atomic():
+        bump_balance_version(user.pk)
+        rule = _owned_for_update(user, rule_id, field="rule_id")
+        row = RecurringOccurrence.objects.filter(rule=rule, date=day).first()
+        if row is not None and row.skipped:
+            transaction.set_rollback(True)
+            return rule
+        schedule = rule_schedule(rule)
+        index = schedule.first_index_on_or_after(day)
+        if row is not None or index < rule.next_index or schedule.date_at(index) != day:
+            raise invalid(
+                "date",
+                f"{day.isoformat()} is not one of this rule's occurrences still to be recorded.",
+                error_codes.INVALID_SCHEDULE,
+            )
+        RecurringOccurrence.objects.create(rule=rule, date=day, skipped=True)
+        if index == rule.next_index:
+            point_at(rule, index)
+            rule.save(update_fields=["next_index", "next_date", "updated_at"])
+    return rule
+
+
+def point_at(rule: RecurringRule, index: int) -> None:
+    """Move the rule's pointer to its first occurrence from `index` on without an occurrence row (a skipped one, or
+    one recorded before an end was moved back and forth); `next_date` None when the schedule ends first."""
+    schedule = rule_schedule(rule)
+    day = schedule.date_at(index)
+    if day is not None:
+        taken = set(RecurringOccurrence.objects.filter(rule=rule, date__gte=day).values_list("date", flat=True))
+        while day in taken:
+            index += 1
+            day = schedule.date_at(index)
+    rule.next_index, rule.next_date = index, day
+
+
+def _rules_of(user: User) -> models.QuerySet:
+    return RecurringRule.objects.filter(user_id=user.pk)
+
+
+def _owned_for_update(user: User, rule_id: object, *, field: str = "id") -> RecurringRule:
+    rows = _rules_of(user).select_related("account")
+    return owned_for_update(rows, rule_id, what="recurring rule", field=field)
+
+
+def _parse_amount(raw: object, digits: int) -> int:
+    return to_minor(parse_amount(raw, digits=digits), digits)
+
+
+def _clean_schedule(
+    frequency: object, interval: object, start_date: object, end_date: object, count: object
+) -> Schedule:
+    """Every problem of a schedule at once: dates that are not dates or (the start) outside the ledger's dates are
+    INVALID_DATE; a frequency that is not one, an interval or count under 1, an end before the start are
+    INVALID_SCHEDULE."""
+    with merged_errors() as errors:
+        with errors.collect():
+            frequency = _parse_frequency(frequency)
+        with errors.collect():
+            interval = _positive(1 if interval is None else interval, field="interval")
+        with errors.collect():
+            start_date = parse_transaction_date(start_date, field="start_date")
+        if count is not None:
+            with errors.collect():
+                count = _positive(count, field="count")
+        if end_date is not None:
+            with errors.collect():
+                end_date = parse_date(end_date, field="end_date")
+                if isinstance(start_date, datetime.date) and end_date < start_date:
+                    raise invalid(
+                        "end_date",
+                        f"The end date {end_date.isoformat()} is before the start date {start_date.isoformat()}.",
+                        error_codes.INVALID_SCHEDULE,
+                    )
+    return Schedule(frequency, interval, start_date, end_date, count)
+
+
+def _parse_frequency(raw: object) -> str:
+    try:
+        return Frequency(raw).value
+    except ValueError:
+        raise invalid("frequency", "Must be DAILY, WEEKLY, MONTHLY or YEARLY.", error_codes.INVALID_SCHEDULE) from None
+
+
+def _positive(raw: object, *, field: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_INTERVAL_OR_COUNT:
+        raise invalid(field, f"Must be a whole number from 1 to {MAX_INTERVAL_OR_COUNT}.", error_codes.INVALID_SCHEDULE)
+    return raw

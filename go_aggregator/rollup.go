@@ -143,6 +143,9 @@ type RunReport struct {
 	// them, in (user, month) order (never null).
 	BucketsFailed int64     `json:"buckets_failed"`
 	Failures      []Failure `json:"failures"`
+	// Recurring is what the recording of recurring rules before the pass
+	// did (absent when it did not run).
+	Recurring *RecurringReport `json:"recurring,omitempty"`
 }
 
 // RunOptions tunes one run of a RollupService.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	aggregator "finance/go_aggregator"
+	"finance/go_aggregator/internal/recurringtest"
 )
 
 // scheduleCase is one rule of testdata/schedules.json (shared with
@@ -38,14 +39,7 @@ func (c scheduleCase) schedule(t *testing.T) aggregator.Schedule {
 	return s
 }
 
-func mustDate(t *testing.T, s string) aggregator.Date {
-	t.Helper()
-	d, err := aggregator.ParseDate(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
+var mustDate = recurringtest.MustDate
 
 // takeDates returns the first take occurrences, fewer when the schedule ends.
 func takeDates(s aggregator.Schedule, take int) []string {

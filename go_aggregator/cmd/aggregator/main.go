@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	_ "time/tzdata" // TIME_ZONE resolves on hosts without a zoneinfo database
 
 	"golang.org/x/term"
 
@@ -104,14 +107,23 @@ type Config struct {
 	Full        bool
 	Verify      bool
 	Watch       time.Duration
+	// Today, when set (--today or LEDGER_TODAY), is the date the recording of
+	// recurring rules records up to, on every cycle; otherwise each cycle
+	// takes today's date in Location (TIME_ZONE), the server's calendar
+	// date as Django's ledger.clock computes it.
+	Today    aggregator.Date
+	Location *time.Location
 }
 
 // Main is the program: flags in, one run (or a watch loop) out.
 type Main struct {
 	Config  Config
 	Service aggregator.RollupService
-	Stdout  io.Writer
-	Stderr  io.Writer
+	// Recorder records due occurrences of recurring rules before each pass;
+	// Run sets it to the database Service opened. Nil: no recording.
+	Recorder aggregator.RecurringStore
+	Stdout   io.Writer
+	Stderr   io.Writer
 	// ShowProgress enables the live progress line; set when stderr is a terminal.
 	ShowProgress bool
 
@@ -142,9 +154,11 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.BoolVar(&m.Config.Verify, "verify", false, "with --full: compare every stored rollup, trusting no fingerprint (repairs rollups edited outside the aggregator)")
 	fs.DurationVar(&m.Config.Watch, "watch", 0, "keep running, processing dirty buckets every interval, until SIGINT/SIGTERM")
 	once := fs.Bool("once", false, "one run, then exit (the default)")
+	today := fs.String("today", os.Getenv("LEDGER_TODAY"), "record recurring occurrences up to this date, YYYY-MM-DD (default $LEDGER_TODAY, else today in $TIME_ZONE)")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(m.Stderr)
-		fmt.Fprintln(m.Stderr, "usage: aggregator [--database-url URL] [--workers N] [--full [--verify]] [--once | --watch DURATION]")
+		fmt.Fprintln(m.Stderr, "usage: aggregator [--database-url URL] [--workers N] [--full [--verify]] [--today YYYY-MM-DD] [--once | --watch DURATION]")
+		fmt.Fprintln(m.Stderr, "       aggregator schedule   (JSON lines on stdin: the schedule arithmetic, see the README)")
 		fs.PrintDefaults()
 		return err
 	} else if err != nil {
@@ -169,7 +183,39 @@ func (m *Main) ParseFlags(args []string) error {
 	if _, err := aggregator.ParseDatabaseURL(m.Config.DatabaseURL); err != nil {
 		return err
 	}
+	return m.parseToday(*today)
+}
+
+// parseToday reads --today (or LEDGER_TODAY), else TIME_ZONE's location for
+// computing today at each cycle.
+func (m *Main) parseToday(today string) error {
+	if today != "" {
+		d, err := aggregator.ParseDate(today)
+		if err != nil {
+			return aggregator.Errorf(aggregator.EINVALID, "--today / LEDGER_TODAY: %s", aggregator.ErrorMessage(err))
+		}
+		m.Config.Today = d
+		return nil
+	}
+	zone := cmp.Or(os.Getenv("TIME_ZONE"), "UTC")
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return aggregator.Errorf(aggregator.EINVALID, "TIME_ZONE %q is not a known time zone: %v", zone, err)
+	}
+	m.Config.Location = loc
 	return nil
+}
+
+// today is the date the recording records up to in this cycle.
+func (m *Main) today() (aggregator.Date, error) {
+	if !m.Config.Today.IsZero() {
+		return m.Config.Today, nil
+	}
+	loc := m.Config.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return aggregator.DateOf(time.Now().In(loc))
 }
 
 // Run opens the database, checks its schema and runs once, or every
@@ -181,6 +227,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 		m.Service = svc
+		m.Recorder, _ = svc.(aggregator.RecurringStore)
 	}
 	if err := m.Service.CheckSchema(ctx); err != nil {
 		return err
@@ -231,8 +278,14 @@ func (m *Main) Close() error {
 	return nil
 }
 
-// cycle is one run and its JSON report line.
+// cycle is one run and its JSON report line: the recording of due recurring
+// occurrences first, so that the buckets it marks dirty are aggregated by the
+// same pass.
 func (m *Main) cycle(ctx context.Context, full bool) error {
+	recurring, err := m.record(ctx)
+	if err != nil {
+		return err
+	}
 	opts := aggregator.RunOptions{Workers: m.Config.Workers, BatchSize: m.Config.BatchSize, Verify: m.Config.Verify, Progress: &aggregator.Progress{}}
 	mode := aggregator.ModeIncremental
 	if full {
@@ -240,7 +293,6 @@ func (m *Main) cycle(ctx context.Context, full bool) error {
 	}
 	stopProgress := m.startProgress(mode, opts.Progress)
 	var report aggregator.RunReport
-	var err error
 	if full {
 		report, err = m.Service.Full(ctx, opts)
 	} else {
@@ -254,17 +306,43 @@ func (m *Main) cycle(ctx context.Context, full bool) error {
 		}
 		return err
 	}
-	if m.Config.Watch > 0 && !full && report.RowsRead == 0 && report.BucketsUpdated == 0 && report.BucketsFailed == 0 {
+	report.Recurring = recurring
+	idleRecording := recurring == nil || (recurring.Recorded == 0 && recurring.RulesFailed == 0)
+	if m.Config.Watch > 0 && !full && idleRecording && report.RowsRead == 0 && report.BucketsUpdated == 0 && report.BucketsFailed == 0 {
 		return nil // an idle watch cycle: keep the log quiet
 	}
 	m.logFailures(report)
 	if err := json.NewEncoder(m.Stdout).Encode(report); err != nil {
 		return err
 	}
+	var partial []string
 	if report.BucketsFailed > 0 {
-		return aggregator.Errorf(aggregator.EPARTIAL, "%d bucket(s) could not be computed and stay dirty (see the report); everything else is done", report.BucketsFailed)
+		partial = append(partial, fmt.Sprintf("%d bucket(s) could not be computed and stay dirty", report.BucketsFailed))
+	}
+	if recurring != nil && recurring.RulesFailed > 0 {
+		partial = append(partial, fmt.Sprintf("%d recurring rule(s) could not be recorded and stay due", recurring.RulesFailed))
+	}
+	if len(partial) > 0 {
+		return aggregator.Errorf(aggregator.EPARTIAL, "%s (see the report); everything else is done", strings.Join(partial, ", "))
 	}
 	return nil
+}
+
+// record records the due occurrences of recurring rules up to today (nil
+// report without a Recorder).
+func (m *Main) record(ctx context.Context) (*aggregator.RecurringReport, error) {
+	if m.Recorder == nil {
+		return nil, nil
+	}
+	today, err := m.today()
+	if err != nil {
+		return nil, err
+	}
+	report, err := aggregator.RecordDue(ctx, m.Recorder, today)
+	if err != nil {
+		return nil, fmt.Errorf("record recurring occurrences: %w", err)
+	}
+	return &report, nil
 }
 
 // logFailures writes one stderr line per failed bucket the report lists.
@@ -282,6 +360,14 @@ func (m *Main) logFailures(report aggregator.RunReport) {
 	}
 	if n := report.BucketsFailed - int64(len(report.Failures)); n > 0 {
 		fmt.Fprintf(m.Stderr, "aggregator: %d more failed bucket(s) not listed\n", n)
+	}
+	if r := report.Recurring; r != nil {
+		for _, f := range r.Failures {
+			fmt.Fprintf(m.Stderr, "aggregator: recurring rule id=%s user_id=%s not recorded (left due): %s\n", f.RuleID, f.UserID, oneLine(f.Error))
+		}
+		if n := r.RulesFailed - int64(len(r.Failures)); n > 0 {
+			fmt.Fprintf(m.Stderr, "aggregator: %d more failed recurring rule(s) not listed\n", n)
+		}
 	}
 }
 

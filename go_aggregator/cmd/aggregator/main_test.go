@@ -80,10 +80,22 @@ type result struct {
 
 func runBinary(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
+	return runCommand(t, dir, env, "", args...)
+}
+
+// runBinaryInput runs the binary with input on its stdin.
+func runBinaryInput(t *testing.T, input string, args ...string) result {
+	t.Helper()
+	return runCommand(t, t.TempDir(), nil, input, args...)
+}
+
+func runCommand(t *testing.T, dir string, env []string, input string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "DATABASE_URL=")
 	cmd.Env = append(cmd.Env, env...)
+	cmd.Stdin = strings.NewReader(input)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -531,6 +531,20 @@ def test_skip_refusals(as_alice: GraphQLClient, alice: User, day: str, code: str
     assert stored(alice) == before
 
 
+def test_an_occurrence_passed_over_by_a_resume_cannot_be_skipped(
+    as_alice: GraphQLClient, alice: User, settings
+) -> None:
+    rule = new_rule(as_alice)
+    as_alice.data(PAUSE_RULE, {"id": rule["id"]})
+    settings.LEDGER_TODAY = datetime.date(2026, 5, 20)
+    as_alice.data(RESUME_RULE, {"id": rule["id"]})  # March, April and May's are passed over
+    before = stored(alice)
+    refused(
+        as_alice.data(SKIP, {"ruleId": rule["id"], "date": "2026-04-15"})["skipOccurrence"], "date", "INVALID_SCHEDULE"
+    )
+    assert stored(alice) == before
+
+
 def test_an_occurrence_whose_transaction_was_deleted_cannot_be_skipped(as_alice: GraphQLClient, alice: User) -> None:
     rule = new_rule(as_alice)
     record(rule["id"]).delete()

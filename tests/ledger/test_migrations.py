@@ -1,7 +1,9 @@
 """The models and the committed migrations agree, and the rollup fingerprint migration starts from "unknown"."""
 
+import contextlib
 import datetime
 import importlib
+from collections.abc import Iterator
 from io import StringIO
 from types import SimpleNamespace
 
@@ -104,17 +106,24 @@ BEFORE_ACCOUNTS = [("ledger", "0005_idempotency_fingerprint")]
 ACCOUNTS = [("ledger", "0006_accounts")]
 
 
-@pytest.fixture
-def before_accounts() -> object:
-    """The database as it was before ledger accounts (migrated back to 0005), and its historical models; migrated
-    forward to the latest state again afterwards, whatever the test did."""
+@contextlib.contextmanager
+def migrated_back(target: list[tuple[str, str]]) -> Iterator[object]:
+    """The database migrated back to `target`, and its historical models; migrated forward to the latest state
+    again afterwards, whatever the caller did."""
     executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE_ACCOUNTS)
+    executor.migrate(target)
     try:
-        yield executor.loader.project_state(BEFORE_ACCOUNTS).apps
+        yield executor.loader.project_state(target).apps
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.fixture
+def before_accounts() -> Iterator[object]:
+    """The database as it was before ledger accounts (migrated back to 0005)."""
+    with migrated_back(BEFORE_ACCOUNTS) as apps:
+        yield apps
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +105,62 @@ func TestExitCode(t *testing.T) {
 	for _, tt := range tests {
 		if got := exitCode(tt.err); got != tt.want {
 			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+// countingRecorder finds no due rule and notes each scan's today and what
+// the service had run by then.
+type countingRecorder struct {
+	svc   *scriptedService
+	scans []string
+}
+
+func (r *countingRecorder) DueRules(_ context.Context, today aggregator.Date, _ string, _ int) ([]aggregator.DueRule, error) {
+	r.scans = append(r.scans, fmt.Sprintf("%s after %d passes", today, r.svc.full+r.svc.incr))
+	return nil, nil
+}
+
+func (r *countingRecorder) InRecordingTx(context.Context, func(aggregator.RecordingTx) (bool, error)) error {
+	return nil
+}
+
+// Every watch cycle records before its pass, with today computed afresh in
+// TIME_ZONE's location unless --today fixed it.
+func TestWatch_RecordsBeforeEveryPass(t *testing.T) {
+	for _, fixed := range []bool{false, true} {
+		svc := &scriptedService{reports: make([]aggregator.RunReport, 3)}
+		rec := &countingRecorder{svc: svc}
+		tick := make(chan time.Time)
+		cycles := make(chan error)
+		m := &Main{
+			Config:  Config{Watch: time.Hour, Location: time.FixedZone("far east", 14*3600)},
+			Service: svc, Recorder: rec, Stdout: io.Discard, Stderr: io.Discard,
+			Tick: tick, AfterCycle: func(err error) { cycles <- err },
+		}
+		want := time.Now().In(m.Config.Location).Format(time.DateOnly)
+		if fixed {
+			m.Config.Today, _ = aggregator.ParseDate("2024-02-29")
+			want = "2024-02-29"
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- m.Run(ctx) }()
+		for i := range 3 {
+			if i > 0 {
+				tick <- time.Time{}
+			}
+			if err := <-cycles; err != nil {
+				t.Fatal(err)
+			}
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		wantScans := []string{want + " after 0 passes", want + " after 1 passes", want + " after 2 passes"}
+		if !reflect.DeepEqual(rec.scans, wantScans) {
+			t.Errorf("fixed=%v: scans %v, want %v", fixed, rec.scans, wantScans)
 		}
 	}
 }

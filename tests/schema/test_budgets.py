@@ -5,13 +5,15 @@ unbudgeted spending, rollover)."""
 import uuid
 
 import pytest
+from django.test import Client
 from graphql import Undefined, build_schema, is_non_null_type
 
 from accounts.models import User
+from accounts.tokens import issue_token_pair
 from ledger.balance_cache import read_balance_version
 from ledger.models import Budget
 from schema.export import SCHEMA_FILE
-from tests.conftest import GraphQLClient, create
+from tests.conftest import GraphQLClient, create, run_together
 from tests.schema.test_accounts import SET_DEFAULT, default_account_of, make_transfer, open_account
 
 SET_BUDGET = """
@@ -34,6 +36,10 @@ query Report($month: String!, $currency: String) {
   }
 }
 """
+
+
+def as_user(user: User) -> GraphQLClient:
+    return GraphQLClient(http=Client(), token=issue_token_pair(user).token)
 
 
 def set_budget(client: GraphQLClient, category: str, amount: str, from_month: str, **fields: object) -> dict:
@@ -160,6 +166,30 @@ def test_a_budget_write_bumps_the_balance_version(as_alice: GraphQLClient, alice
     assert read_balance_version(alice.pk) == before + 1
     as_alice.data(DELETE_BUDGET, {"id": budget["id"]})
     assert read_balance_version(alice.pk) == before + 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_set_budgets_of_one_category_leave_a_history_without_overlap(alice: User) -> None:
+    # Each write bumps the balance version first, whose row lock serializes the user's writes: every one cuts the
+    # rows the one before it left, so none fails on the unique start month and no two rows overlap.
+    set_budget(as_user(alice), "Food", "1.00", "2026-01")
+    ranges = iter([("2026-03", None), ("2026-01", "2026-06"), ("2026-02", "2026-02"), ("2026-03", "2026-04")])
+
+    def set_one() -> dict:
+        first, last = next(ranges)
+        variables = {"input": {"category": "FOOD", "amount": "2.00", "fromMonth": first, "endMonth": last}}
+        return as_user(alice).post(SET_BUDGET, variables)
+
+    answers = run_together(set_one, 4)
+    assert all("errors" not in answer and answer["data"]["setBudget"]["errors"] == [] for answer in answers), answers
+    rows = periods(as_user(alice))
+    covered = [
+        month
+        for _, _, _, start, end, _ in rows
+        for month in (f"2026-{number:02d}" for number in range(1, 13))
+        if start <= month and (end is None or month <= end)
+    ]
+    assert len(covered) == len(set(covered)) == 12
 
 
 # --- refusals -----------------------------------------------------------------------------------------------------

@@ -3,12 +3,14 @@ date, skips and pauses honoured, `nextDate` and `upcoming` showing what was reco
 occurrences only."""
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from accounts.tokens import issue_token_pair
-from ledger.models import Transaction
+from ledger.models import RecurringOccurrence, Transaction
 from tests.conftest import GraphQLClient, make_user
 from tests.e2e.test_recurring_binary import record
 from tests.schema.test_recurring_rules import PAUSE_RULE, RESUME_RULE, RULES, SKIP, UPDATE_RULE, new_rule
@@ -65,3 +67,37 @@ def test_rules_made_through_the_api_are_recorded_as_they_say(settings) -> None:
         ("2026-03-17", "Coffee", 300),
         ("2026-03-17", "Gym", 600),
     ]
+
+
+def test_skips_racing_the_binarys_recording_leave_each_occurrence_skipped_or_recorded(settings) -> None:
+    """The API's skip and the binary's recording take the same locks in the same order (the user's version row, then
+    the rule): whichever comes second sees what the first did, so each occurrence ends up skipped (the binary passed
+    it by) or recorded (the skip answered INVALID_SCHEDULE), never both, and neither side fails."""
+    user = make_user("recurring-race")
+    client = GraphQLClient(http=Client(), token=issue_token_pair(user).token)
+    settings.LEDGER_TODAY = datetime.date(2026, 3, 10)
+    rules = [new_rule(client, frequency="DAILY", startDate="2026-03-10")["id"] for _ in range(8)]
+    answers: dict[str, list[str]] = {}
+
+    def skip_all() -> None:
+        try:
+            for rule in rules:
+                payload = client.data(SKIP, {"ruleId": rule, "date": "2026-03-10"})["skipOccurrence"]
+                answers[rule] = [error["code"] for error in payload["errors"]]
+        finally:
+            connection.close()  # this thread's own
+
+    skipping = threading.Thread(target=skip_all)
+    skipping.start()
+    summary = record("2026-03-10")["recurring"]
+    skipping.join()
+
+    assert summary["rules_failed"] == 0
+    for rule in rules:
+        rows = list(RecurringOccurrence.objects.filter(rule_id=rule).values_list("date", "skipped", "transaction"))
+        assert len(rows) == 1, rows
+        _, skipped, transaction_id = rows[0]
+        assert (skipped, transaction_id is None) == ((True, True) if answers[rule] == [] else (False, False))
+        assert answers[rule] in ([], ["INVALID_SCHEDULE"])
+    assert Transaction.objects.filter(user=user).count() == summary["occurrences_recorded"]
+    assert {rule["nextDate"] for rule in client.data(RULES)["recurringRules"]} == {"2026-03-11"}

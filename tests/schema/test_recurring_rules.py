@@ -661,3 +661,17 @@ def test_the_owner_gets_the_answer(as_bob: GraphQLClient, bobs_rule: dict, name:
         assert data["errors"] == []
         answered = data["deletedId"] if name == "deleteRecurringRule" else data["rule"]["id"]
         assert (answered == bobs_rule["id"]) is (name in BY_RULE_ID)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_skips_of_one_occurrence_answer_alike_and_write_one_row() -> None:
+    carol = make_user("carol")
+    token = issue_token_pair(carol).token
+    rule = new_rule(GraphQLClient(http=Client(), token=token))
+    variables = {"ruleId": rule["id"], "date": "2026-03-15"}
+    answers = run_together(lambda: GraphQLClient(http=Client(), token=token).post(SKIP, variables), 4)
+    assert all("errors" not in answer for answer in answers), answers
+    assert [answer["data"]["skipOccurrence"] for answer in answers] == [
+        {"rule": {**rule, "nextDate": "2026-04-15"}, "errors": []}
+    ] * 4
+    assert list(RecurringOccurrence.objects.values_list("date", "skipped")) == [(datetime.date(2026, 3, 15), True)]

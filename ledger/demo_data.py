@@ -6,7 +6,9 @@ everyday spending (coffee, dining, transport, shopping...) filling up to the req
 cents drawn from integer ranges: no float touches money here either. The same seed gives the same data.
 
 Each user's transactions are spread over a few ledger accounts in two currencies, with transfers between them
-(ledger.demo_ledger: a checking "Main", savings, a credit card, travel cash in EUR).
+(ledger.demo_ledger: a checking "Main", savings, a credit card, travel cash in EUR). Each also gets a few budgets and
+recurring rules (ledger.demo_plans), written through the services as a client would: the rules take the rent and the
+salary over from last month on, and the Go aggregator records what fell due since (catch-up).
 
 Loading: PostgreSQL gets the transactions through COPY, SQLite through executemany, accounts and transfers through
 bulk_create, all in one database transaction that also sets each user's balance version and volume and marks each
@@ -16,20 +18,24 @@ net worth), the analytics and the running balances are exact from the first requ
 
 import calendar
 import datetime
+import logging
 import random
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.utils import timezone
 
 from accounts.models import User
+from ledger import balance_cache, clock
 from ledger.bulk_insert import insert_transactions
-from ledger.currencies import default_currency
+from ledger.currencies import currency_digits, default_currency
 from ledger.demo_ledger import DemoLedger, demo_ledger
+from ledger.demo_plans import DemoBudget, DemoRule, demo_budgets, demo_rules, taken_over
 from ledger.models import Account, BalanceVersion, Transaction, TransactionType, Transfer, account_name_key
-from ledger.services import mark_buckets_dirty
+from ledger.money import format_amount, from_minor
+from ledger.services import budget_set, mark_buckets_dirty, recurring_rule_create
 
 DEMO_PASSWORD = "demo-password-123"
 DEMO_USERNAME_PREFIX = "demo"
@@ -68,6 +74,8 @@ class SeedResult:
     rows: int
     accounts: int
     transfers: int
+    budgets: int
+    rules: int
 
 
 class DemoUsersExist(Exception):
@@ -84,18 +92,23 @@ def history_months(transactions: int) -> int:
     return max(MIN_MONTHS, min(MAX_MONTHS, -(-transactions // TRANSACTIONS_PER_MONTH)))
 
 
-def demo_transactions(*, rng: random.Random, count: int, today: datetime.date, months: int) -> list[DemoRow]:
+def demo_transactions(
+    *, rng: random.Random, count: int, today: datetime.date, months: int
+) -> tuple[list[DemoRow], list[DemoRule]]:
     """`count` rows for one person over the `months` months up to `today` (the most recent ones when the
-    recurring items alone exceed `count`), oldest first."""
+    recurring items alone exceed `count`), oldest first, and the recurring rules that take over the rent and the
+    salary (their rows stop where the rules start)."""
     first_month = _add_months(today.replace(day=1), -(months - 1))
     salary = rng.randrange(280_000, 750_000, 500)
-    rows = [row for row in _recurring_rows(rng, first_month, months, salary) if row[0] <= today]
+    series = list(_recurring_rows(rng, first_month, months, salary))
+    rules = demo_rules(series=series, today=today)
+    rows = [row for row in series if row[0] <= today and not taken_over(row, today)]
     if len(rows) >= count:
         rows.sort(key=lambda row: row[0])
-        return rows[len(rows) - count :]
+        return rows[len(rows) - count :], rules
     rows.extend(_everyday_rows(rng, count - len(rows), first_month, today, salary))
     rows.sort(key=lambda row: row[0])
-    return rows
+    return rows, rules
 
 
 def seed_demo(
@@ -108,7 +121,8 @@ def seed_demo(
     on_rows: Callable[[int], object] | None = None,
 ) -> SeedResult:
     """Create `users` demo users (demo1, demo2, ...; password DEMO_PASSWORD) with `transactions` rows each, spread
-    over a few ledger accounts with transfers between them (ledger.demo_ledger).
+    over a few ledger accounts with transfers between them (ledger.demo_ledger), and a few budgets and recurring
+    rules each (ledger.demo_plans).
 
     Refuses with DemoUsersExist when any of those users exists, unless `reset`, which deletes them (and all their
     data) first. `months` of history default to history_months(transactions). `on_rows(n)` is called as rows are
@@ -126,12 +140,13 @@ def seed_demo(
             # 52 s that way, 4 s this way).
             Transaction.objects.filter(user_id__in=existing).delete()
             Transfer.objects.filter(user_id__in=existing).delete()
-            User.objects.filter(pk__in=existing).delete()  # cascades to their accounts, rollups, tokens
+            # Cascades to their accounts, rules, budgets, rollups, tokens.
+            User.objects.filter(pk__in=existing).delete()
     password_hash = make_password(DEMO_PASSWORD)  # hashed once: the slow part of creating a user
-    today = timezone.localdate()
+    today = clock.today()  # LEDGER_TODAY when set, as the API and the aggregator read it
     currency = default_currency()
-    result = SeedResult(usernames=usernames, rows=0, accounts=0, transfers=0)  # counts added per user
-    with transaction.atomic():
+    result = SeedResult(usernames=usernames, rows=0, accounts=0, transfers=0, budgets=0, rules=0)  # added per user
+    with _no_tidy_up_warnings(), transaction.atomic():
         if connection.vendor == "postgresql":
             # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked at commit, PostgreSQL would queue a
             # trigger event per copied row first. Checking each row as it arrives is faster; restored below.
@@ -145,15 +160,19 @@ def seed_demo(
         BalanceVersion.objects.bulk_create([BalanceVersion(user=person, version=1) for person in people])
         for index, person in enumerate(people):
             rng = random.Random(seed * 1000 + index)
-            rows = demo_transactions(rng=rng, count=transactions, today=today, months=months)
+            rows, rules = demo_transactions(rng=rng, count=transactions, today=today, months=months)
             ledger = demo_ledger(rng=rng, rows=rows, currency=currency, today=today)
-            _write_ledger(person, ledger, on_rows=on_rows)
+            accounts = _write_ledger(person, ledger, on_rows=on_rows)
             # The volume the services would have added up writing the same accounts, transactions and transfers.
             BalanceVersion.objects.filter(user=person).update(volume_minor=ledger.volume_minor)
             mark_buckets_dirty(person.pk, ledger.days())
+            budgets = demo_budgets(rows=rows, today=today)
+            _write_plans(person, accounts, budgets, rules)
             result.rows += len(rows)
             result.accounts += len(ledger.accounts)
             result.transfers += len(ledger.transfers)
+            result.budgets += len(budgets)
+            result.rules += len(rules)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -164,8 +183,22 @@ def seed_demo(
     return result
 
 
-def _write_ledger(person: User, ledger: DemoLedger, *, on_rows: Callable[[int], object] | None) -> None:
-    """One user's accounts, transactions (the bulk path, per account) and transfers."""
+@contextmanager
+def _no_tidy_up_warnings() -> Iterator[None]:
+    """Each service call also drops the user's superseded cache key from Redis after the commit (tidy-up only). These
+    users are new, so there is no such key; and `make demo` runs beside `make run`, whose embedded Redis is on a port
+    of its own, where each of those drops would log a warning that Redis is unreachable."""
+    cache_logger = logging.getLogger(balance_cache.__name__)
+    level = cache_logger.level
+    cache_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        cache_logger.setLevel(level)
+
+
+def _write_ledger(person: User, ledger: DemoLedger, *, on_rows: Callable[[int], object] | None) -> dict[str, Account]:
+    """One user's accounts, transactions (the bulk path, per account) and transfers; returns the accounts by key."""
     accounts = {
         account.key: Account(
             user=person,
@@ -197,6 +230,39 @@ def _write_ledger(person: User, ledger: DemoLedger, *, on_rows: Callable[[int], 
         ],
         batch_size=1_000,
     )
+    return accounts
+
+
+def _write_plans(person: User, accounts: dict[str, Account], budgets: list[DemoBudget], rules: list[DemoRule]) -> None:
+    """Budgets (in the default account's currency) and rules through the services, as a client would create them:
+    a handful per user, so the bulk path's speed is not needed, and the services' rules hold."""
+    default = next(account for account in accounts.values() if account.is_default)
+    for budget in budgets:
+        budget_set(
+            user=person,
+            category=budget.category,
+            amount=_amount(budget.amount_minor, default.currency),
+            from_month=budget.from_month,
+            rollover=budget.rollover,
+        )
+    for rule in rules:
+        account = accounts[rule.account_key]
+        recurring_rule_create(
+            user=person,
+            account_id=account.pk,
+            amount=_amount(rule.amount_minor, account.currency),
+            type=rule.type,
+            frequency=rule.frequency,
+            start_date=rule.start_date,
+            category=rule.category,
+            description=rule.description,
+        )
+
+
+def _amount(minor: int, currency: str) -> str:
+    """Minor units as the services take amounts: "1234.50" USD, "1200" JPY."""
+    digits = currency_digits(currency)
+    return format_amount(from_minor(minor, digits), digits)
 
 
 def _recurring_rows(rng: random.Random, first_month: datetime.date, months: int, salary: int) -> Iterator[DemoRow]:

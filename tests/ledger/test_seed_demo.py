@@ -1,6 +1,7 @@
 """`manage.py seed_demo`: realistic data that keeps the ledger's invariants (cached figures, volume, dirty months),
-in a few ledger accounts and two currencies with transfers between them."""
+in a few ledger accounts and two currencies with transfers between them, with budgets and recurring rules."""
 
+import datetime
 import io
 from collections import Counter, defaultdict
 
@@ -11,9 +12,10 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from ledger import clock
 from ledger.demo_data import DEMO_PASSWORD
 from ledger.demo_ledger import CARD_CATEGORIES, TRAVEL_CATEGORY
-from ledger.models import Account, BalanceVersion, DirtyBucket, Transaction, Transfer
+from ledger.models import Account, BalanceVersion, Budget, DirtyBucket, RecurringRule, Transaction, Transfer
 from ledger.money import format_amount, from_minor
 from tests.conftest import BALANCE, GraphQLClient
 
@@ -46,6 +48,7 @@ def money(minor: int) -> str:
 def test_seeded_users_log_in_and_the_api_agrees_with_their_rows(db: None) -> None:
     output = seed(users=2, transactions=400)
     assert "demo1, demo2" in output and DEMO_PASSWORD in output
+    assert "6 budgets and 8 recurring rules for 2 users" in output
     for username in ("demo1", "demo2"):
         user = User.objects.get(username=username)
         assert Transaction.objects.filter(user=user).count() == 400
@@ -194,3 +197,129 @@ def test_seeded_users_have_accounts_in_two_currencies_whose_balances_the_api_agr
         assert set(DirtyBucket.objects.filter(user=user).values_list("month", flat=True)) == {
             f"{day:%Y-%m}" for day in days
         }
+
+
+PLANS = """query($month: String!) {
+  budgets { category currency amount startMonth endMonth rollover }
+  budgetReport(month: $month) { lines { category budgeted carriedOver spent available overspent } }
+  recurringRules { description category type frequency interval amount startDate endDate count nextDate paused
+                   account { name } }
+  upcoming(days: 30) { date amount transaction { id } rule { description } }
+}"""
+
+
+def first_of_month(day: datetime.date, months_later: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + months_later
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def test_seeded_users_have_budgets_and_recurring_rules_that_take_over_rent_and_salary(db: None) -> None:
+    seed(users=2, transactions=1500)
+    today = clock.today()
+    this_month, last_month = first_of_month(today, 0), first_of_month(today, -1)
+    budget_months = [f"{first_of_month(today, offset):%Y-%m}" for offset in range(-3, 1)]
+    for username in ("demo1", "demo2"):
+        user = User.objects.get(username=username)
+        rows = Transaction.objects.filter(user=user)
+
+        # The rules record rent and salary from the first of last month: the generated rows stop there.
+        rent_rows = rows.filter(category="Rent")
+        payroll_rows = rows.filter(description__endswith=" payroll").order_by("date")
+        assert not rent_rows.filter(date__gte=last_month).exists()
+        assert not payroll_rows.filter(date__gte=last_month).exists()
+        assert {day.replace(day=1) for day in rent_rows.values_list("date", flat=True)} == {
+            first_of_month(today, offset) for offset in range(-11, -1)
+        }
+        [rent] = set(rent_rows.values_list("amount_minor", flat=True))
+        last_pay = payroll_rows.last()
+        # The salary as this month pays it: a raise every January, after the last generated payday.
+        pay = last_pay.amount_minor * 103 // 100 if 1 in (last_month.month, this_month.month) else last_pay.amount_minor
+        insurance_due = today + datetime.timedelta(days=20)
+        try:
+            insurance_start = insurance_due.replace(year=insurance_due.year - 1)
+        except ValueError:  # 29 February
+            insurance_start = insurance_due.replace(year=insurance_due.year - 1, day=28)
+        rules = [
+            ("Rent", "Rent", "EXPENSE", "MONTHLY", money(rent), last_month),
+            (last_pay.description, "Salary", "INCOME", "MONTHLY", money(pay), last_month.replace(day=25)),
+            ("Climbing gym", "Health", "EXPENSE", "WEEKLY", "15.00", last_month),
+            ("Home insurance", "Insurance", "EXPENSE", "YEARLY", money(rent * 40 // 100 // 100 * 100), insurance_start),
+        ]
+        assert RecurringRule.objects.filter(user=user).count() == 4
+        answer = log_in(username).data(PLANS, {"month": budget_months[-1]})
+        # Oldest first; each starts past (the aggregator catches up from there), in Main, pointing at its start.
+        assert answer["recurringRules"] == [
+            {
+                "description": description,
+                "category": category,
+                "type": kind,
+                "frequency": frequency,
+                "interval": 1,
+                "amount": amount,
+                "startDate": start.isoformat(),
+                "endDate": None,
+                "count": None,
+                "nextDate": start.isoformat(),
+                "paused": False,
+                "account": {"name": "Main"},
+            }
+            for description, category, kind, frequency, amount, start in sorted(rules, key=lambda rule: rule[5])
+        ]
+        assert all(start < today for *_, start in rules)
+        # The next 30 days, by date and then in the order the rules were created (as listed above).
+        window = [today + datetime.timedelta(days=offset) for offset in range(31)]
+        expected_upcoming = [
+            {"date": day.isoformat(), "amount": amount, "transaction": None, "rule": {"description": description}}
+            for day in window
+            for description, _, _, frequency, amount, start in rules
+            if (frequency == "MONTHLY" and day.day == start.day)
+            or (frequency == "WEEKLY" and (day - start).days % 7 == 0)
+            or (frequency == "YEARLY" and (day.month, day.day) == (start.month, start.day))
+        ]
+        assert answer["upcoming"] == expected_upcoming
+        assert "Home insurance" in {occurrence["rule"]["description"] for occurrence in answer["upcoming"]}
+
+        # Budgets from three months back, sized from those months' spending (this one so far included).
+        spent: dict[tuple[str, str], int] = defaultdict(int)
+        for day, category, amount in rows.filter(type="expense").values_list("date", "category", "amount_minor"):
+            spent[category, f"{day:%Y-%m}"] += amount
+        roomy = {
+            category: -(-(max(spent[category, month] for month in budget_months) * 5 // 4) // 1000) * 1000
+            for category in ("Groceries", "Transport")
+        }
+        tight = sum(spent["Dining", month] for month in budget_months[:-1]) * 9 // 10 // 4 // 1000 * 1000
+        assert answer["budgets"] == [
+            {
+                "category": category,
+                "currency": "USD",
+                "amount": money(amount),
+                "startMonth": budget_months[0],
+                "endMonth": None,
+                "rollover": category == "Dining",
+            }
+            for category, amount in [
+                ("Dining", tight),
+                ("Groceries", roomy["Groceries"]),
+                ("Transport", roomy["Transport"]),
+            ]
+        ]
+        assert Budget.objects.filter(user=user).count() == 3
+        # This month: Groceries and Transport under; Dining over, carrying the earlier months' overspending.
+        carried = 3 * tight - sum(spent["Dining", month] for month in budget_months[:-1])
+        assert carried < 0
+        this = budget_months[-1]
+        assert answer["budgetReport"]["lines"] == [
+            {
+                "category": category,
+                "budgeted": money(amount),
+                "carriedOver": money(carry),
+                "spent": money(spent[category, this]),
+                "available": money(amount + carry - spent[category, this]),
+                "overspent": category == "Dining",
+            }
+            for category, amount, carry in [
+                ("Dining", tight, carried),
+                ("Groceries", roomy["Groceries"], 0),
+                ("Transport", roomy["Transport"], 0),
+            ]
+        ]

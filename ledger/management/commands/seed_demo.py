@@ -12,8 +12,9 @@ class Command(BaseCommand):
     help = (
         "Create demo users demo1..demoN, each with M realistic transactions up to today (salary, rent, "
         "utilities, weekly groceries, summer travel, December gifts, everyday spending) in four ledger accounts "
-        "(Main, Savings, Credit card, Travel in EUR) with transfers between them. Refuses when they exist unless "
-        "--reset."
+        "(Main, Savings, Credit card, Travel in EUR) with transfers between them, budgets (Groceries, Transport, "
+        "Dining with rollover) and recurring rules (rent, salary, a weekly gym, a yearly insurance; started last "
+        "month, for the aggregator to catch up). Refuses when they exist unless --reset."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -49,8 +50,9 @@ class Command(BaseCommand):
                 ) from None
         elapsed = time.perf_counter() - started
         self.stdout.write(
-            f"seeded {result.rows} transactions and {result.transfers} transfers in {result.accounts} accounts for "
-            f"{len(result.usernames)} users in {elapsed:.1f} s "
-            f"({result.rows / max(elapsed, 1e-9):,.0f} rows/s)"
+            f"seeded {result.rows} transactions and {result.transfers} transfers in {result.accounts} accounts, "
+            f"{result.budgets} budgets and {result.rules} recurring rules for {len(result.usernames)} users in "
+            f"{elapsed:.1f} s ({result.rows / max(elapsed, 1e-9):,.0f} rows/s)"
         )
+        self.stdout.write("the aggregator (`make run`) records the rules' occurrences due since they started")
         self.stdout.write(f"log in as {', '.join(result.usernames)} with password {DEMO_PASSWORD}")

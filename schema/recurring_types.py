@@ -50,7 +50,10 @@ class RecurringRule:
         "it resumes: the ones that fell due while it was paused are never recorded."
     )
 
-    @strawberry.field(description="The ledger account its transactions go to.")
+    @strawberry.field(
+        description="The ledger account its transactions go to. While it is archived, due occurrences wait; they "
+        "are recorded once it is unarchived."
+    )
     def account(self, root: strawberry.Parent[RecurringRuleModel]) -> Account:
         return root.account
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from accounts.models import User
 from ledger import clock, error_codes
 from ledger.models import RecurringOccurrence, RecurringRule, Transaction
-from ledger.services.recurring import rule_schedule
+from ledger.services.occurrences import rule_schedule, rules_of
 from ledger.validation import invalid
 
 DEFAULT_UPCOMING_DAYS = 30
@@ -20,11 +20,7 @@ MAX_UPCOMING_OCCURRENCES = 2000
 
 def recurring_rules(*, user: User) -> list[RecurringRule]:
     """The user's rules with their accounts (one query), oldest first: by start date, then creation."""
-    return list(
-        RecurringRule.objects.filter(user_id=user.pk)
-        .select_related("account")
-        .order_by("start_date", "created_at", "id")
-    )
+    return list(rules_of(user).select_related("account").order_by("start_date", "created_at", "id"))
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,7 @@ def upcoming_occurrences(*, user: User, days: object = None) -> list[Occurrence]
         last = first + datetime.timedelta(days=days)
     except OverflowError:  # a LEDGER_TODAY near the end of year 9999
         last = datetime.date.max
-    rules = RecurringRule.objects.filter(user_id=user.pk, paused=False).select_related("account")
+    rules = rules_of(user).filter(paused=False).select_related("account")
     rows = RecurringOccurrence.objects.filter(
         rule__user_id=user.pk, rule__paused=False, date__gte=first, date__lte=last
     ).select_related("transaction__account")

@@ -11,8 +11,8 @@ from ledger.services.accounts import (
 )
 from ledger.services.bookkeeping import MAIN_ACCOUNT_NAME, ensure_default_account, mark_buckets_dirty
 from ledger.services.budgets import budget_delete, budget_set
+from ledger.services.occurrences import occurrence_skip
 from ledger.services.recurring import (
-    occurrence_skip,
     recurring_rule_create,
     recurring_rule_delete,
     recurring_rule_pause,

@@ -3,16 +3,12 @@ services only change the rules, so they write no transaction, mark no bucket dir
 
 Each is one database transaction that bumps the user's balance version first and then locks the rule row: the same
 lock order as the Go recorder (version row, then the rule), which re-reads the rule under those locks, so a rule
-write and a recording of the same rule never interleave.
-
-The pointer (`next_index`, `next_date`; see ledger.models.RecurringRule) only moves forward, to the first occurrence
-from some index on that has no RecurringOccurrence row (neither recorded nor skipped): `point_at` is the one place
-that moves it here.
+write and a recording of the same rule never interleave. The pointer and skips: ledger.services.occurrences.
 """
 
 import datetime
 
-from django.db import models, transaction
+from django.db import transaction
 
 from accounts.models import User
 from ledger import clock, error_codes
@@ -27,9 +23,9 @@ from ledger.services.bookkeeping import (
     confirm_account,
     earlier_create,
     input_fingerprint,
-    owned_for_update,
     refuse_archived,
 )
+from ledger.services.occurrences import locked_rule, point_at, rule_schedule, rules_of
 from ledger.validation import (
     clean_category,
     clean_description,
@@ -42,11 +38,6 @@ from ledger.validation import (
 
 # The columns are 32-bit on PostgreSQL, as GraphQL's Int is: the bound for callers other than the API.
 MAX_INTERVAL_OR_COUNT = 2**31 - 1
-
-
-def rule_schedule(rule: RecurringRule) -> Schedule:
-    """The dates of the rule's occurrences (ledger.schedules, the one implementation of the arithmetic)."""
-    return Schedule(rule.frequency, rule.interval, rule.start_date, rule.end_date, rule.count)
 
 
 def recurring_rule_create(
@@ -108,7 +99,7 @@ def recurring_rule_create(
     with transaction.atomic():
         version = bump_balance_version(user.pk)
         account = confirm_account(user, target, version)
-        existing = earlier_create(_rules_of(user), idempotency_key, fingerprint, what="recurring rule")
+        existing = earlier_create(rules_of(user), idempotency_key, fingerprint, what="recurring rule")
         if existing is not None:
             return existing
         refuse_archived(account, field="account_id")
@@ -148,7 +139,7 @@ def recurring_rule_update(
     between the old end and today were never part of it, so none is recorded after the fact."""
     with transaction.atomic():
         bump_balance_version(user.pk)
-        rule = _owned_for_update(user, rule_id)
+        rule = locked_rule(user, rule_id)
         had_ended = rule.next_date is None
         with merged_errors() as errors:
             if amount is not None:
@@ -183,7 +174,7 @@ def recurring_rule_pause(*, user: User, rule_id: object) -> RecurringRule:
     changes nothing."""
     with transaction.atomic():
         bump_balance_version(user.pk)
-        rule = _owned_for_update(user, rule_id)
+        rule = locked_rule(user, rule_id)
         if rule.paused:
             transaction.set_rollback(True)  # nothing to write: not even the version bump
             return rule
@@ -198,7 +189,7 @@ def recurring_rule_resume(*, user: User, rule_id: object) -> RecurringRule:
     nothing."""
     with transaction.atomic():
         bump_balance_version(user.pk)
-        rule = _owned_for_update(user, rule_id)
+        rule = locked_rule(user, rule_id)
         if not rule.paused:
             transaction.set_rollback(True)
             return rule
@@ -212,60 +203,11 @@ def recurring_rule_delete(*, user: User, rule_id: object) -> str:
     """Delete the rule and what it knew of its occurrences; the transactions it recorded stay. Returns its id."""
     with transaction.atomic():
         bump_balance_version(user.pk)
-        rule = _owned_for_update(user, rule_id)
+        rule = locked_rule(user, rule_id)
         deleted_id = str(rule.pk)
         RecurringOccurrence.objects.filter(rule=rule).delete()
         rule.delete()
     return deleted_id
-
-
-def occurrence_skip(*, user: User, rule_id: object, date: object) -> RecurringRule:
-    """Never record the rule's occurrence on `date`, which must be one of its occurrences not yet recorded (the
-    pointer's or a later one; INVALID_SCHEDULE on "date" otherwise). Skipping the pointer's occurrence moves the
-    pointer past it and past the skipped ones after it. Skipping a skipped occurrence changes nothing."""
-    day = parse_date(date, field="date")
-    with transaction.atomic():
-        bump_balance_version(user.pk)
-        rule = _owned_for_update(user, rule_id, field="rule_id")
-        row = RecurringOccurrence.objects.filter(rule=rule, date=day).first()
-        if row is not None and row.skipped:
-            transaction.set_rollback(True)
-            return rule
-        schedule = rule_schedule(rule)
-        index = schedule.first_index_on_or_after(day)
-        if row is not None or index < rule.next_index or schedule.date_at(index) != day:
-            raise invalid(
-                "date",
-                f"{day.isoformat()} is not one of this rule's occurrences still to be recorded.",
-                error_codes.INVALID_SCHEDULE,
-            )
-        RecurringOccurrence.objects.create(rule=rule, date=day, skipped=True)
-        if index == rule.next_index:
-            point_at(rule, index)
-            rule.save(update_fields=["next_index", "next_date", "updated_at"])
-    return rule
-
-
-def point_at(rule: RecurringRule, index: int) -> None:
-    """Move the rule's pointer to its first occurrence from `index` on without an occurrence row (a skipped one, or
-    one recorded before an end was moved back and forth); `next_date` None when the schedule ends first."""
-    schedule = rule_schedule(rule)
-    day = schedule.date_at(index)
-    if day is not None:
-        taken = set(RecurringOccurrence.objects.filter(rule=rule, date__gte=day).values_list("date", flat=True))
-        while day in taken:
-            index += 1
-            day = schedule.date_at(index)
-    rule.next_index, rule.next_date = index, day
-
-
-def _rules_of(user: User) -> models.QuerySet:
-    return RecurringRule.objects.filter(user_id=user.pk)
-
-
-def _owned_for_update(user: User, rule_id: object, *, field: str = "id") -> RecurringRule:
-    rows = _rules_of(user).select_related("account")
-    return owned_for_update(rows, rule_id, what="recurring rule", field=field)
 
 
 def _parse_amount(raw: object, digits: int) -> int:

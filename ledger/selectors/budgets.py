@@ -92,7 +92,7 @@ def compute_budget_report(*, user: User, month: str, currency: str | None = None
         histories: dict[str, list[Budget]] = defaultdict(list)
         for row in Budget.objects.filter(user_id=user.pk, currency=scope.currency, start_month__lte=month):
             histories[row.category_key].append(row)
-        chains = {}  # key -> the rows of the chain ending at `month`, latest first
+        chains: dict[str, list[Budget]] = {}  # key -> the rows of the chain ending at `month`, latest first
         for key, rows in histories.items():
             current = next((row for row in rows if row.end_month is None or row.end_month >= month), None)
             if current is not None:

@@ -35,6 +35,10 @@ BREAKDOWN = """query Breakdown($from: String!, $to: String!) {
 CREATE = """mutation Create($input: CreateTransactionInput!) {
   createTransaction(input: $input) { transaction { id amount } errors { field code message } }
 }"""
+BUDGET_REPORT = """query Budgets($month: String!) {
+  budgetReport(month: $month) { lines { category budgeted carriedOver spent available overspent } totalBudgeted }
+}"""
+UPCOMING = """query Upcoming { upcoming(days: 30) { date amount rule { description frequency } transaction { id } } }"""
 LOGIN = """mutation Login($username: String!, $password: String!) {
   login(username: $username, password: $password) { token errors { field code message } }
 }"""
@@ -136,6 +140,22 @@ def build_cases(dataset: Dataset, token: str) -> list[Case]:
             "category_breakdown_12",
             Request("POST", "/graphql/", graphql_body(BREAKDOWN, analytics), token, expect=dataset.largest_category),
             "categoryBreakdown over the last 12 months, steady state",
+        ),
+        Case(
+            "budget_report",
+            Request(
+                "POST",
+                "/graphql/",
+                graphql_body(BUDGET_REPORT, {"month": dataset.planning.report_month}),
+                token,
+                expect=dataset.planning.first_budget_line,
+            ),
+            "budgetReport of this month: 7 budgets with rollover over 5 years (rollups + the live month)",
+        ),
+        Case(
+            "upcoming",
+            Request("POST", "/graphql/", graphql_body(UPCOMING), token, expect=dataset.planning.first_occurrence),
+            "upcoming(days: 30) of 12 rules (daily, weekly, monthly, yearly)",
         ),
         Case(
             "create_transaction",

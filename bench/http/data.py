@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import psycopg
 
 from bench.django_setup import setup_django
+from bench.http import planning
+from bench.http.amounts import api_amount
 from bench.stack import ROOT, log
 from bench.users import insert_users
 
@@ -71,6 +73,7 @@ class Dataset:
     analytics_months: tuple[str, str]  # the last 12 months, "YYYY-MM": from 11 months ago to the current one
     first_month_summary: str  # monthlySummary's first month as the API answers it
     largest_category: str  # `"total":...,"transactionCount":...` of categoryBreakdown's first row
+    planning: planning.Planning  # budgets and recurring rules (bench.http.planning)
 
 
 def other_username(n: int) -> str:
@@ -93,6 +96,7 @@ def generate(database_url: str, password_hash: str) -> Dataset:
         main_account, savings_account = _insert_accounts(conn, main_id)
         _insert_transactions(conn, main_id)
         _insert_transfers(conn, main_id, main_account, savings_account)
+        budgets_and_rules = planning.insert(conn, main_id, main_account)
         _insert_bookkeeping(conn)
         _run_aggregator(database_url)
         _vacuum_until_all_visible(conn)
@@ -116,6 +120,7 @@ def generate(database_url: str, password_hash: str) -> Dataset:
         analytics_months=months,
         first_month_summary=first_month,
         largest_category=largest,
+        planning=budgets_and_rules,
     )
 
 
@@ -270,8 +275,8 @@ def _analytics(conn: psycopg.Connection, main_id: uuid.UUID) -> tuple[tuple[str,
         [main_id, start],
     ).fetchone()
     first_month = (
-        f'{{"month":"{start}","income":"{_money(income)}","expense":"{_money(expense)}",'
-        f'"net":"{_money(income - expense)}","transactionCount":{count}}}'
+        f'{{"month":"{start}","income":"{api_amount(income)}","expense":"{api_amount(expense)}",'
+        f'"net":"{api_amount(income - expense)}","transactionCount":{count}}}'
     )
     total, count = conn.execute(
         "SELECT sum(amount_minor)::bigint, count(*) FROM ledger_transaction "
@@ -279,7 +284,7 @@ def _analytics(conn: psycopg.Connection, main_id: uuid.UUID) -> tuple[tuple[str,
         "GROUP BY category_key, type ORDER BY 1 DESC LIMIT 1",
         [main_id, start, end],
     ).fetchone()
-    return (start, end), first_month, f'"total":"{_money(total)}","transactionCount":{count}}}'
+    return (start, end), first_month, f'"total":"{api_amount(total)}","transactionCount":{count}}}'
 
 
 def _deep_cursor(conn: psycopg.Connection, main_id: uuid.UUID) -> tuple[str, uuid.UUID]:
@@ -335,16 +340,10 @@ class _Register:
             f"SELECT sum(amount) FROM ({self._ENTRIES} WHERE (date, id) <= (%(day)s, %(row)s)) AS upto",
             {"account": self.account_id, "day": day, "row": row_id},
         ).fetchone()[0]
-        return f'"id":"{row_id}{leg}","runningBalance":"{_money(self.opening + int(through))}"'
+        return f'"id":"{row_id}{leg}","runningBalance":"{api_amount(self.opening + int(through))}"'
 
     def balance(self) -> str:
         total = self.conn.execute(
             f"SELECT sum(amount) FROM ({self._ENTRIES}) AS every_entry", {"account": self.account_id}
         ).fetchone()[0]
-        return _money(self.opening + int(total or 0))
-
-
-def _money(minor: int) -> str:
-    """Two decimals, a minus when negative: the API's Decimal for a two-digit currency."""
-    sign = "-" if minor < 0 else ""
-    return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d}"
+        return api_amount(self.opening + int(total or 0))

@@ -406,3 +406,154 @@ def test_dashboard_shows_accounts_net_worth_and_registers_with_running_balances(
     open_register(browser, wait, "Card")
     assert register_rows(browser) == []
     assert browser.find_element(By.ID, "register-status").text == "No entries yet."
+
+
+SET_BUDGET = "mutation($input: SetBudgetInput!) { setBudget(input: $input) { errors { code } } }"
+CREATE_RULE = "mutation($input: CreateRecurringRuleInput!) { createRecurringRule(input: $input) { errors { code } } }"
+
+
+def log_in_on_page(driver: webdriver.Chrome, wait: WebDriverWait, username: str) -> None:
+    driver.find_element(By.ID, "username").clear()
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD, Keys.ENTER)
+    wait.until(lambda _: driver.execute_script("return document.body.dataset.loaded === 'true'"))
+
+
+def table_texts(driver: webdriver.Chrome, selector: str) -> list[tuple[str, ...]]:
+    """Every row of a table body as shown, header cells (th) included."""
+    return [
+        tuple(cell.text for cell in row.find_elements(By.CSS_SELECTOR, "th, td"))
+        for row in driver.find_elements(By.CSS_SELECTOR, f"{selector} tbody tr")
+    ]
+
+
+def test_dashboard_shows_this_months_budgets_and_the_next_30_days_of_recurring_payments(
+    live_stack: LiveStack, browser: webdriver.Chrome
+) -> None:
+    today = date.today()
+    this_month, last_month = months_back(today, 0, 1), months_back(today, 1, 5)
+
+    # Given a user with neither budgets nor rules, who spent 12.00 this month
+    sign_up(live_stack, "smith", [{"amount": "12.00", "type": "EXPENSE", "category": "Books", "date": this_month}])
+    # and one with budgets (Dining carrying last month's remainder), spending, and four rules: a weekly one from
+    # today (the aggregator records today's occurrence), the others starting within the month, one in yen.
+    spending = [
+        (this_month, "Groceries", "120.40"),
+        (this_month, "groceries", "35.10"),  # any case counts for the budget "Groceries"
+        (this_month, "Dining", "82.25"),
+        (last_month, "Dining", "50.00"),
+        (this_month, "Coffee", "4.50"),  # no budget
+    ]
+    token = sign_up(
+        live_stack,
+        "keynes",
+        [
+            {"amount": amount, "type": "EXPENSE", "category": category, "date": day}
+            for day, category, amount in spending
+        ],
+    )
+    budgets = [
+        ("Groceries", "400.00", this_month[:7], False),
+        ("Dining", "60.00", last_month[:7], True),
+        ("Transport", "100.00", this_month[:7], False),
+    ]
+    for category, amount, from_month, rollover in budgets:
+        budget = {"category": category, "amount": amount, "fromMonth": from_month, "rollover": rollover}
+        created = live_stack.graphql(SET_BUDGET, {"input": budget}, token=token)["data"]["setBudget"]
+        assert created["errors"] == [], created
+    yen = live_stack.graphql(
+        CREATE_ACCOUNT, {"input": {"name": "Yen cash", "kind": "CASH", "currency": "JPY"}}, token=token
+    )["data"]["createAccount"]["account"]["id"]
+    day = [today + timedelta(days=offset) for offset in range(31)]
+    rules = [
+        {"amount": "30.00", "type": "EXPENSE", "category": "Fitness", "description": "Climbing gym",
+         "frequency": "WEEKLY", "startDate": day[0].isoformat()},
+        {"amount": "1200.00", "type": "EXPENSE", "category": "Rent", "description": "Flat rent",
+         "frequency": "MONTHLY", "startDate": day[3].isoformat()},
+        {"amount": "1500", "type": "EXPENSE", "category": "Subscriptions", "frequency": "MONTHLY",
+         "startDate": day[5].isoformat(), "accountId": yen},
+        {"amount": "3000.00", "type": "INCOME", "category": "Salary", "description": "Acme payroll",
+         "frequency": "MONTHLY", "startDate": day[10].isoformat()},
+    ]  # fmt: skip
+    for rule in rules:
+        created = live_stack.graphql(CREATE_RULE, {"input": rule}, token=token)["data"]["createRecurringRule"]
+        assert created["errors"] == [], created
+
+    def recorded_today() -> bool:
+        answer = live_stack.graphql("{ upcoming(days: 0) { transaction { id } } }", token=token)["data"]["upcoming"]
+        return bool(answer) and answer[0]["transaction"] is not None
+
+    # The aggregator of the stack (every 200 ms) records the weekly rule's first occurrence, due today.
+    WebDriverWait(browser, 30, poll_frequency=0.2).until(lambda _: recorded_today())
+
+    # When the user without budgets or rules logs in: both panels say so, and what they spent is still shown.
+    browser.get(f"{live_stack.base}/")
+    wait = WebDriverWait(browser, 20)
+    log_in_on_page(browser, wait, "smith")
+    assert browser.find_element(By.ID, "budget-lines").is_displayed() is False
+    assert browser.find_element(By.ID, "budgets-empty").text == (
+        "No budgets for this month yet: set one with setBudget in GraphiQL."
+    )
+    assert browser.find_element(By.ID, "budget-unbudgeted").text == "Spent this month outside any budget: $12.00"
+    assert browser.find_element(By.ID, "upcoming-occurrences").is_displayed() is False
+    assert browser.find_element(By.ID, "upcoming-empty").text == (
+        "Nothing recurring in the next 30 days: create a rule with createRecurringRule in GraphiQL."
+    )
+    browser.find_element(By.ID, "logout").click()
+    wait.until(ec.visibility_of_element_located((By.ID, "login-form")))
+
+    # When the user with budgets and rules logs in
+    log_in_on_page(browser, wait, "keynes")
+
+    # Then this month's budgets, by category: spent against budgeted (and what Dining carried from last month:
+    # 60.00 - 50.00), the overspent one said in words and in red.
+    spent = {"Dining": Decimal("82.25"), "Groceries": Decimal("155.50"), "Transport": Decimal("0.00")}
+    carried = {"Dining": Decimal("60.00") - Decimal("50.00"), "Groceries": Decimal(0), "Transport": Decimal(0)}
+    budgeted = {category: Decimal(amount) for category, amount, *_ in budgets}
+    available = {category: budgeted[category] + carried[category] - spent[category] for category in spent}
+    assert available["Dining"] == Decimal("-12.25")
+    assert browser.find_element(By.ID, "budgets-title").text == f"Budgets, {today:%B %Y} USD"
+    assert table_texts(browser, "#budget-lines") == [
+        (
+            category,
+            "",
+            en_us(spent[category], "$", 2),
+            en_us(budgeted[category], "$", 2),
+            en_us(carried[category], "$", 2, signed=True) if carried[category] else "",
+            f"Overspent by {en_us(-available[category], '$', 2)}"
+            if available[category] < 0
+            else f"{en_us(available[category], '$', 2)} left",
+        )
+        for category in sorted(spent)
+    ]
+    rows = browser.find_elements(By.CSS_SELECTOR, "#budget-lines tbody tr")
+    assert [row.get_attribute("class") for row in rows] == ["overspent", "", ""]
+    red, ink = "rgba(198, 40, 40, 1)", "rgba(34, 34, 34, 1)"
+    assert [row.find_elements(By.TAG_NAME, "td")[-1].value_of_css_property("color") for row in rows] == [red, ink, ink]
+    # The bars: Dining's spending runs past what it may spend (60.00 + 10.00), Groceries' stops short of it.
+    bars = [
+        (float(row.find_element(By.CSS_SELECTOR, "rect.budget-limit").get_attribute("width")),
+         float(row.find_element(By.CSS_SELECTOR, "rect.budget-spent").get_attribute("width")))
+        for row in rows
+    ]  # fmt: skip
+    assert bars[0][1] > bars[0][0] > 0 and 0 < bars[1][1] < bars[1][0] and bars[2][1] == 0 < bars[2][0]
+    assert len(rows[0].find_elements(By.CSS_SELECTOR, "line.budget-mark")) == 1  # where the 60.00 ends
+    assert browser.find_element(By.ID, "budget-total-spent").text == en_us(sum(spent.values()), "$", 2)
+    assert browser.find_element(By.ID, "budget-total-budgeted").text == en_us(sum(budgeted.values()), "$", 2)
+    # Coffee, and the gym the aggregator recorded today: in no budget.
+    assert browser.find_element(By.ID, "budget-unbudgeted").text == (
+        f"Spent this month outside any budget: {en_us(Decimal('4.50') + Decimal('30.00'), '$', 2)}"
+    )
+    assert browser.find_element(By.ID, "budgets-empty").is_displayed() is False
+
+    # And the next 30 days by date: today's gym recorded, the monthly rules once each, the gym every week.
+    gym = ("Climbing gym Fitness", "Main", "-$30.00")
+    expected = [(day[0].isoformat(), *gym, "recorded")]
+    expected.append((day[3].isoformat(), "Flat rent Rent", "Main", "-$1,200.00", ""))
+    expected.append((day[5].isoformat(), "Subscriptions", "Yen cash", "-¥1,500", ""))
+    expected.append((day[7].isoformat(), *gym, ""))
+    expected.append((day[10].isoformat(), "Acme payroll Salary", "Main", "+$3,000.00", ""))
+    expected += [(day[offset].isoformat(), *gym, "") for offset in (14, 21, 28)]
+    assert table_texts(browser, "#upcoming-occurrences") == expected
+    assert browser.find_element(By.ID, "upcoming-empty").is_displayed() is False
+    assert save_screenshot(browser, "dashboard-budgets-upcoming.png")

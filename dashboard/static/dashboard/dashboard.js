@@ -31,8 +31,8 @@ const ACCOUNT_KINDS = {
   OTHER: "Other",
 };
 
-// balance, monthlySummary and categoryBreakdown without a currency: the default account's currency, which
-// balance.currency names.
+// balance, monthlySummary, categoryBreakdown and budgetReport without a currency: the default account's currency,
+// which balance.currency names. $to is this month (the browser's), the budgets' month too.
 const DASHBOARD = `query Dashboard($from: String!, $to: String!) {
   me { username }
   accounts(includeArchived: true) { id name kind currency balance archived isDefault }
@@ -40,6 +40,14 @@ const DASHBOARD = `query Dashboard($from: String!, $to: String!) {
   balance { currency total income expense transactionCount }
   monthlySummary(from: $from, to: $to) { month income expense net transactionCount }
   categoryBreakdown(from: $from, to: $to, type: EXPENSE) { category total transactionCount }
+  budgetReport(month: $to) {
+    month currency totalBudgeted totalSpent unbudgetedSpent
+    lines { category budgeted carriedOver spent available overspent }
+  }
+  upcoming(days: 30) {
+    date amount transaction { id }
+    rule { id description category type account { name currency } }
+  }
 }`;
 
 const REGISTER = `query Register($id: ID!, $first: Int!, $after: String) {
@@ -126,6 +134,13 @@ function formatMoney(amount, currency, { signed = false, digits = fractionDigits
     moneyFormats.set(key, new Intl.NumberFormat(navigator.languages, options));
   }
   return moneyFormats.get(key).format(amount);
+}
+
+// "2026-11" -> "November 2026" in the browser's languages (the month itself, whatever the browser's time zone).
+function monthName(month) {
+  const [year, number] = month.split("-").map(Number);
+  const format = new Intl.DateTimeFormat(navigator.languages, { month: "long", year: "numeric", timeZone: "UTC" });
+  return format.format(new Date(Date.UTC(year, number - 1, 1)));
 }
 
 function monthLabel(month) {
@@ -321,6 +336,109 @@ function drawAccounts(accounts, netWorth) {
   );
 }
 
+// "0.00", "-0", "0.000": a zero amount in any currency's digits.
+function isZero(amount) {
+  return minorUnits(amount) === 0;
+}
+
+// One budget line's bar (decorative: its row says the same in text). The track is what the month allows (budgeted
+// plus what was carried over, never below zero), the fill what was spent, on one scale per line; a tick marks the
+// budgeted amount when something was carried over, so the carried part shows beside it.
+function budgetBar(line) {
+  const width = 240;
+  const height = 14;
+  const budgeted = minorUnits(line.budgeted);
+  const limit = Math.max(0, budgeted + minorUnits(line.carriedOver));
+  const spent = minorUnits(line.spent);
+  const scale = Math.max(1, budgeted, limit, spent);
+  const x = (value) => (width * value) / scale;
+  const svg = svgElement("svg", {
+    class: "budget-bar",
+    viewBox: `0 0 ${width} ${height}`,
+    preserveAspectRatio: "none",
+    "aria-hidden": "true",
+    focusable: "false",
+  });
+  svg.appendChild(svgElement("rect", { class: "budget-limit", x: 0, y: 0, width: x(limit), height }));
+  svg.appendChild(
+    svgElement("rect", {
+      class: line.overspent ? "budget-spent overspent" : "budget-spent",
+      x: 0,
+      y: 3,
+      width: x(spent),
+      height: height - 6,
+    }),
+  );
+  if (!isZero(line.carriedOver)) {
+    svg.appendChild(svgElement("line", { class: "budget-mark", x1: x(budgeted), x2: x(budgeted), y1: 0, y2: height }));
+  }
+  return svg;
+}
+
+function drawBudgets(report) {
+  const money = (amount, options) => formatMoney(amount, report.currency, options);
+  document.getElementById("budgets-month").textContent = monthName(report.month);
+  document.getElementById("budgets-currency").textContent = report.currency;
+  const body = document.querySelector("#budget-lines tbody");
+  body.replaceChildren();
+  for (const line of report.lines) {
+    const bar = htmlElement("td", { class: "budget-bar-column" });
+    bar.appendChild(budgetBar(line));
+    // Overspent: red and said in words. `available` is then "-12.25": the amount over is its digits after the sign.
+    const available = line.overspent
+      ? htmlElement("td", { class: "amount overspent" }, `Overspent by ${money(line.available.slice(1))}`)
+      : htmlElement("td", { class: "amount" }, `${money(line.available)} left`);
+    const carried = isZero(line.carriedOver) ? "" : money(line.carriedOver, { signed: true });
+    const tr = tableRow([
+      htmlElement("th", { scope: "row" }, line.category),
+      bar,
+      htmlElement("td", { class: "amount" }, money(line.spent)),
+      htmlElement("td", { class: "amount" }, money(line.budgeted)),
+      htmlElement("td", { class: "amount" }, carried),
+      available,
+    ]);
+    Object.assign(tr.dataset, {
+      category: line.category,
+      spent: line.spent,
+      budgeted: line.budgeted,
+      carriedOver: line.carriedOver,
+      available: line.available,
+    });
+    if (line.overspent) tr.classList.add("overspent");
+    body.appendChild(tr);
+  }
+  document.getElementById("budget-total-spent").textContent = money(report.totalSpent);
+  document.getElementById("budget-total-budgeted").textContent = money(report.totalBudgeted);
+  document.getElementById("budget-unbudgeted").textContent =
+    `Spent this month outside any budget: ${money(report.unbudgetedSpent)}`;
+  document.getElementById("budget-lines").hidden = report.lines.length === 0;
+  document.getElementById("budgets-empty").hidden = report.lines.length > 0;
+}
+
+// The next 30 days of recurring rules, by date: amounts signed by type, in each rule's account's currency.
+function drawUpcoming(occurrences) {
+  const body = document.querySelector("#upcoming-occurrences tbody");
+  body.replaceChildren();
+  for (const occurrence of occurrences) {
+    const { rule } = occurrence;
+    const what = htmlElement("td", {}, rule.description || rule.category);
+    if (rule.description) what.appendChild(htmlElement("span", { class: "hint" }, ` ${rule.category}`));
+    const signed = rule.type === "EXPENSE" ? `-${occurrence.amount}` : occurrence.amount;
+    const tr = tableRow([
+      htmlElement("td", { class: "date" }, occurrence.date),
+      what,
+      htmlElement("td", {}, rule.account.name),
+      moneyCell(signed, rule.account.currency, { "data-amount": signed }, { signed: true }),
+      htmlElement("td", {}, occurrence.transaction ? "recorded" : ""),
+    ]);
+    tr.dataset.ruleId = rule.id;
+    if (occurrence.transaction) tr.classList.add("recorded");
+    body.appendChild(tr);
+  }
+  document.getElementById("upcoming-occurrences").hidden = occurrences.length === 0;
+  document.getElementById("upcoming-empty").hidden = occurrences.length > 0;
+}
+
 // The register shown, so that a late answer for an account no longer shown (or a page already shown) is dropped.
 const register = { accountId: null, after: null, request: 0 };
 
@@ -429,6 +547,8 @@ async function load() {
     drawBalance(document.getElementById("balance-chart"), balance);
     drawTrend(document.getElementById("trend-chart"), data.monthlySummary, balance.currency);
     drawCategories(document.getElementById("category-chart"), data.categoryBreakdown, balance.currency);
+    drawBudgets(data.budgetReport);
+    drawUpcoming(data.upcoming);
     status.textContent = `${range.from} to ${range.to}`;
     document.body.dataset.loaded = "true"; // tests wait for this
   } catch (error) {

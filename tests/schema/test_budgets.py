@@ -5,7 +5,9 @@ unbudgeted spending, rollover)."""
 import uuid
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from graphql import Undefined, build_schema, is_non_null_type
 
 from accounts.models import User
@@ -422,6 +424,17 @@ def test_a_report_is_fresh_after_every_kind_of_write(as_alice: GraphQLClient) ->
     assert report(as_alice, "2026-01")["lines"][0]["available"] == "6.00"
     set_budget(as_alice, "Food", "20.00", "2026-01")
     assert report(as_alice, "2026-01")["lines"][0]["available"] == "16.00"
+
+
+def test_a_report_is_cached_under_the_version(as_alice: GraphQLClient) -> None:
+    set_budget(as_alice, "Food", "10.00", "2024-01", rollover=True)
+    create(as_alice, "4.00", category="Food", date="2024-02-02")
+    first = report(as_alice, "2026-01")
+    with CaptureQueriesContext(connection) as captured:
+        again = report(as_alice, "2026-01")
+    assert again == first
+    assert first["lines"][0]["carriedOver"] == "236.00"  # 24 months of 10.00, less 4.00
+    assert len(captured) == 1  # the caller with the version joined; no budgets, dirty set, rollups or rows
 
 
 @pytest.mark.parametrize("month", ["2026-13", "2026-1", "26-01", "", "1899-12", "3000-01", "2026-01-01"])

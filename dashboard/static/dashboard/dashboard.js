@@ -341,9 +341,10 @@ function isZero(amount) {
   return minorUnits(amount) === 0;
 }
 
-// One budget line's bar (decorative: its row says the same in text). The track is what the month allows (budgeted
-// plus what was carried over, never below zero), the fill what was spent, on one scale per line; a tick marks the
-// budgeted amount when something was carried over, so the carried part shows beside it.
+// One budget line's bar (decorative: its row says the same in text), on one scale per line: the fill is what was
+// spent, the outlined box what the month allows (budgeted plus what was carried over, never below zero), drawn over
+// the fill so that overspending shows as fill running out of the box; a dashed tick marks the budgeted amount when
+// something was carried over, so the carried part shows beside it.
 function budgetBar(line) {
   const width = 240;
   const height = 14;
@@ -359,18 +360,15 @@ function budgetBar(line) {
     "aria-hidden": "true",
     focusable: "false",
   });
-  svg.appendChild(svgElement("rect", { class: "budget-limit", x: 0, y: 0, width: x(limit), height }));
-  svg.appendChild(
-    svgElement("rect", {
-      class: line.overspent ? "budget-spent overspent" : "budget-spent",
-      x: 0,
-      y: 3,
-      width: x(spent),
-      height: height - 6,
-    }),
-  );
+  svg.appendChild(svgElement("rect", { class: "budget-track", x: 0, y: 0, width, height }));
+  const fill = line.overspent ? "budget-spent overspent" : "budget-spent";
+  svg.appendChild(svgElement("rect", { class: fill, x: 0, y: 2, width: x(spent), height: height - 4 }));
+  const edge = { "vector-effect": "non-scaling-stroke" };
+  const box = { class: "budget-limit", x: 0, y: 0.5, width: x(limit), height: height - 1 };
+  svg.appendChild(svgElement("rect", { ...box, ...edge }));
   if (!isZero(line.carriedOver)) {
-    svg.appendChild(svgElement("line", { class: "budget-mark", x1: x(budgeted), x2: x(budgeted), y1: 0, y2: height }));
+    const at = x(budgeted);
+    svg.appendChild(svgElement("line", { class: "budget-mark", x1: at, x2: at, y1: 0, y2: height, ...edge }));
   }
   return svg;
 }

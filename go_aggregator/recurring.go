@@ -96,6 +96,9 @@ type RecordingTx interface {
 	// transaction txnID, and returns false, inserting nothing, when a row
 	// for (rule, day) exists.
 	ClaimOccurrence(ctx context.Context, rule *Rule, day Date, txnID UUID) (bool, error)
+	// OccurrenceTaken reports whether an occurrence row for (rule, day)
+	// exists (skipped or recorded).
+	OccurrenceTaken(ctx context.Context, ruleID string, day Date) (bool, error)
 	// InsertTransaction writes the occurrence's ledger_transaction row.
 	InsertTransaction(ctx context.Context, rule *Rule, day Date, txnID UUID, now time.Time) error
 	// AddVolume adds change to the user's volume_minor (left as it is when it
@@ -287,11 +290,21 @@ func RecordRule(ctx context.Context, tx RecordingTx, due DueRule, today Date, li
 			months = append(months, m) // dates increase, so months come sorted
 		}
 	}
-	next, ok := rule.Schedule.DateAt(index)
-	if !ok {
-		next = Date{}
-	}
+	next, _ := rule.Schedule.DateAt(index)
 	step.More = !next.IsZero() && !next.After(today)
+	// The pointer also passes over later occurrences that already have a row
+	// (skipped ahead of time), as the API's point_at does, so that next_date
+	// is the next occurrence that will be recorded.
+	for !step.More && !next.IsZero() {
+		taken, err := tx.OccurrenceTaken(ctx, rule.ID, next)
+		if err != nil {
+			return RuleStep{}, fmt.Errorf("read occurrence %s: %w", next, err)
+		} else if !taken {
+			break
+		}
+		index++
+		next, _ = rule.Schedule.DateAt(index)
+	}
 
 	if step.Recorded > 0 {
 		total, err := tx.AddVolume(ctx, rule.UserID, volume)

@@ -115,6 +115,14 @@ func (r recordingTx) ClaimOccurrence(ctx context.Context, rule *aggregator.Rule,
 	return tag.RowsAffected() == 1, err
 }
 
+func (r recordingTx) OccurrenceTaken(ctx context.Context, ruleID string, day aggregator.Date) (bool, error) {
+	var taken bool
+	err := r.tx.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM ledger_recurringoccurrence WHERE rule_id = $1::text::uuid AND date = $2::text::date)`,
+		ruleID, day.String()).Scan(&taken)
+	return taken, err
+}
+
 func (r recordingTx) InsertTransaction(ctx context.Context, rule *aggregator.Rule, day aggregator.Date, txnID aggregator.UUID, now time.Time) error {
 	_, err := r.tx.Exec(ctx, `
 		INSERT INTO ledger_transaction (id, user_id, account_id, amount_minor, type, description, category,

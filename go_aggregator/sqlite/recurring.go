@@ -118,6 +118,14 @@ func (r recordingTx) ClaimOccurrence(ctx context.Context, rule *aggregator.Rule,
 	return n == 1, err
 }
 
+func (r recordingTx) OccurrenceTaken(ctx context.Context, ruleID string, day aggregator.Date) (bool, error) {
+	var taken bool
+	err := r.tx.QueryRowContext(ctx, `
+		SELECT EXISTS (SELECT 1 FROM ledger_recurringoccurrence WHERE rule_id = ? AND "date" = ?)`,
+		ruleID, day.String()).Scan(&taken)
+	return taken, err
+}
+
 func (r recordingTx) InsertTransaction(ctx context.Context, rule *aggregator.Rule, day aggregator.Date, txnID aggregator.UUID, now time.Time) error {
 	at := DjangoDateTime(now)
 	_, err := r.tx.ExecContext(ctx, `

@@ -252,17 +252,22 @@ func catchUpInOrder(t *testing.T, f Fixture) {
 func skippedOccurrencesAreHonoured(t *testing.T, f Fixture) {
 	l := NewLedger(t, f)
 	rule := l.AddRule(t, f, Rule{Frequency: "weekly", Start: "2024-01-01"})
-	// The API skipped the second and a future occurrence.
-	f.Exec(t, `INSERT INTO ledger_recurringoccurrence (rule_id, "date", transaction_id, skipped) VALUES (?, '2024-01-08', NULL, true), (?, '2024-02-05', NULL, true)`, rule, rule)
+	// The API skipped the second occurrence, and the fifth and sixth ahead of time.
+	for _, day := range []string{"2024-01-08", "2024-01-29", "2024-02-05"} {
+		f.Exec(t, `INSERT INTO ledger_recurringoccurrence (rule_id, "date", transaction_id, skipped) VALUES (?, ?, NULL, true)`, rule, day)
+	}
 	report := Record(t, f, "2024-01-22")
 	equal(t, "recorded, passed", [2]int64{report.Recorded, report.Passed}, [2]int64{3, 1})
 	equal(t, "dates", Dates(t, f, l.UserID), []string{"2024-01-01", "2024-01-15", "2024-01-22"})
+	// The pointer passes over the skipped ones ahead too (as the API's point_at):
+	// next_date is the next occurrence that will be recorded.
 	idx, next := NextOf(t, f, rule)
-	equal(t, "next", idx+" "+next, "4 2024-01-29")
+	equal(t, "next", idx+" "+next, "6 2024-02-12")
+	equal(t, "nothing due before it", Record(t, f, "2024-02-11").RulesDue, int64(0))
 	Record(t, f, "2024-02-12")
-	equal(t, "dates later", Dates(t, f, l.UserID), []string{"2024-01-01", "2024-01-15", "2024-01-22", "2024-01-29", "2024-02-12"})
+	equal(t, "dates later", Dates(t, f, l.UserID), []string{"2024-01-01", "2024-01-15", "2024-01-22", "2024-02-12"})
 	equal(t, "occurrences", Occurrences(t, f, rule), []string{"2024-01-01:recorded", "2024-01-08:skipped", "2024-01-15:recorded",
-		"2024-01-22:recorded", "2024-01-29:recorded", "2024-02-05:skipped", "2024-02-12:recorded"})
+		"2024-01-22:recorded", "2024-01-29:skipped", "2024-02-05:skipped", "2024-02-12:recorded"})
 }
 
 func deletedTransactionIsNotRecordedAgain(t *testing.T, f Fixture) {

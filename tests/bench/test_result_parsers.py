@@ -8,6 +8,7 @@ import pytest
 from bench.aggregator.measure import go_benchmark_seconds
 from bench.http.cases import build_cases
 from bench.http.data import Dataset
+from bench.http.planning import Planning
 from bench.http.targets import REQUIRED_CASES, cost_ratios, evaluate_targets
 from bench.http.wrk import parse_wrk_output
 
@@ -120,6 +121,7 @@ def test_the_cases_keep_issue_15s_names_and_states():
         analytics_months=("2025-12", "2026-11"),
         first_month_summary="m",
         largest_category="l",
+        planning=Planning(report_month="2026-11", first_budget_line="b", first_occurrence="o"),
     )
     cases = {case.name: case for case in build_cases(dataset, "token")}
 

@@ -388,7 +388,7 @@ class System:
 
     def run(self, *, at_once: int = 1, by_flag: bool = False) -> None:
         """Run the binary at the current clock; the oracle records the same; then everything must agree."""
-        reports = run_binary(self.today, at_once=2, by_flag=by_flag)
+        reports = run_binary(self.today, at_once=at_once, by_flag=by_flag)
         recorded, waiting = self.oracle.record_due(self.today)
         for report in reports:
             assert report["recurring"]["today"] == self.today.isoformat()

@@ -134,7 +134,8 @@ def bump_balance_version(user_id: object, *, volume_change: int = 0) -> int:
     one user's writes until commit.
     """
     version, volume = _apply(
-        _BUMP.format(proposed="VALUES (%(user)s, 1, %(change)s)") + " RETURNING version, volume_minor",
+        _BUMP.format(proposed="VALUES (%(user)s, 1, %(change)s)", sequence_column="")
+        + " RETURNING version, volume_minor",
         user_id,
         volume_change,
     )
@@ -147,13 +148,17 @@ def bump_balance_version(user_id: object, *, volume_change: int = 0) -> int:
 def bump_if_unchanged_sql(proposed: str, seen: str) -> str:
     """The bump as a data-modifying statement for a write done in one statement (ledger.services.single_statement).
     It bumps only a version still equal to `seen` (SQL: the version the writer's own reads saw) whose volume has room
-    for %(change)s, and otherwise writes nothing; `proposed` (a SELECT of (%(user)s, 1, %(change)s), under the
-    writer's own conditions) is the row of a user who never wrote. RETURNING the new version. On PostgreSQL the
-    conflict waits for a concurrent writer's commit and compares with what it committed."""
+    for %(change)s, and otherwise writes nothing; `proposed` (a SELECT of (%(user)s, 1, %(change)s, 1), under the
+    writer's own conditions) is the row of a user who never wrote. It also takes one change sequence number
+    (ledger.changes: a row can be modified once per statement, so the allocation joins the bump). RETURNING the new
+    version and that sequence number. On PostgreSQL the conflict waits for a concurrent writer's commit and compares
+    with what it committed."""
     return (
-        _BUMP.format(proposed=proposed)
+        _BUMP.format(proposed=proposed, sequence_column=", change_sequence")
+        + ", change_sequence = ledger_balanceversion.change_sequence + 1"
         + f" WHERE ledger_balanceversion.version = {seen}"
-        + f" AND ledger_balanceversion.volume_minor <= {MAX_VOLUME_MINOR} - %(change)s RETURNING version"
+        + f" AND ledger_balanceversion.volume_minor <= {MAX_VOLUME_MINOR} - %(change)s"
+        + " RETURNING version, change_sequence"
     )
 
 
@@ -197,7 +202,7 @@ _ADD_VOLUME = (
     "THEN ledger_balanceversion.volume_minor ELSE ledger_balanceversion.volume_minor + %(change)s END"
 )
 _BUMP = (
-    "INSERT INTO ledger_balanceversion (user_id, version, volume_minor) {proposed} "
+    "INSERT INTO ledger_balanceversion (user_id, version, volume_minor{sequence_column}) {proposed} "
     f"ON CONFLICT (user_id) DO UPDATE SET version = ledger_balanceversion.version + 1, {_ADD_VOLUME}"
 )
 

@@ -1,13 +1,15 @@
 """The one bulk path into ledger_transaction (CSV imports, demo data): COPY on PostgreSQL, executemany on SQLite.
 
 Building a model instance per row made the ORM most of an import's time, so rows go in as plain tuples. The caller
-owns the surrounding database transaction, the version bump and the dirty marks (ledger.services' invariants).
+owns the surrounding database transaction, the version bump, the dirty marks and the change rows (ledger.services'
+invariants): it gets the new rows' ids and time back for the latter.
 """
 
 import datetime
 import os
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from django.db import connection
 from django.utils import timezone
@@ -23,6 +25,16 @@ COLUMNS = (
     "created_at, updated_at"
 )
 _CHUNK_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class InsertedRows:
+    """What insert_transactions stored: an id per row (32 hex digits, in the rows' order) and their created_at."""
+
+    ids: list[str]
+    at: datetime.datetime
+
+
 # COPY's text format: backslash, tab, newline and carriage return are escaped; \N is NULL.
 _COPY_NULL = "\\N"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -34,12 +46,13 @@ def insert_transactions(
     *,
     account_id: uuid.UUID,
     on_rows: Callable[[int], object] | None = None,
-) -> None:
+) -> InsertedRows:
     """Insert the user's rows into one of their ledger accounts, in chunks; `on_rows(n)` is called after each chunk
     (progress bars). Their category spellings become the user's current names (ledger.categories), the last row's
     winning."""
     remember_names(user_id, (row[3] for row in rows))
     now = timezone.now()
+    ids = random_ids(len(rows))
     if connection.vendor == "postgresql":
         stamp, user, account = now.isoformat(), str(user_id), str(account_id)
         with connection.cursor() as cursor:
@@ -54,13 +67,13 @@ def insert_transactions(
                             f"\t{_copy_text(category_key(category))}\t{day.isoformat()}"
                             f"\t{_COPY_NULL if key is None else _copy_text(key)}\t{stamp}\t{stamp}\n"
                             for row_id, (day, amount, kind, category, description, key) in zip(
-                                random_ids(len(chunk)), chunk, strict=True
+                                ids[start : start + _CHUNK_ROWS], chunk, strict=True
                             )
                         )
                     )
                     if on_rows is not None:
                         on_rows(len(chunk))
-        return
+        return InsertedRows(ids, now)
     stamp, user, account = connection.ops.adapt_datetimefield_value(now), user_id.hex, account_id.hex
     with connection.cursor() as cursor:
         for start in range(0, len(rows), _CHUNK_ROWS):
@@ -83,12 +96,13 @@ def insert_transactions(
                         stamp,
                     )
                     for row_id, (day, amount, kind, category, description, key) in zip(
-                        random_ids(len(chunk)), chunk, strict=True
+                        ids[start : start + _CHUNK_ROWS], chunk, strict=True
                     )
                 ],
             )
             if on_rows is not None:
                 on_rows(len(chunk))
+    return InsertedRows(ids, now)
 
 
 def random_ids(count: int) -> list[str]:

@@ -11,9 +11,10 @@ recurring rules (ledger.demo_plans), written through the services as a client wo
 salary over from last month on, and the Go aggregator records what fell due since (catch-up).
 
 Loading: PostgreSQL gets the transactions through COPY, SQLite through executemany, accounts and transfers through
-bulk_create, all in one database transaction that also sets each user's balance version and volume and marks each
-affected (user, month) dirty, exactly as every API write does, so the cached figures (balances, account balances,
-net worth), the analytics and the running balances are exact from the first request.
+bulk_create, all in one database transaction that also sets each user's balance version and volume, marks each
+affected (user, month) dirty and appends a change row per account, transaction and transfer (ledger.changes: a
+client syncing a demo user sees everything), exactly as every API write does, so the cached figures (balances,
+account balances, net worth), the analytics and the running balances are exact from the first request.
 """
 
 import calendar
@@ -30,10 +31,19 @@ from django.db import connection, transaction
 from accounts.models import User
 from ledger import balance_cache, clock
 from ledger.bulk_insert import insert_transactions
+from ledger.changes import change_of, inserted_transaction_changes, record_changes
 from ledger.currencies import currency_digits, default_currency
 from ledger.demo_ledger import DemoLedger, demo_ledger
 from ledger.demo_plans import DemoBudget, DemoRule, demo_budgets, demo_rules, taken_over
-from ledger.models import Account, BalanceVersion, Transaction, TransactionType, Transfer, account_name_key
+from ledger.models import (
+    Account,
+    BalanceVersion,
+    ChangeOperation,
+    Transaction,
+    TransactionType,
+    Transfer,
+    account_name_key,
+)
 from ledger.money import format_amount, from_minor
 from ledger.services import budget_set, mark_buckets_dirty, recurring_rule_create
 
@@ -212,10 +222,13 @@ def _write_ledger(person: User, ledger: DemoLedger, *, on_rows: Callable[[int], 
         for account in ledger.accounts
     }
     Account.objects.bulk_create(accounts.values())
+    changes = [change_of(account, ChangeOperation.CREATED) for account in accounts.values()]
     for key, rows in ledger.rows.items():
         if rows:
-            insert_transactions(person.pk, [(*row, None) for row in rows], account_id=accounts[key].pk, on_rows=on_rows)
-    Transfer.objects.bulk_create(
+            new_rows = [(*row, None) for row in rows]
+            inserted = insert_transactions(person.pk, new_rows, account_id=accounts[key].pk, on_rows=on_rows)
+            changes += inserted_transaction_changes(accounts[key], new_rows, inserted)
+    transfers = Transfer.objects.bulk_create(
         [
             Transfer(
                 user=person,
@@ -230,6 +243,7 @@ def _write_ledger(person: User, ledger: DemoLedger, *, on_rows: Callable[[int], 
         ],
         batch_size=1_000,
     )
+    record_changes(person.pk, [*changes, *(change_of(transfer, ChangeOperation.CREATED) for transfer in transfers)])
     return accounts
 
 

@@ -9,7 +9,8 @@ Accounts: with `account_id`, every row goes into that ledger account and an `acc
 exports often carry one holding account numbers; the caller chose the account). Without it, a row's `account` cell
 names one of the user's accounts (any case; an unknown name is NOT_FOUND) and an absent or empty cell means the
 default account, so an export of several accounts imports back into each. An archived account
-takes no rows (ACCOUNT_ARCHIVED). Rows are stored through ledger.bulk_insert, one call per account and batch.
+takes no rows (ACCOUNT_ARCHIVED). Rows are stored through ledger.bulk_insert, one call per account and batch, and
+each stored row is a TRANSACTION CREATED change (ledger.changes) in the same transaction; skipped rows are none.
 
 Idempotency: each row's key is derived from its values, its account and its occurrence number among identical rows
 of the file for that account ("csv:" + sha256), and stored in `ledger_transaction.idempotency_key`, unique per
@@ -39,6 +40,7 @@ from ledger import error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
 from ledger.bulk_insert import insert_transactions
 from ledger.categories import remember_names
+from ledger.changes import inserted_transaction_changes, record_changes
 from ledger.csv_io import AccountResolver, CsvRow, RowError, read_rows
 from ledger.models import Account, Transaction, account_name_key
 from ledger.money import VolumeLimitExceeded, volume_limit_error
@@ -207,15 +209,15 @@ def _store_batch(user: User, batch: list[_KeyedRow], result: ImportResult, days:
     by_account: dict[uuid.UUID, list[_KeyedRow]] = {}
     for keyed in fresh:
         by_account.setdefault(keyed.account_pk, []).append(keyed)
+    changes = []
     for account_pk, keyed_rows in by_account.items():
-        insert_transactions(
-            user.pk,
-            [
-                (k.row.date, k.row.amount_minor, k.row.type, k.row.category, k.row.description, k.key)
-                for k in keyed_rows
-            ],
-            account_id=account_pk,
-        )
+        rows = [
+            (k.row.date, k.row.amount_minor, k.row.type, k.row.category, k.row.description, k.key) for k in keyed_rows
+        ]
+        inserted = insert_transactions(user.pk, rows, account_id=account_pk)
+        changes += inserted_transaction_changes(keyed_rows[0].row.account, rows, inserted)
+    # One change per stored row, in a few multi-row statements per batch (ledger.changes).
+    record_changes(user.pk, changes)
     if len(by_account) > 1:
         # Each insert records its rows' category spellings; across accounts, the file's last spelling must win.
         remember_names(user.pk, (keyed.row.category for keyed in fresh))

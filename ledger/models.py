@@ -14,6 +14,11 @@ Change them only together with go_aggregator/schema.go:
   ledger_recurringrule, ledger_recurringoccurrence: the aggregator records due occurrences (see RecurringRule), and
                        writes ledger_transaction (every column), ledger_balanceversion, ledger_dirtybucket and
                        ledger_categoryname as the API's writes do
+  ledger_balanceversion (user_id, version, volume_minor, change_sequence)
+  ledger_change        (user_id, sequence, entity_type, entity_id, operation, at, snapshot): every write appends one
+                       row per entity it changed, in its own transaction, with a sequence allocated from
+                       ledger_balanceversion.change_sequence; the statements a writer outside Django runs are in
+                       ledger/changes.py's docstring
 
 "Account" in this module means a ledger account (checking, savings, a card...), never the identity in accounts/.
 """
@@ -269,6 +274,9 @@ class BalanceVersion(models.Model):
     version = models.BigIntegerField(default=0)
     # db_default too: writers outside Django (the benchmarks, later the Go binary) may bump a version without it.
     volume_minor = models.BigIntegerField(default=0, db_default=0)
+    # The last sequence number given to one of the user's change rows (ledger.changes allocates from it under this
+    # row's lock, so the sequence is gap-free and in commit order per user). db_default: writers outside Django.
+    change_sequence = models.BigIntegerField(default=0, db_default=0)
 
 
 class DirtyBucket(models.Model):
@@ -449,4 +457,49 @@ class RecurringOccurrence(models.Model):
         indexes = [
             # SET_NULL on a transaction delete finds its occurrence by this index instead of a scan.
             models.Index(fields=["transaction"], name="ledger_occurrence_txn", condition=Q(transaction__isnull=False)),
+        ]
+
+
+class ChangeOperation(models.TextChoices):
+    CREATED = "CREATED", "Created"
+    UPDATED = "UPDATED", "Updated"
+    DELETED = "DELETED", "Deleted"
+
+
+class EntityType(models.TextChoices):
+    """What a change row is about; upper case and stable (clients and the Go binary write and read these)."""
+
+    TRANSACTION = "TRANSACTION", "Transaction"
+    TRANSFER = "TRANSFER", "Transfer"
+    ACCOUNT = "ACCOUNT", "Ledger account"
+    BUDGET = "BUDGET", "Budget"
+    RECURRING_RULE = "RECURRING_RULE", "Recurring rule"
+
+
+class Change(models.Model):
+    """One entity changed by one committed write: the change log behind the `changes` feed and `history`.
+
+    Appended in the write's own database transaction through ledger.changes.record_changes (a rolled-back write
+    leaves none). `sequence` is per user, gap-free and in commit order (allocated under the user's
+    ledger_balanceversion row lock). `snapshot` is the entity after the change (before it, for a delete) as JSON:
+    ids as strings, amounts as integer minor units with their currency, dates ISO. Rows older than
+    CHANGE_RETENTION_DAYS are pruned by `manage.py prune_changes`, oldest first per user.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    sequence = models.BigIntegerField()
+    entity_type = models.CharField(max_length=14, choices=EntityType.choices)
+    entity_id = models.UUIDField()
+    operation = models.CharField(max_length=7, choices=ChangeOperation.choices)
+    at = models.DateTimeField()
+    snapshot = models.JSONField()
+
+    class Meta:
+        constraints = [
+            # The feed's keyset (user, sequence > n) and the last guard against two changes with one number.
+            models.UniqueConstraint(fields=["user", "sequence"], name="ledger_change_user_sequence"),
+        ]
+        indexes = [
+            # history(entityId): one record's changes in order.
+            models.Index(fields=["user", "entity_id", "sequence"], name="ledger_change_user_entity"),
         ]

@@ -1,6 +1,7 @@
 """Writes of ledger accounts (checking, savings, a card...), and registration, which gives every new user their
-default account in the same database transaction. Each write bumps the user's balance version: account balances and
-net worth are cached under it (ledger.balance_cache)."""
+default account in the same database transaction. Each write bumps the user's balance version (account balances and
+net worth are cached under it, ledger.balance_cache) and appends a change row per account it changed
+(ledger.changes; the default account made by ensure_default_account is one too)."""
 
 from django.db import IntegrityError, transaction
 
@@ -8,8 +9,17 @@ from accounts import services as identity_services
 from accounts.models import User
 from ledger import error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
+from ledger.changes import change_of, record_change, record_changes
 from ledger.currencies import currency_digits, default_currency, parse_currency
-from ledger.models import Account, AccountKind, RecurringRule, Transaction, Transfer, account_name_key
+from ledger.models import (
+    Account,
+    AccountKind,
+    ChangeOperation,
+    RecurringRule,
+    Transaction,
+    Transfer,
+    account_name_key,
+)
 from ledger.money import from_minor, parse_amount, to_minor
 from ledger.services.bookkeeping import (
     clean_idempotency_key,
@@ -76,7 +86,7 @@ def account_create(
             if idempotency_key is not None:
                 add_volume(user.pk, abs(opening))
             _refuse_taken_name(user, name, except_id=None)
-            return Account.objects.create(
+            account = Account.objects.create(
                 user=user,
                 name=name,
                 kind=kind,
@@ -85,6 +95,8 @@ def account_create(
                 idempotency_key=idempotency_key,
                 idempotency_fingerprint=fingerprint,
             )
+            record_change(user.pk, account, ChangeOperation.CREATED)
+            return account
     except IntegrityError:  # a concurrent create took the name between the check and the insert
         raise _taken_name() from None
 
@@ -129,6 +141,7 @@ def account_update(
             account.save()
             if abs(account.opening_balance_minor) != abs(old_opening):
                 add_volume(user.pk, abs(account.opening_balance_minor) - abs(old_opening))
+            record_change(user.pk, account, ChangeOperation.UPDATED)
             return account
     except IntegrityError:
         raise _taken_name() from None
@@ -183,6 +196,7 @@ def account_delete(*, user: User, account_id: object) -> str:
                 error_codes.ACCOUNT_NOT_EMPTY,
             )
         deleted_id = str(account.pk)
+        record_change(user.pk, account, ChangeOperation.DELETED)  # before delete(), which forgets the id
         account.delete()
         add_volume(user.pk, -abs(account.opening_balance_minor))
     return deleted_id
@@ -196,10 +210,16 @@ def account_set_default(*, user: User, account_id: object) -> Account:
         account = _owned_for_update(user, account_id)
         refuse_archived(account, field="id")
         if not account.is_default:
-            # Cleared first: at most one default per user is a unique index, checked per statement.
-            Account.objects.owned_by(user).filter(is_default=True).update(is_default=False)
+            # Cleared first: at most one default per user is a unique index, checked per statement. Both accounts
+            # change (two change rows), the former default first.
+            changed = []
+            for former in Account.objects.owned_by(user).filter(is_default=True).select_for_update():
+                former.is_default = False
+                former.save(update_fields=["is_default", "updated_at"])
+                changed.append(change_of(former, ChangeOperation.UPDATED))
             account.is_default = True
             account.save(update_fields=["is_default", "updated_at"])
+            record_changes(user.pk, [*changed, change_of(account, ChangeOperation.UPDATED)])
     return account
 
 

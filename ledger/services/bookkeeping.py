@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from ledger import error_codes
+from ledger.changes import lock_change_sequence, record_change
 from ledger.currencies import default_currency
-from ledger.models import Account, DirtyBucket, account_name_key
+from ledger.models import Account, ChangeOperation, DirtyBucket, account_name_key
 from ledger.money import VolumeLimitExceeded, volume_limit_error
 from ledger.validation import clean_text, invalid, month_of, not_found, parse_transaction_id
 from storage.connections import prepared_cursor
@@ -180,18 +181,25 @@ def ensure_default_account(*, user: User, currency: str | None = None) -> Accoun
 
     Registration creates it; this also covers users made any other way (createsuperuser, scripts). Creating it does
     not bump the balance version: it changes no figure (no entries, opening balance 0), and cached figures never
-    lack it, because computing them (ledger.selectors.figures) calls this first.
+    lack it, because computing them (ledger.selectors.figures) calls this first. It is a change all the same (an
+    ACCOUNT CREATED row: a client syncing accounts must see it), so it takes the user's version row lock first, as
+    every write does, and its sequence number from that row without bumping the version.
     """
     existing = Account.objects.owned_by(user).filter(is_default=True).first()
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
+            # The lock before the insert: the order of every other write (a default account inserted first could
+            # deadlock with an account_set_default holding the lock and waiting on the one-default index).
+            lock_change_sequence(user.pk)
             name = MAIN_ACCOUNT_NAME
             if Account.objects.owned_by(user).filter(name_key=account_name_key(name)).exists():
                 name = f"{MAIN_ACCOUNT_NAME} ({(currency or default_currency())})"
-            return Account.objects.create(
+            account = Account.objects.create(
                 user=user, name=name, kind="checking", currency=currency or default_currency(), is_default=True
             )
+            record_change(user.pk, account, ChangeOperation.CREATED)
+            return account
     except IntegrityError:  # a concurrent request created it first
         return Account.objects.owned_by(user).get(is_default=True)

@@ -1,6 +1,7 @@
 """Writes of budgets: a monthly limit per expense category and currency, kept as a history of non-overlapping rows
 (ledger.models.Budget). Each write bumps the user's balance version first: on PostgreSQL its row lock serializes the
-user's writes (two setBudget calls cannot cut the same rows at once), and budget reports are cached under it."""
+user's writes (two setBudget calls cannot cut the same rows at once), and budget reports are cached under it. Every
+row a write creates, cuts, splits or deletes is a BUDGET change of its own (ledger.changes)."""
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -9,8 +10,9 @@ from accounts.models import User
 from ledger import error_codes
 from ledger.balance_cache import bump_balance_version
 from ledger.categories import category_key
+from ledger.changes import ChangeRecord, change_of, record_change, record_changes
 from ledger.currencies import MAX_DIGITS, currency_digits, parse_currency
-from ledger.models import Budget
+from ledger.models import Budget, ChangeOperation
 from ledger.money import parse_amount, to_minor
 from ledger.services.bookkeeping import ensure_default_account, owned_for_update
 from ledger.validation import add_months, clean_category, invalid, merged_errors, parse_ledger_month
@@ -51,8 +53,8 @@ def budget_set(
     with transaction.atomic():
         bump_balance_version(user.pk)
         history = Budget.objects.filter(user_id=user.pk, currency=code, category_key=category_key(category))
-        _cut_history(history.select_for_update(), first, last)
-        return Budget.objects.create(
+        changes = _cut_history(history.select_for_update(), first, last)
+        budget = Budget.objects.create(
             user=user,
             category=category,
             currency=code,
@@ -61,6 +63,8 @@ def budget_set(
             end_month=last,
             rollover=bool(rollover),
         )
+        record_changes(user.pk, [*changes, change_of(budget, ChangeOperation.CREATED)])
+        return budget
 
 
 def budget_delete(*, user: User, budget_id: object) -> str:
@@ -69,20 +73,23 @@ def budget_delete(*, user: User, budget_id: object) -> str:
         bump_balance_version(user.pk)
         budget = owned_for_update(Budget.objects.filter(user_id=user.pk), budget_id, what="budget")
         deleted_id = str(budget.pk)
+        record_change(user.pk, budget, ChangeOperation.DELETED)  # before delete(), which forgets the id
         budget.delete()
     return deleted_id
 
 
-def _cut_history(history: QuerySet, first: str, last: str | None) -> None:
-    """Free the months first..last (None: open-ended) in one category's rows, which never overlap."""
+def _cut_history(history: QuerySet, first: str, last: str | None) -> list[ChangeRecord]:
+    """Free the months first..last (None: open-ended) in one category's rows, which never overlap; returns the
+    changes, in the order they were made."""
     overlapping = history.exclude(end_month__lt=first)
     if last is not None:
         overlapping = overlapping.filter(start_month__lte=last)
+    changes = []
     for row in list(overlapping):
         starts_before = row.start_month < first
         runs_past = last is not None and (row.end_month is None or row.end_month > last)
         if starts_before and runs_past:  # split: the head keeps the row, the tail is a new row after the range
-            Budget.objects.create(
+            tail = Budget.objects.create(
                 user_id=row.user_id,
                 category=row.category,
                 currency=row.currency,
@@ -91,6 +98,7 @@ def _cut_history(history: QuerySet, first: str, last: str | None) -> None:
                 end_month=row.end_month,
                 rollover=row.rollover,
             )
+            changes.append(change_of(tail, ChangeOperation.CREATED))
             row.end_month = add_months(first, -1)
             row.save(update_fields=["end_month", "updated_at"])
         elif starts_before:
@@ -100,7 +108,11 @@ def _cut_history(history: QuerySet, first: str, last: str | None) -> None:
             row.start_month = add_months(last, 1)
             row.save(update_fields=["start_month", "updated_at"])
         else:
+            changes.append(change_of(row, ChangeOperation.DELETED))
             row.delete()
+            continue
+        changes.append(change_of(row, ChangeOperation.UPDATED))
+    return changes
 
 
 def _parse_budget_amount(raw: object, digits: int) -> int:

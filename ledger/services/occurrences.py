@@ -3,7 +3,7 @@ ledger.models.RecurringRule) means and the one place that moves it here, and ski
 
 The pointer only moves forward, to the first occurrence from some index on that has no RecurringOccurrence row
 (neither recorded nor skipped). Writes bump the user's balance version first and then lock the rule row, the Go
-recorder's lock order (ledger.services.recurring).
+recorder's lock order (ledger.services.recurring); a skip is a RECURRING_RULE UPDATED change (ledger.changes).
 """
 
 from django.db import models, transaction
@@ -11,7 +11,8 @@ from django.db import models, transaction
 from accounts.models import User
 from ledger import error_codes
 from ledger.balance_cache import bump_balance_version
-from ledger.models import RecurringOccurrence, RecurringRule
+from ledger.changes import record_change
+from ledger.models import ChangeOperation, RecurringOccurrence, RecurringRule
 from ledger.schedules import Schedule
 from ledger.services.bookkeeping import owned_for_update
 from ledger.validation import invalid, parse_date
@@ -46,6 +47,8 @@ def occurrence_skip(*, user: User, rule_id: object, date: object) -> RecurringRu
         if index == rule.next_index:
             point_at(rule, index)
             rule.save(update_fields=["next_index", "next_date", "updated_at"])
+        # A RECURRING_RULE change even when the pointer stays: what the rule will record changed.
+        record_change(user.pk, rule, ChangeOperation.UPDATED)
     return rule
 
 

@@ -3,7 +3,9 @@ services only change the rules, so they write no transaction, mark no bucket dir
 
 Each is one database transaction that bumps the user's balance version first and then locks the rule row: the same
 lock order as the Go recorder (version row, then the rule), which re-reads the rule under those locks, so a rule
-write and a recording of the same rule never interleave. The pointer and skips: ledger.services.occurrences.
+write and a recording of the same rule never interleave. Each write that changes a rule appends a RECURRING_RULE
+change (ledger.changes); pausing a paused rule, like resuming an active one, writes nothing. The pointer and skips:
+ledger.services.occurrences.
 """
 
 import datetime
@@ -13,8 +15,9 @@ from django.db import transaction
 from accounts.models import User
 from ledger import clock, error_codes
 from ledger.balance_cache import bump_balance_version
+from ledger.changes import record_change
 from ledger.currencies import currency_digits
-from ledger.models import DEFAULT_CATEGORY, Frequency, RecurringOccurrence, RecurringRule
+from ledger.models import DEFAULT_CATEGORY, ChangeOperation, Frequency, RecurringOccurrence, RecurringRule
 from ledger.money import parse_amount, to_minor
 from ledger.schedules import Schedule
 from ledger.services.bookkeeping import (
@@ -103,7 +106,7 @@ def recurring_rule_create(
         if existing is not None:
             return existing
         refuse_archived(account, field="account_id")
-        return RecurringRule.objects.create(
+        rule = RecurringRule.objects.create(
             user=user,
             account=account,
             amount_minor=amount_minor,
@@ -120,6 +123,8 @@ def recurring_rule_create(
             idempotency_key=idempotency_key,
             idempotency_fingerprint=fingerprint,
         )
+        record_change(user.pk, rule, ChangeOperation.CREATED)
+        return rule
 
 
 def recurring_rule_update(
@@ -166,6 +171,7 @@ def recurring_rule_update(
                         start = max(start, schedule.first_index_on_or_after(clock.today()))
                     point_at(rule, start)
         rule.save()
+        record_change(user.pk, rule, ChangeOperation.UPDATED)
     return rule
 
 
@@ -180,6 +186,7 @@ def recurring_rule_pause(*, user: User, rule_id: object) -> RecurringRule:
             return rule
         rule.paused = True
         rule.save(update_fields=["paused", "updated_at"])
+        record_change(user.pk, rule, ChangeOperation.UPDATED)
     return rule
 
 
@@ -196,6 +203,7 @@ def recurring_rule_resume(*, user: User, rule_id: object) -> RecurringRule:
         rule.paused = False
         point_at(rule, max(rule.next_index, rule_schedule(rule).first_index_on_or_after(clock.today())))
         rule.save(update_fields=["paused", "next_index", "next_date", "updated_at"])
+        record_change(user.pk, rule, ChangeOperation.UPDATED)
     return rule
 
 
@@ -205,6 +213,7 @@ def recurring_rule_delete(*, user: User, rule_id: object) -> str:
         bump_balance_version(user.pk)
         rule = locked_rule(user, rule_id)
         deleted_id = str(rule.pk)
+        record_change(user.pk, rule, ChangeOperation.DELETED)  # before delete(), which forgets the id
         RecurringOccurrence.objects.filter(rule=rule).delete()
         rule.delete()
     return deleted_id

@@ -1,12 +1,12 @@
 """A new transaction and everything its write does besides, in one PostgreSQL statement.
 
 The statement sequence of ledger.services.transactions (BEGIN, version bump, INSERT, category name, dirty bucket,
-COMMIT) costs six round trips and holds the user's version row lock across four of them. Data-modifying CTEs do the
-same work in one statement, and a statement outside an explicit transaction is a transaction of its own: one round
-trip, and the lock is held only while the statement runs. It is prepared (storage.connections), so it is not parsed
-and planned again on every create either. It writes only when nothing can make the sequence answer otherwise, and
-then writes all of it; otherwise it writes nothing and the caller runs the sequence, which answers every other case
-(a retry, an archived or deleted account, a full volume) as it always did.
+change sequence, change row, COMMIT) costs eight round trips and holds the user's version row lock across six of
+them. Data-modifying CTEs do the same work in one statement, and a statement outside an explicit transaction is a
+transaction of its own: one round trip, and the lock is held only while the statement runs. It is prepared
+(storage.connections), so it is not parsed and planned again on every create either. It writes only when nothing can
+make the sequence answer otherwise, and then writes all of it; otherwise it writes nothing and the caller runs the
+sequence, which answers every other case (a retry, an archived or deleted account, a full volume) as it always did.
 
 Why the statement's own reads can be trusted: every write of a user's ledger (accounts, transactions, transfers,
 imports) bumps the version in its own database transaction, and the bump's ON CONFLICT waits for a concurrent writer
@@ -15,6 +15,10 @@ nothing was committed between that snapshot and the lock: what the snapshot show
 in the currency the amount was parsed in; the idempotency key free) is still true when the row is written. Reading
 them in the statement rather than trusting the caller's earlier read (bookkeeping.confirm_account's rule) matters
 under load: a write of the same user committed in between no longer sends the create down the sequence.
+
+The change row (ledger.changes) joins the statement: the bump's upsert also takes the change sequence number (a row
+can be modified only once per statement), and the row is inserted from it, so it is written exactly when the
+transaction is, under the same lock.
 """
 
 import functools
@@ -23,7 +27,8 @@ from django.db import connection
 
 from ledger.balance_cache import bump_if_unchanged_sql, forget_superseded_figures
 from ledger.categories import CATEGORY_NAME_UPSERT, category_key
-from ledger.models import Transaction
+from ledger.changes import snapshot_of
+from ledger.models import Change, ChangeOperation, EntityType, Transaction
 from ledger.money import MAX_VOLUME_MINOR
 from ledger.services.bookkeeping import ACCOUNT_COLUMNS, DIRTY_BUCKET_UPSERT, account_from_row
 from ledger.validation import month_of
@@ -52,13 +57,14 @@ def insert_in_one_statement(row: Transaction) -> bool:
         "category": row.category,
         "month": month_of(row.date),
         "now": row._meta.get_field("created_at").get_db_prep_save(row.created_at, connection),
+        "snapshot": Change._meta.get_field("snapshot").get_db_prep_save(snapshot_of(row), connection),
     }
     with prepared_cursor() as cursor:
         cursor.execute(_statement(with_key=row.idempotency_key is not None), params)
         written = cursor.fetchone()
     if written is None:
         return False
-    version, *account = written
+    version, _sequence, *account = written
     forget_superseded_figures(row.user_id, version)
     row.account = account_from_row(account)
     row._state.adding = False
@@ -75,16 +81,22 @@ def _statement(*, with_key: bool) -> str:
     )
     key_free = "NOT EXISTS (SELECT 1 FROM ledger_transaction WHERE user_id = %(user)s AND idempotency_key = %(key)s)"
     conditions = f"{account_ok} AND {key_free}" if with_key else account_ok
-    bump = bump_if_unchanged_sql(f"SELECT %(user)s, 1, %(change)s WHERE {conditions}", "(SELECT version FROM seen)")
+    bump = bump_if_unchanged_sql(f"SELECT %(user)s, 1, %(change)s, 1 WHERE {conditions}", "(SELECT version FROM seen)")
     fields = Transaction._meta.local_concrete_fields
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     values = ", ".join(f"%(c{i})s" for i in range(len(fields)))
     name = CATEGORY_NAME_UPSERT.format(named="SELECT %(user)s, %(category_key)s, %(category)s, %(now)s FROM new_row")
     bucket = DIRTY_BUCKET_UPSERT.format(marked="SELECT %(user)s, %(month)s, 1, %(now)s FROM new_row")
+    change = (
+        "INSERT INTO ledger_change (user_id, sequence, entity_type, entity_id, operation, at, snapshot) "
+        f"SELECT %(user)s, bumped.change_sequence, '{EntityType.TRANSACTION}', %(c0)s, '{ChangeOperation.CREATED}', "
+        "%(now)s, %(snapshot)s FROM bumped, new_row"
+    )
     return (
         "WITH seen AS (SELECT version FROM ledger_balanceversion WHERE user_id = %(user)s), "
         f"bumped AS ({bump}), "
         f"new_row AS (INSERT INTO {Transaction._meta.db_table} ({columns}) SELECT {values} FROM bumped RETURNING 1), "
-        f"named AS ({name}), marked AS ({bucket}) "
-        f"SELECT bumped.version, {ACCOUNT_COLUMNS} FROM bumped, ledger_account a WHERE a.id = %(account)s"
+        f"named AS ({name}), marked AS ({bucket}), logged AS ({change}) "
+        f"SELECT bumped.version, bumped.change_sequence, {ACCOUNT_COLUMNS} FROM bumped, ledger_account a "
+        "WHERE a.id = %(account)s"
     )

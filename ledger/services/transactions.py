@@ -1,5 +1,6 @@
 """Writes of income and expense transactions. Each is one short database transaction that bumps the user's balance
-version (the cache invalidation) and marks the affected rollup buckets dirty for the Go aggregator."""
+version (the cache invalidation), marks the affected rollup buckets dirty for the Go aggregator and appends its
+change row (ledger.changes)."""
 
 from django.db import transaction
 
@@ -7,8 +8,9 @@ from accounts.models import User
 from ledger import clock, error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
 from ledger.categories import remember_names
+from ledger.changes import record_change
 from ledger.currencies import currency_digits
-from ledger.models import DEFAULT_CATEGORY, Account, Transaction
+from ledger.models import DEFAULT_CATEGORY, Account, ChangeOperation, Transaction
 from ledger.money import parse_amount, to_minor
 from ledger.services.bookkeeping import (
     account_for_write,
@@ -106,6 +108,7 @@ def transaction_create(
         )
         remember_names(user.pk, [fields["category"]])
         mark_buckets_dirty(user.pk, [fields["date"]])
+        record_change(user.pk, created, ChangeOperation.CREATED)
     return created
 
 
@@ -151,6 +154,7 @@ def transaction_update(
         if "category" in fields:
             remember_names(user.pk, [fields["category"]])
         mark_buckets_dirty(user.pk, [old_date, txn.date])
+        record_change(user.pk, txn, ChangeOperation.UPDATED)
     return txn
 
 
@@ -160,6 +164,7 @@ def transaction_delete(*, user: User, transaction_id: object) -> str:
         bump_balance_version(user.pk)
         txn = _owned_for_update(user, transaction_id)
         deleted_id = str(txn.pk)
+        record_change(user.pk, txn, ChangeOperation.DELETED)  # before delete(), which forgets the id
         txn.delete()
         add_volume(user.pk, -txn.amount_minor)
         mark_buckets_dirty(user.pk, [txn.date])

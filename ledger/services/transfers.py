@@ -1,13 +1,14 @@
 """Writes of transfers: money moved between two of a user's ledger accounts, both legs in one row and one database
-transaction. They move account balances and net worth, never income or expense."""
+transaction (with its change row, ledger.changes). They move account balances and net worth, never income or expense."""
 
 from django.db import transaction
 
 from accounts.models import User
 from ledger import clock, error_codes
 from ledger.balance_cache import add_volume, bump_balance_version
+from ledger.changes import record_change
 from ledger.currencies import currency_digits
-from ledger.models import Account, Transfer
+from ledger.models import Account, ChangeOperation, Transfer
 from ledger.money import parse_amount, to_minor
 from ledger.services.bookkeeping import (
     account_for_write,
@@ -103,6 +104,7 @@ def transfer_create(
             **fields,
         )
         mark_buckets_dirty(user.pk, [fields["date"]])
+        record_change(user.pk, created, ChangeOperation.CREATED)
     return created
 
 
@@ -142,6 +144,7 @@ def transfer_update(
         if volume != old_volume:
             add_volume(user.pk, volume - old_volume)
         mark_buckets_dirty(user.pk, [old_date, transfer.date])
+        record_change(user.pk, transfer, ChangeOperation.UPDATED)
     return transfer
 
 
@@ -151,6 +154,7 @@ def transfer_delete(*, user: User, transfer_id: object) -> str:
         bump_balance_version(user.pk)
         transfer = _owned_for_update(user, transfer_id)
         deleted_id = str(transfer.pk)
+        record_change(user.pk, transfer, ChangeOperation.DELETED)  # before delete(), which forgets the id
         transfer.delete()
         add_volume(user.pk, -(transfer.amount_minor + transfer.to_amount_minor))
         mark_buckets_dirty(user.pk, [transfer.date])

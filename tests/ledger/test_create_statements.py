@@ -53,14 +53,15 @@ def _statements_of_a_create(user: User, **fields: object) -> list[tuple[str, boo
 def test_a_create_is_its_read_and_then_one_statement_on_postgresql(erin: User, key: str | None) -> None:
     sent = _statements_of_a_create(erin, idempotency_key=key)
     if connection.vendor == "postgresql":
-        # The account with the version, then the bump, the row, its category name and its dirty bucket in one
-        # statement that is its own transaction: no BEGIN or COMMIT round trips, the version lock held while it runs.
+        # The account with the version, then the bump, the row, its category name, its dirty bucket and its change
+        # row in one statement that is its own transaction: no BEGIN or COMMIT round trips, the version lock held while it runs.
         assert [(sql.split()[0], in_transaction) for sql, in_transaction in sent] == [
             ("SELECT", False),
             ("WITH", False),
         ], sent
-    else:  # SQLite: the read, then BEGIN, bump, (with a key: lookup, volume), row, name, bucket; COMMIT is no statement
-        assert len(sent) == (6 if key is None else 8), sent
+    else:  # SQLite: the read, then BEGIN, bump, (with a key: lookup, volume), row, name, bucket, change sequence,
+        # change row; COMMIT is no statement
+        assert len(sent) == (8 if key is None else 10), sent
     assert BalanceVersion.objects.values_list("version", "volume_minor").get(user=erin) == (2, 350)
     assert dict(DirtyBucket.objects.filter(user=erin).values_list("month", "generation")) == {"2026-01": 2}
     assert list(CategoryName.objects.filter(user=erin).values_list("key", "name")) == [("other", "Other")]
@@ -72,8 +73,8 @@ def test_a_create_request_writes_in_one_statement_outside_any_transaction_on_pos
     writes = [(sql.split()[0], in_transaction) for sql, in_transaction in sent if sql.split()[0] not in READS]
     if connection.vendor == "postgresql":
         assert writes == [("WITH", False)], sent
-    else:  # the bump, the row, its category name and its dirty bucket, in a transaction
-        assert writes == [("INSERT", True)] * 4, sent
+    else:  # the bump, the row, its category name, its dirty bucket, the change sequence and row, in a transaction
+        assert writes == [("INSERT", True)] * 6, sent
 
 
 def test_the_returned_transaction_is_the_stored_one(erin: User) -> None:

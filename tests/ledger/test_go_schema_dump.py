@@ -39,6 +39,7 @@ def test_checked_in_go_schema_is_what_the_migrations_build(tmp_path: Path, postg
             "ledger_categoryname",
             "ledger_recurringrule",
             "ledger_recurringoccurrence",
+            "ledger_change",
         ):
             assert f"CREATE TABLE {quote}{table}{quote} (" in fresh
 

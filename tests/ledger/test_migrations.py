@@ -57,7 +57,8 @@ def test_the_volume_migration_fills_volumes_from_existing_rows() -> None:
     Transaction.objects.create(user=alice, amount_minor=150, type="expense", date=datetime.date(2026, 1, 1))
     Transaction.objects.create(user=alice, amount_minor=50, type="income", date=datetime.date(2026, 1, 2))
     Transaction.objects.create(user=bob, amount_minor=7, type="income", date=datetime.date(2026, 1, 2))
-    BalanceVersion.objects.create(user=bob, version=4)
+    # Bob's row exists already: creating his default account (for the transaction above) took its change sequence.
+    BalanceVersion.objects.filter(user=bob).update(version=4)
     name = "0003_balanceversion_volume_minor"
     migration = importlib.import_module(f"ledger.migrations.{name}")
     historical = MigrationLoader(connection).project_state(("ledger", name)).apps

@@ -59,10 +59,12 @@ def new_rule(client: GraphQLClient, **fields: object) -> dict:
     return payload["rule"]
 
 
-def stored(user: User) -> tuple[list[dict], list[dict], int | None]:
+def stored(user: User) -> tuple[list[dict], list[dict], int]:
     """Every stored column of the user's rules and their occurrence rows, and their balance version: what a refused
     write must leave as it was."""
-    version = BalanceVersion.objects.filter(user=user).values_list("version", flat=True).first()
+    # 0 when the user never wrote (no row): a refused write may still create the default account it looked for, whose
+    # change row takes a sequence number from the version row without bumping the version (ledger.changes).
+    version = BalanceVersion.objects.filter(user=user).values_list("version", flat=True).first() or 0
     return (
         list(RecurringRule.objects.filter(user=user).order_by("pk").values()),
         list(RecurringOccurrence.objects.filter(rule__user=user).order_by("pk").values()),

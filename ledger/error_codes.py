@@ -28,6 +28,7 @@ DEFAULT_ACCOUNT = "DEFAULT_ACCOUNT"
 INVALID_MONTH = "INVALID_MONTH"
 INVALID_SCHEDULE = "INVALID_SCHEDULE"
 INVALID_DAYS = "INVALID_DAYS"
+CURSOR_EXPIRED = "CURSOR_EXPIRED"
 
 MEANINGS = {
     INVALID_AMOUNT: 'Not an amount in the currency\'s digits (two for most: "12.50"; none for JPY; three for KWD), '
@@ -67,4 +68,7 @@ MEANINGS = {
     INVALID_SCHEDULE: "A recurring rule's schedule cannot hold: an interval or count under 1, an end date before the "
     "start date, or (skipOccurrence) a date that is not one of the rule's occurrences still to be recorded.",
     INVALID_DAYS: "`days` must be from 0 to 366.",
+    CURSOR_EXPIRED: "changes(after:) names a position the change log no longer covers (changes after it are older "
+    "than the retention and were pruned, or the server's data was restored from before it): re-sync from the full "
+    "queries, then follow changes from changeCursor.",
 }

@@ -7,6 +7,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from ledger import error_codes
@@ -206,3 +207,12 @@ def month_ranges(months: list[str]) -> list[tuple[datetime.date, datetime.date]]
         else:
             ranges.append([first, last])
     return [(first, last) for first, last in ranges]
+
+
+def page_size(first: int | None, *, default: int) -> int:
+    """The size of a page asked for with `first` (`default` when None): INVALID_PAGE_SIZE below zero, capped at
+    GRAPHQL_MAX_PAGE_SIZE."""
+    size = default if first is None else first
+    if size < 0:
+        raise invalid("first", "Must be zero or more.", error_codes.INVALID_PAGE_SIZE)
+    return min(size, settings.GRAPHQL_MAX_PAGE_SIZE)

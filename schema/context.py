@@ -49,6 +49,13 @@ class RequestContext(StrawberryDjangoContext):
             self._accounts = accounts_by_id(user=self.principal().user)
         return self._accounts[account_id]
 
+    def account_if_any(self, account_id: object) -> Account | None:
+        """As `account`, but None for an id the caller has no account with (one deleted since: the change log)."""
+        try:
+            return self.account(account_id)
+        except KeyError:
+            return None
+
     def principal(self, *, with_balance_version: bool = False) -> Principal:
         """The caller, or an UNAUTHENTICATED GraphQL error (missing, malformed, expired or foreign token).
 

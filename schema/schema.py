@@ -9,6 +9,7 @@ from strawberry.types import ExecutionContext
 from schema.account_mutations import AccountMutation
 from schema.analytics import AnalyticsQuery
 from schema.budgets import BudgetMutation, BudgetQuery
+from schema.changes import ChangeQuery
 from schema.data_transfer import DataTransferMutation, DataTransferQuery
 from schema.error_codes import (
     BAD_USER_INPUT,
@@ -24,7 +25,7 @@ from schema.scalars import SCALAR_MAP
 
 # Merged by inheritance (what strawberry.tools.merge_types does), which also lets the roots carry descriptions.
 Query = strawberry.type(
-    type("Query", (LedgerQuery, AnalyticsQuery, DataTransferQuery, BudgetQuery, RecurringQuery), {}),
+    type("Query", (LedgerQuery, AnalyticsQuery, DataTransferQuery, BudgetQuery, RecurringQuery, ChangeQuery), {}),
     description="Reads. Every field except the schema's own needs `Authorization: Bearer <token>`.",
 )
 Mutation = strawberry.type(

@@ -10,6 +10,14 @@ from ledger.selectors.accounts import (
     transfer_get,
 )
 from ledger.selectors.budgets import BudgetLineFigures, BudgetReportFigures, budget_list, budget_report
+from ledger.selectors.changes import (
+    DEFAULT_CHANGES_PAGE_SIZE,
+    ChangePage,
+    change_cursor,
+    change_history,
+    change_page,
+    entity_of,
+)
 from ledger.selectors.entries import Entry, EntryPage, entry_page
 from ledger.selectors.figures import (
     balance_figures,
@@ -39,6 +47,7 @@ from ledger.selectors.transactions import (
 from ledger.selectors.users import user_for_request
 
 __all__ = [
+    "DEFAULT_CHANGES_PAGE_SIZE",
     "DEFAULT_PAGE_SIZE",
     "MAX_UPCOMING_DAYS",
     "MAX_UPCOMING_OCCURRENCES",
@@ -46,6 +55,7 @@ __all__ = [
     "AccountScope",
     "BudgetLineFigures",
     "BudgetReportFigures",
+    "ChangePage",
     "Entry",
     "EntryPage",
     "TransactionFilters",
@@ -58,6 +68,10 @@ __all__ = [
     "balance_in",
     "budget_list",
     "budget_report",
+    "change_cursor",
+    "change_history",
+    "change_page",
+    "entity_of",
     "compute_ledger_figures",
     "decode_cursor",
     "default_account",

@@ -15,15 +15,13 @@ import datetime
 import uuid
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Case, F, Sum, When
 
 from accounts.models import User
-from ledger import error_codes
 from ledger.models import Account, DirtyBucket, EntryKind, MonthlyRollup, Transaction, Transfer
 from ledger.selectors.transactions import DEFAULT_PAGE_SIZE, decode_cursor, encode_position
-from ledger.validation import invalid, month_bounds, month_of, month_ranges, not_found, parse_month
+from ledger.validation import month_bounds, month_of, month_ranges, not_found, page_size, parse_month
 from storage.connections import read_snapshot
 
 # One SELECT per kind of row an account's entries come from; {where} narrows each (keyset, month ranges) and the
@@ -104,10 +102,7 @@ def entry_page(*, user: User, account: Account, first: int | None, after: str | 
     """One page of the account's register, newest first, by keyset on (date, id)."""
     if account.user_id != user.pk:  # callers pass an account read through the owner's scope; belt and braces
         raise not_found("id", "account")
-    size = DEFAULT_PAGE_SIZE if first is None else first
-    if size < 0:
-        raise invalid("first", "Must be zero or more.", error_codes.INVALID_PAGE_SIZE)
-    size = min(size, settings.GRAPHQL_MAX_PAGE_SIZE)
+    size = page_size(first, default=DEFAULT_PAGE_SIZE)
     position = None if after is None else decode_cursor(after)
     with read_snapshot():
         rows = _page_rows(account, position, size + 1)

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
@@ -25,6 +24,7 @@ from ledger.validation import (
     clean_text,
     invalid,
     merged_errors,
+    page_size,
     parse_date,
     parse_transaction_id,
     parse_transaction_type,
@@ -139,10 +139,7 @@ def transaction_page(
     *, user: User, filters: TransactionFilters | None, first: int | None, after: str | None
 ) -> TransactionPage:
     """One page, newest date first, by keyset on (date, id): a deep page costs what the first one does."""
-    size = DEFAULT_PAGE_SIZE if first is None else first
-    if size < 0:
-        raise invalid("first", "Must be zero or more.", error_codes.INVALID_PAGE_SIZE)
-    size = min(size, settings.GRAPHQL_MAX_PAGE_SIZE)
+    size = page_size(first, default=DEFAULT_PAGE_SIZE)
     filtered = transaction_filter(user=user, filters=filters)
     page = filtered.order_by("-date", "-id")
     if after is not None:

@@ -24,7 +24,10 @@ import (
 // then sees the new next_index; a crash rolls the whole transaction back.
 // The occurrence row, unique on (rule, date), is inserted before its
 // transaction and is the last guard: when it exists (skipped, recorded, or
-// recorded and since deleted) no transaction is written.
+// recorded and since deleted) no transaction is written. The change rows
+// (ledger/changes.py's contract) are the transaction's last statements, so
+// they commit or roll back with what they describe: exactly one per entity
+// written, numbered under the version row's lock taken first.
 
 // MaxVolumeMinor bounds the sum of all of a user's amounts
 // (ledger_balanceversion.volume_minor), as ledger.money.MAX_VOLUME_MINOR
@@ -59,7 +62,9 @@ type Rule struct {
 	NextIndex             int64 // the first occurrence not yet recorded or passed over
 	NextDate              Date  // its date; zero once the schedule has ended
 	Paused                bool
+	CreatedAt             time.Time
 	AccountArchived       bool
+	Currency              string // the ledger account's, which the snapshots carry
 }
 
 // UUID is a random (version 4) UUID: the id of a recorded transaction.
@@ -111,6 +116,13 @@ type RecordingTx interface {
 	// AdvanceRule stores the rule's next_index and next_date (NULL when next
 	// is zero) and its updated_at.
 	AdvanceRule(ctx context.Context, ruleID string, nextIndex int64, next Date, now time.Time) error
+	// AllocateChanges takes n of the user's change sequence numbers
+	// (ledger_balanceversion.change_sequence + n, on the row BumpVersion
+	// locked) and returns the last one taken.
+	AllocateChanges(ctx context.Context, userID string, n int) (int64, error)
+	// InsertChanges appends changes to ledger_change, numbered first,
+	// first+1..., at now, in multi-row INSERTs of ChangeRowsPerInsert rows.
+	InsertChanges(ctx context.Context, userID string, first int64, changes []Change, now time.Time) error
 }
 
 // RecurringStore is a backend's side of the recording.
@@ -235,6 +247,9 @@ type RuleStep struct {
 // occurrences from its next_index, in order. See the file comment for why
 // the statements come in this order.
 func RecordRule(ctx context.Context, tx RecordingTx, due DueRule, today Date, limit int, now time.Time) (RuleStep, error) {
+	// The databases keep microseconds: the snapshots' times must be the
+	// stored ones.
+	now = now.Truncate(time.Microsecond)
 	if err := tx.BumpVersion(ctx, due.UserID); err != nil {
 		return RuleStep{}, fmt.Errorf("bump balance version: %w", err)
 	}
@@ -262,6 +277,7 @@ func RecordRule(ctx context.Context, tx RecordingTx, due DueRule, today Date, li
 	}
 
 	step := RuleStep{Commit: true}
+	var changes []Change // the recorded transactions', in order, then the rule's
 	var volume int64
 	var months []Month
 	index := rule.NextIndex
@@ -285,6 +301,11 @@ func RecordRule(ctx context.Context, tx RecordingTx, due DueRule, today Date, li
 		if volume, err = AddMinor(volume, rule.AmountMinor); err != nil || volume > MaxVolumeMinor {
 			return RuleStep{}, volumeError(rule.AmountMinor)
 		}
+		change, err := TransactionCreated(&rule, day, txnID, now)
+		if err != nil {
+			return RuleStep{}, fmt.Errorf("change of %s: %w", day, err)
+		}
+		changes = append(changes, change)
 		step.Recorded++
 		if m := day.Month(); len(months) == 0 || months[len(months)-1] != m {
 			months = append(months, m) // dates increase, so months come sorted
@@ -326,7 +347,31 @@ func RecordRule(ctx context.Context, tx RecordingTx, due DueRule, today Date, li
 	if err := tx.AdvanceRule(ctx, rule.ID, index, next, now); err != nil {
 		return RuleStep{}, fmt.Errorf("advance rule: %w", err)
 	}
+	// A committed step always moves the pointer (next_date was due), so the
+	// rule always has its UPDATED change.
+	change, err := RuleUpdated(&rule, index, next, now)
+	if err != nil {
+		return RuleStep{}, fmt.Errorf("change of the rule: %w", err)
+	}
+	changes = append(changes, change)
+	if err := appendChanges(ctx, tx, rule.UserID, changes, now); err != nil {
+		return RuleStep{}, err
+	}
 	return step, nil
+}
+
+// appendChanges numbers changes and inserts them: one allocation for all of
+// them, then the multi-row INSERTs (two statements for a whole catch-up
+// transaction).
+func appendChanges(ctx context.Context, tx RecordingTx, userID string, changes []Change, now time.Time) error {
+	last, err := tx.AllocateChanges(ctx, userID, len(changes))
+	if err != nil {
+		return fmt.Errorf("allocate change sequence: %w", err)
+	}
+	if err := tx.InsertChanges(ctx, userID, last-int64(len(changes))+1, changes, now); err != nil {
+		return fmt.Errorf("insert changes: %w", err)
+	}
+	return nil
 }
 
 // volumeError refuses a recording that would take the user's volume past

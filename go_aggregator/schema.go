@@ -20,11 +20,12 @@ package aggregator
 //	                      (read: all but id; one row is both legs: amount_minor
 //	                      leaves from_account, to_amount_minor arrives in
 //	                      to_account, in its own currency)
-//	ledger_account        id, user_id, archived
+//	ledger_account        id, user_id, archived, currency
 //	                      (PostgreSQL: the accounts a write inserts rollups for
 //	                      are locked FOR KEY SHARE, and those deleted meanwhile
-//	                      skipped; currencies are the API's business; a rule
-//	                      of an archived account is not recorded)
+//	                      skipped; a rule of an archived account is not
+//	                      recorded; the currency is only copied into the
+//	                      change snapshots, amounts are never converted)
 //	ledger_dirtybucket    id, month, generation, marked_at, user_id
 //	                      (claimed, then deleted when generation is unchanged;
 //	                      unique on (user_id, month); the API marks the month
@@ -38,22 +39,29 @@ package aggregator
 //	ledger_rollupfingerprint  user_id (primary key), digest, rollup_count
 //	                      (PostgreSQL: one Fingerprint per user with rollups,
 //	                      NULL = unknown; SQLite leaves it alone)
-//	ledger_balanceversion user_id (primary key), version, volume_minor
+//	ledger_balanceversion user_id (primary key), version, volume_minor,
+//	                      change_sequence
 //	                      (the recording bumps the version first, the API's
-//	                      lock order, and adds what it records to the volume,
-//	                      bounded by MaxVolumeMinor)
+//	                      lock order, adds what it records to the volume,
+//	                      bounded by MaxVolumeMinor, and allocates its change
+//	                      rows' sequence numbers from change_sequence)
 //	ledger_categoryname   user_id, key, name, used_at, unique (user_id, key)
 //	                      (the recording upserts the rule's spelling)
 //	ledger_recurringrule  id, user_id, account_id, amount_minor, type,
 //	                      category, category_key, description, frequency,
 //	                      interval, start_date, end_date, count, next_index,
-//	                      next_date, paused, updated_at
+//	                      next_date, paused, created_at, updated_at
 //	                      (due: NOT paused, next_date <= today; read under its
 //	                      row lock, next_index and next_date advanced)
 //	ledger_recurringoccurrence  id, rule_id, date, transaction_id, skipped,
 //	                      unique (rule_id, date)
 //	                      (a row means skipped or recorded: never recorded
 //	                      again; inserted before its transaction)
+//	ledger_change         user_id, sequence, entity_type, entity_id,
+//	                      operation, at, snapshot, unique (user_id, sequence)
+//	                      (one row per entity a recording wrote, numbered
+//	                      from change_sequence; ledger/changes.py's docstring
+//	                      is the contract)
 //
 // Month is "YYYY-MM", amounts are int64 minor units of the account's
 // currency, always summed as they are (consumers apply signs). user_id and
@@ -66,7 +74,7 @@ var RequiredColumns = []TableColumns{
 	{Table: "ledger_transfer", Columns: []string{
 		"id", "user_id", "from_account_id", "to_account_id", "amount_minor", "to_amount_minor", "date",
 	}},
-	{Table: "ledger_account", Columns: []string{"id", "user_id", "archived"}},
+	{Table: "ledger_account", Columns: []string{"id", "user_id", "archived", "currency"}},
 	{Table: "ledger_dirtybucket", Columns: []string{
 		"id", "month", "generation", "marked_at", "user_id",
 	}},
@@ -74,13 +82,17 @@ var RequiredColumns = []TableColumns{
 		"id", "month", "account_id", "category", "type", "total_minor", "transaction_count", "user_id",
 	}},
 	{Table: "ledger_rollupfingerprint", Columns: []string{"user_id", "digest", "rollup_count"}},
-	{Table: "ledger_balanceversion", Columns: []string{"user_id", "version", "volume_minor"}},
+	{Table: "ledger_balanceversion", Columns: []string{"user_id", "version", "volume_minor", "change_sequence"}},
 	{Table: "ledger_categoryname", Columns: []string{"user_id", "key", "name", "used_at"}},
 	{Table: "ledger_recurringrule", Columns: []string{
 		"id", "user_id", "account_id", "amount_minor", "type", "category", "category_key", "description",
-		"frequency", "interval", "start_date", "end_date", "count", "next_index", "next_date", "paused", "updated_at",
+		"frequency", "interval", "start_date", "end_date", "count", "next_index", "next_date", "paused",
+		"created_at", "updated_at",
 	}},
 	{Table: "ledger_recurringoccurrence", Columns: []string{"id", "rule_id", "date", "transaction_id", "skipped"}},
+	{Table: "ledger_change", Columns: []string{
+		"user_id", "sequence", "entity_type", "entity_id", "operation", "at", "snapshot",
+	}},
 }
 
 // TableColumns lists the columns required of one table.

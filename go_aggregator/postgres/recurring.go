@@ -91,13 +91,13 @@ func (r recordingTx) LockRule(ctx context.Context, ruleID string) (aggregator.Ru
 	err := r.tx.QueryRow(ctx, `
 		SELECT r.id::text, r.user_id::text, r.account_id::text, r.amount_minor, r.type, r.category, r.category_key,
 		       r.description, r.frequency, r.interval, r.start_date::text, r.end_date::text, r.count, r.next_index,
-		       r.next_date::text, r.paused, a.archived
+		       r.next_date::text, r.paused, r.created_at, a.archived, a.currency
 		FROM ledger_recurringrule r JOIN ledger_account a ON a.id = r.account_id
 		WHERE r.id = $1::text::uuid
 		FOR UPDATE OF r`, ruleID).Scan(
 		&rule.ID, &rule.UserID, &rule.AccountID, &rule.AmountMinor, &rule.Type, &rule.Category, &rule.CategoryKey,
 		&rule.Description, &frequency, &rule.Schedule.Interval, &start, &end, &count, &rule.NextIndex,
-		&next, &rule.Paused, &rule.AccountArchived)
+		&next, &rule.Paused, &rule.CreatedAt, &rule.AccountArchived, &rule.Currency)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return rule, false, nil
 	} else if err != nil {
@@ -167,4 +167,22 @@ func (r recordingTx) AdvanceRule(ctx context.Context, ruleID string, nextIndex i
 		UPDATE ledger_recurringrule SET next_index = $2, next_date = $3::text::date, updated_at = $4
 		WHERE id = $1::text::uuid`, ruleID, nextIndex, nextDate, now)
 	return err
+}
+
+func (r recordingTx) AllocateChanges(ctx context.Context, userID string, n int) (int64, error) {
+	var last int64
+	err := r.tx.QueryRow(ctx, aggregator.AllocateChangesSQL("$1::text::uuid", "$2"), userID, n).Scan(&last)
+	return last, err
+}
+
+func (r recordingTx) InsertChanges(ctx context.Context, userID string, first int64, changes []aggregator.Change, now time.Time) error {
+	tuple := func(p int) string {
+		return fmt.Sprintf("($1::text::uuid, $%d, $%d, $%d::text::uuid, $%d, $2, $%d::text::jsonb)", p, p+1, p+2, p+3, p+4)
+	}
+	for _, statement := range aggregator.ChangeStatements(userID, now, first, changes, tuple, aggregator.UUID.String) {
+		if _, err := r.tx.Exec(ctx, statement.SQL, statement.Args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -85,10 +86,13 @@ func TestRecording(t *testing.T) {
 	recurringtest.Run(t, func(t *testing.T) recurringtest.Fixture { return newRecurringFixture(t) })
 }
 
-// Two aggregators at once, each on its own connection, on the same rules:
-// every occurrence is recorded exactly once, in order, and the version and
-// volume count each transaction once.
-func TestRecording_TwoAggregatorsAtOnceRecordEachOccurrenceOnce(t *testing.T) {
+// Four aggregators at once, each on its own connection, on the same rules,
+// while the API writes changes of the same users: every occurrence is
+// recorded exactly once, in order, the version and volume count each
+// transaction once, and each user's change log is numbered without a gap or
+// a duplicate, in commit order (a reader never sees a change before one
+// numbered lower has committed).
+func TestRecording_FourAggregatorsAtOnceRecordEachOccurrenceOnce(t *testing.T) {
 	f := newRecurringFixture(t)
 	ctx := context.Background()
 	var ledgers []recurringtest.Ledger
@@ -101,7 +105,24 @@ func TestRecording_TwoAggregatorsAtOnceRecordEachOccurrenceOnce(t *testing.T) {
 		}
 	}
 	today := recurringtest.MustDate(t, "2024-12-31")
+	apiChanges := make([]int, len(ledgers))
 	for round := range 3 {
+		stop := make(chan struct{})
+		var api sync.WaitGroup
+		apiErrs := make(chan error, 2*len(ledgers))
+		for i, l := range ledgers {
+			api.Add(2)
+			go func() {
+				defer api.Done()
+				n, err := writeAPIChanges(ctx, f.d.url, l.UserID, l.AccountID, stop)
+				apiChanges[i] += n
+				apiErrs <- err
+			}()
+			go func() {
+				defer api.Done()
+				apiErrs <- watchChangePrefix(ctx, f.d.url, l.UserID, stop)
+			}()
+		}
 		var wg sync.WaitGroup
 		reports := make([]aggregator.RecurringReport, 4)
 		errs := make([]error, 4)
@@ -114,6 +135,14 @@ func TestRecording_TwoAggregatorsAtOnceRecordEachOccurrenceOnce(t *testing.T) {
 			}()
 		}
 		wg.Wait()
+		close(stop)
+		api.Wait()
+		close(apiErrs)
+		for err := range apiErrs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
 		var recorded int64
 		for i, err := range errs {
 			if err != nil {
@@ -150,6 +179,106 @@ func TestRecording_TwoAggregatorsAtOnceRecordEachOccurrenceOnce(t *testing.T) {
 		occurrences := recurringtest.Occurrences(t, f, rule)
 		if next != "2025-01-01" || idx != fmt.Sprint(len(occurrences)) {
 			t.Errorf("rule %s: next %s %s after %d occurrences", rule, idx, next, len(occurrences))
+		}
+	}
+	for i, l := range ledgers {
+		// 1..n, one change per transaction with its snapshot; each rule's
+		// catch-up fits one transaction, so one change each; every API write
+		// committed is there once (the rolled-back ones left nothing).
+		changes := recurringtest.CheckChangeLog(t, f, l.UserID)
+		for _, rule := range rules[3*i : 3*i+3] {
+			recurringtest.CheckRuleChanges(t, f, changes, rule, 1)
+		}
+		api := 0
+		for _, c := range changes {
+			if c.EntityType == "ACCOUNT" {
+				api++
+			}
+		}
+		if api != apiChanges[i] || api == 0 {
+			t.Errorf("user %s: %d API changes in the log, %d committed", l.UserID, api, apiChanges[i])
+		}
+		if want := len(recurringtest.Dates(t, f, l.UserID)) + 3 + api; len(changes) != want {
+			t.Errorf("user %s: %d changes, want %d", l.UserID, len(changes), want)
+		}
+	}
+}
+
+// writeAPIChanges makes API writes of the user until stop is closed, each
+// one transaction of ledger/changes.py's statements (version bump, one
+// sequence number, its ACCOUNT change); every third is rolled back after its
+// change row, which must leave nothing. Returns how many committed.
+func writeAPIChanges(ctx context.Context, url, userID, accountID string, stop <-chan struct{}) (int, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	committed := 0
+	for n := 0; ; n++ {
+		select {
+		case <-stop:
+			if committed == 0 {
+				continue // at least one, whatever the timing
+			}
+			return committed, nil
+		default:
+		}
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `INSERT INTO ledger_balanceversion (user_id, version, volume_minor) VALUES ($1, 1, 0)
+				ON CONFLICT (user_id) DO UPDATE SET version = ledger_balanceversion.version + 1`, userID); err != nil {
+				return err
+			}
+			var last int64
+			if err := tx.QueryRow(ctx, `INSERT INTO ledger_balanceversion (user_id, version, volume_minor, change_sequence)
+				VALUES ($1, 0, 0, 1) ON CONFLICT (user_id) DO UPDATE
+				SET change_sequence = ledger_balanceversion.change_sequence + excluded.change_sequence
+				RETURNING change_sequence`, userID).Scan(&last); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO ledger_change (user_id, sequence, entity_type, entity_id, operation, at, snapshot)
+				VALUES ($1, $2, 'ACCOUNT', $3, 'UPDATED', now(), '{}')`, userID, last, accountID); err != nil {
+				return err
+			}
+			if n%3 == 2 {
+				return errRolledBack
+			}
+			return nil
+		})
+		switch {
+		case err == nil:
+			committed++
+		case !errors.Is(err, errRolledBack):
+			return committed, err
+		}
+	}
+}
+
+var errRolledBack = errors.New("rolled back on purpose")
+
+// watchChangePrefix reads the user's change log until stop is closed and
+// fails when one snapshot of it is not 1..n with n the committed
+// change_sequence: a change visible before a lower-numbered one committed.
+func watchChangePrefix(ctx context.Context, url, userID string, stop <-chan struct{}) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	for {
+		select {
+		case <-stop:
+			return nil
+		default:
+		}
+		var count, highest, counter int64
+		if err := conn.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM ledger_change WHERE user_id = $1),
+			(SELECT COALESCE(MAX(sequence), 0) FROM ledger_change WHERE user_id = $1),
+			COALESCE((SELECT change_sequence FROM ledger_balanceversion WHERE user_id = $1), 0)`, userID).Scan(&count, &highest, &counter); err != nil {
+			return err
+		}
+		if count != highest || highest != counter {
+			return fmt.Errorf("user %s: %d changes visible up to %d, counter %d", userID, count, highest, counter)
 		}
 	}
 }
@@ -256,4 +385,8 @@ func (s *killingStore) DueRules(ctx context.Context, today aggregator.Date, afte
 		time.Sleep(50 * time.Millisecond)
 	}
 	return due, err
+}
+
+func (f recurringFixture) UTCText(column string) string {
+	return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
 }

@@ -85,16 +85,17 @@ func (r recordingTx) LockRule(ctx context.Context, ruleID string) (aggregator.Ru
 	var rule aggregator.Rule
 	var frequency string
 	var start, end, next dateText
+	var createdAt dateTimeText
 	var count *int64
 	err := r.tx.QueryRowContext(ctx, `
 		SELECT r.id, r.user_id, r.account_id, r.amount_minor, r.type, r.category, r.category_key, r.description,
 		       r.frequency, r.interval, r.start_date, r.end_date, r.count, r.next_index, r.next_date, r.paused,
-		       a.archived
+		       r.created_at, a.archived, a.currency
 		FROM ledger_recurringrule r JOIN ledger_account a ON a.id = r.account_id
 		WHERE r.id = ?`, ruleID).Scan(
 		&rule.ID, &rule.UserID, &rule.AccountID, &rule.AmountMinor, &rule.Type, &rule.Category, &rule.CategoryKey,
 		&rule.Description, &frequency, &rule.Schedule.Interval, &start, &end, &count, &rule.NextIndex, &next,
-		&rule.Paused, &rule.AccountArchived)
+		&rule.Paused, &createdAt, &rule.AccountArchived, &rule.Currency)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rule, false, nil
 	} else if err != nil {
@@ -103,6 +104,7 @@ func (r recordingTx) LockRule(ctx context.Context, ruleID string) (aggregator.Ru
 	if start.text == nil {
 		return rule, true, aggregator.Errorf(aggregator.EINVALID, "start_date is NULL")
 	}
+	rule.CreatedAt = createdAt.time
 	err = aggregator.ReadRuleSchedule(&rule, frequency, *start.text, end.text, count, next.text)
 	return rule, true, err
 }
@@ -171,6 +173,55 @@ func (r recordingTx) AdvanceRule(ctx context.Context, ruleID string, nextIndex i
 		UPDATE ledger_recurringrule SET next_index = ?, next_date = ?, updated_at = ? WHERE id = ?`,
 		nextIndex, nextDate, DjangoDateTime(now), ruleID)
 	return err
+}
+
+func (r recordingTx) AllocateChanges(ctx context.Context, userID string, n int) (int64, error) {
+	var last int64
+	err := r.tx.QueryRowContext(ctx, aggregator.AllocateChangesSQL("?", "?"), userID, n).Scan(&last)
+	return last, err
+}
+
+func (r recordingTx) InsertChanges(ctx context.Context, userID string, first int64, changes []aggregator.Change, now time.Time) error {
+	tuple := func(p int) string {
+		return fmt.Sprintf("(?1, ?%d, ?%d, ?%d, ?%d, ?2, ?%d)", p, p+1, p+2, p+3, p+4)
+	}
+	for _, statement := range aggregator.ChangeStatements(userID, DjangoDateTime(now), first, changes, tuple, aggregator.UUID.Hex) {
+		if _, err := r.tx.ExecContext(ctx, statement.SQL, statement.Args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dateTimeText scans a DATETIME column Django wrote ("YYYY-MM-DD
+// HH:MM:SS[.ffffff]", UTC): the driver hands it back as a string, or as a
+// time.Time when it parsed it itself.
+type dateTimeText struct{ time time.Time }
+
+// Scan implements sql.Scanner.
+func (d *dateTimeText) Scan(v any) error {
+	var s string
+	switch v := v.(type) {
+	case time.Time:
+		d.time = v.UTC()
+		return nil
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return aggregator.Errorf(aggregator.EINVALID, "unexpected datetime value %T", v)
+	}
+	// Fractional seconds are accepted after the seconds whether or not the
+	// layout names them.
+	t, err := time.Parse(time.DateTime, s)
+	if err != nil {
+		if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return aggregator.Errorf(aggregator.EINVALID, "datetime %q is not Django's format", s)
+		}
+	}
+	d.time = t.UTC()
+	return nil
 }
 
 // dateText scans a nullable DATE column as "YYYY-MM-DD": the driver hands

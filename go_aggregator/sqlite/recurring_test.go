@@ -60,6 +60,10 @@ func (f recurringFixture) Strings(t *testing.T, query string, args ...any) [][]s
 	return out
 }
 
+// UTCText reads the text Django stored (the driver would hand a DATETIME
+// column back as a time.Time; an expression has no declared type).
+func (f recurringFixture) UTCText(column string) string { return "(" + column + " || '')" }
+
 func TestRecording(t *testing.T) {
 	recurringtest.Run(t, func(t *testing.T) recurringtest.Fixture { return recurringFixture{MustOpenDB(t)} })
 }

@@ -5,6 +5,7 @@ package recurringtest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -25,6 +26,9 @@ type Fixture interface {
 	// Strings runs a query with ? placeholders whose columns are all text and
 	// returns its rows (NULL as "NULL").
 	Strings(t *testing.T, query string, args ...any) [][]string
+	// UTCText returns an SQL expression giving a datetime column as UTC text
+	// "YYYY-MM-DD HH:MM:SS[.ffffff]" (Django's own form on SQLite).
+	UTCText(column string) string
 }
 
 // Rule describes a rule a test inserts; NextIndex and NextDate are derived
@@ -177,6 +181,7 @@ func Run(t *testing.T, newFixture func(t *testing.T) Fixture) {
 		{"CountAndEndDateEndTheSchedule", countAndEndDateEndTheSchedule},
 		{"VolumeOverflowLeavesTheRuleDue", volumeOverflowLeavesTheRuleDue},
 		{"InconsistentRuleIsReportedNotRecorded", inconsistentRuleIsReported},
+		{"ChangesContinueTheAPIsSequence", changesContinueTheAPIsSequence},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, newFixture(t)) })
@@ -185,6 +190,8 @@ func Run(t *testing.T, newFixture func(t *testing.T) Fixture) {
 
 func dueOccurrencesAreRecorded(t *testing.T, f Fixture) {
 	l := NewLedger(t, f)
+	// The snapshots carry the account's currency, whatever it is.
+	f.Exec(t, `UPDATE ledger_account SET currency = 'EUR' WHERE id = ?`, l.AccountID)
 	rule := l.AddRule(t, f, Rule{Frequency: "monthly", Start: "2024-01-31", AmountMinor: 1250})
 	notYet := l.AddRule(t, f, Rule{Frequency: "monthly", Start: "2024-05-01"})
 	report := Record(t, f, "2024-04-15")
@@ -208,6 +215,17 @@ func dueOccurrencesAreRecorded(t *testing.T, f Fixture) {
 	// Each occurrence's transaction is the one its row names.
 	equal(t, "occurrence transactions", f.Strings(t, `SELECT CAST(COUNT(*) AS TEXT) FROM ledger_recurringoccurrence o
 		JOIN ledger_transaction x ON x.id = o.transaction_id AND x."date" = o."date" WHERE o.rule_id = ?`, rule), [][]string{{"3"}})
+	// The change log: one TRANSACTION CREATED per occurrence, in date order,
+	// then the rule's UPDATED, numbered 1..4 in the one transaction.
+	changes := CheckChangeLog(t, f, l.UserID)
+	equal(t, "changes", changeKinds(changes), []string{"1 TRANSACTION CREATED", "2 TRANSACTION CREATED",
+		"3 TRANSACTION CREATED", "4 RECURRING_RULE UPDATED"})
+	var changed []string
+	for _, c := range changes[:3] {
+		changed = append(changed, c.Snapshot["date"].(string))
+	}
+	equal(t, "changed transactions in order", changed, Dates(t, f, l.UserID))
+	CheckRuleChanges(t, f, changes, rule, 1)
 
 	// Nothing is due any more: a second run writes nothing, not even a version bump.
 	report = Record(t, f, "2024-04-15")
@@ -215,6 +233,7 @@ func dueOccurrencesAreRecorded(t *testing.T, f Fixture) {
 	version, _ = Version(t, f, l.UserID)
 	equal(t, "version after an idle run", version, "1")
 	equal(t, "dates after an idle run", len(Dates(t, f, l.UserID)), 3)
+	equal(t, "changes after an idle run", len(Changes(t, f, l.UserID)), 4)
 }
 
 func catchUpInOrder(t *testing.T, f Fixture) {
@@ -247,6 +266,22 @@ func catchUpInOrder(t *testing.T, f Fixture) {
 	_, volume := Version(t, f, l.UserID)
 	equal(t, "volume", volume, fmt.Sprint(len(daily)+1250*len(Occurrences(t, f, weekly))))
 	equal(t, "dirty months", len(DirtyMonths(t, f, l.UserID)), 39)
+	// Each transaction of the catch-up has its change (1000 and more in one
+	// transaction's INSERT); the daily rule one per transaction: the first
+	// run's, then the three years' two.
+	changes := CheckChangeLog(t, f, l.UserID)
+	CheckRuleChanges(t, f, changes, rule, 3)
+	CheckRuleChanges(t, f, changes, weekly, 2)
+	previous = ""
+	for _, c := range changes {
+		if c.EntityType == "TRANSACTION" && c.Snapshot["amount_minor"] == json.Number("1") {
+			if day := c.Snapshot["date"].(string); day <= previous {
+				t.Fatalf("change %d: %s recorded after %s", c.Sequence, day, previous)
+			} else {
+				previous = day
+			}
+		}
+	}
 }
 
 func skippedOccurrencesAreHonoured(t *testing.T, f Fixture) {
@@ -268,6 +303,10 @@ func skippedOccurrencesAreHonoured(t *testing.T, f Fixture) {
 	equal(t, "dates later", Dates(t, f, l.UserID), []string{"2024-01-01", "2024-01-15", "2024-01-22", "2024-02-12"})
 	equal(t, "occurrences", Occurrences(t, f, rule), []string{"2024-01-01:recorded", "2024-01-08:skipped", "2024-01-15:recorded",
 		"2024-01-22:recorded", "2024-01-29:skipped", "2024-02-05:skipped", "2024-02-12:recorded"})
+	// No change for a skipped occurrence; the rule's two, from the two runs that recorded.
+	changes := CheckChangeLog(t, f, l.UserID)
+	equal(t, "changes", len(changes), 4+2)
+	CheckRuleChanges(t, f, changes, rule, 2)
 }
 
 func deletedTransactionIsNotRecordedAgain(t *testing.T, f Fixture) {
@@ -286,6 +325,11 @@ func deletedTransactionIsNotRecordedAgain(t *testing.T, f Fixture) {
 	equal(t, "occurrences", Occurrences(t, f, rule), []string{"2024-01-15:recorded", "2024-02-15:deleted", "2024-03-15:recorded"})
 	idx, next := NextOf(t, f, rule)
 	equal(t, "next", idx+" "+next, "3 2024-04-15")
+	// Only the pointer moved: the rule's change alone (the test moved the
+	// pointer back by hand, so it does not only move forward here).
+	changes := CheckChangeLog(t, f, l.UserID)
+	equal(t, "last change", changeKinds(changes[len(changes)-1:]), []string{"5 RECURRING_RULE UPDATED"})
+	equal(t, "the rule's snapshot", changes[len(changes)-1].Snapshot, RuleSnapshot(t, f, rule))
 }
 
 func pausedRuleIsUntouched(t *testing.T, f Fixture) {
@@ -298,6 +342,7 @@ func pausedRuleIsUntouched(t *testing.T, f Fixture) {
 	equal(t, "next", idx+" "+next, "0 2024-01-01")
 	version, _ := Version(t, f, l.UserID)
 	equal(t, "version", version, "NULL")
+	equal(t, "changes", len(Changes(t, f, l.UserID)), 0)
 }
 
 func archivedAccountLeavesTheRuleDue(t *testing.T, f Fixture) {
@@ -310,11 +355,13 @@ func archivedAccountLeavesTheRuleDue(t *testing.T, f Fixture) {
 	equal(t, "still due", idx+" "+next, "0 2024-01-10")
 	version, _ := Version(t, f, l.UserID)
 	equal(t, "no version bump", version, "NULL")
+	equal(t, "no change", len(Changes(t, f, l.UserID)), 0)
 	// Unarchived: caught up, in order.
 	f.Exec(t, `UPDATE ledger_account SET archived = false WHERE id = ?`, l.AccountID)
 	report = Record(t, f, "2024-03-20")
 	equal(t, "recorded after unarchiving", report.Recorded, int64(3))
 	equal(t, "dates", Dates(t, f, l.UserID), []string{"2024-01-10", "2024-02-10", "2024-03-10"})
+	CheckRuleChanges(t, f, CheckChangeLog(t, f, l.UserID), rule, 1)
 }
 
 func countAndEndDateEndTheSchedule(t *testing.T, f Fixture) {
@@ -334,6 +381,11 @@ func countAndEndDateEndTheSchedule(t *testing.T, f Fixture) {
 	idx, next := NextOf(t, f, yearEnd)
 	equal(t, "past 9999", idx+" "+next, "2 NULL")
 	equal(t, "nothing due", Record(t, f, "9999-12-31").RulesDue, int64(0))
+	// The snapshots of ended rules: a count, an end date, next_date null.
+	changes := CheckChangeLog(t, f, l.UserID)
+	for _, rule := range []string{counted, ended, yearEnd} {
+		CheckRuleChanges(t, f, changes, rule, 1)
+	}
 }
 
 func volumeOverflowLeavesTheRuleDue(t *testing.T, f Fixture) {
@@ -353,11 +405,15 @@ func volumeOverflowLeavesTheRuleDue(t *testing.T, f Fixture) {
 	equal(t, "nothing written", len(Dates(t, f, l.UserID))+len(Occurrences(t, f, rule))+len(DirtyMonths(t, f, l.UserID)), 0)
 	version, volume := Version(t, f, l.UserID)
 	equal(t, "version and volume unchanged", version+" "+volume, fmt.Sprint("7 ", aggregator.MaxVolumeMinor-2000))
+	equal(t, "no change", len(Changes(t, f, l.UserID)), 0)
+	equal(t, "no sequence number taken", ChangeSequence(t, f, l.UserID), int64(0))
 	// The other user's rule is recorded all the same.
 	idx, next = NextOf(t, f, other)
 	equal(t, "other rule", idx+" "+next, "3 2024-04-01")
+	CheckRuleChanges(t, f, CheckChangeLog(t, f, fine.UserID), other, 1)
 	// Two occurrences fit: recorded once the third is not yet due.
 	equal(t, "within the bound", Record(t, f, "2024-02-01").Recorded, int64(2))
+	equal(t, "changes within the bound", len(CheckChangeLog(t, f, l.UserID)), 3)
 }
 
 func inconsistentRuleIsReported(t *testing.T, f Fixture) {
@@ -371,4 +427,23 @@ func inconsistentRuleIsReported(t *testing.T, f Fixture) {
 	equal(t, "nothing recorded", len(Dates(t, f, l.UserID)), 0)
 	idx, next := NextOf(t, f, rule)
 	equal(t, "untouched", idx+" "+next, "1 2024-02-28")
+	equal(t, "no change", len(Changes(t, f, l.UserID)), 0)
+}
+
+func changesContinueTheAPIsSequence(t *testing.T, f Fixture) {
+	l := NewLedger(t, f)
+	rule := l.AddRule(t, f, Rule{Frequency: "weekly", Start: "2024-01-01"})
+	// What JSON must escape, and what json.dumps leaves as it is.
+	f.Exec(t, `UPDATE ledger_recurringrule SET description = ? WHERE id = ?`, "a \"quoted\" <b> & \\ ü\n€", rule)
+	AppendAPIChange(t, f, l.UserID, l.AccountID)
+	AppendAPIChange(t, f, l.UserID, l.AccountID)
+	Record(t, f, "2024-01-08")
+	AppendAPIChange(t, f, l.UserID, l.AccountID)
+	Record(t, f, "2024-01-15")
+	changes := CheckChangeLog(t, f, l.UserID)
+	equal(t, "changes", changeKinds(changes), []string{"1 ACCOUNT UPDATED", "2 ACCOUNT UPDATED",
+		"3 TRANSACTION CREATED", "4 TRANSACTION CREATED", "5 RECURRING_RULE UPDATED", "6 ACCOUNT UPDATED",
+		"7 TRANSACTION CREATED", "8 RECURRING_RULE UPDATED"})
+	equal(t, "description", changes[2].Snapshot["description"], any("a \"quoted\" <b> & \\ ü\n€"))
+	CheckRuleChanges(t, f, changes, rule, 2)
 }

@@ -32,8 +32,9 @@ The contract for writers outside Django (the Go binary), inside the write's own 
 5. Commit. Nothing is published before the commit; readers find the rows by sequence.
 
 Columns: entity_type is TRANSACTION, TRANSFER, ACCOUNT, BUDGET or RECURRING_RULE; operation CREATED, UPDATED or
-DELETED; entity_id the entity's id as its own table stores it (uuid on PostgreSQL; 32 lower-case hex digits without
-dashes on SQLite); at the time of the write (timestamptz; ISO text on SQLite); snapshot the entity after the change
+DELETED; user_id and entity_id as the other tables store ids (uuid on PostgreSQL; 32 lower-case hex digits without
+dashes on SQLite); at the time of the write (timestamptz on PostgreSQL; on SQLite text "YYYY-MM-DD HH:MM:SS.ffffff"
+in UTC, as Django stores datetimes there); snapshot (jsonb; JSON text on SQLite) the entity after the change
 (before it, for a delete) as a JSON object of its table's columns by column name, except user_id,
 idempotency_key, idempotency_fingerprint, name_key and category_key: ids as strings (canonical UUID with dashes),
 amounts as integer minor units, dates "YYYY-MM-DD", times ISO 8601 with offset, booleans and NULL as JSON. Entities

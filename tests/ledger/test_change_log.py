@@ -5,14 +5,15 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from ledger import services
 from ledger.changes import prune_changes, snapshot_of
 from ledger.imports import transactions_import
 from ledger.models import Account, BalanceVersion, Change, Transaction
-from tests.conftest import make_user
+from tests.conftest import make_user, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)  # autocommit, as a request runs (the one-statement create)
 
@@ -186,3 +187,24 @@ def test_pruning_deletes_a_prefix_of_each_users_log(erin: User) -> None:
     assert prune_changes(older_than=long_ago + datetime.timedelta(days=1)) == 4
     assert sequences(erin) == [4]
     assert sequences(frank) == [2, 3, 4]
+
+
+def test_users_racing_for_their_default_account_log_it_once(erin: User) -> None:
+    run_together(lambda: services.ensure_default_account(user=User.objects.get(pk=erin.pk)), 4)
+    assert [(kind, op) for _, kind, op, _ in changes_of(erin)] == [("ACCOUNT", "CREATED")]
+    assert BalanceVersion.objects.get(user=erin).change_sequence == 1
+
+
+def test_an_import_logs_every_row_in_a_few_statements(erin: User) -> None:
+    rows = 2500  # two batches (ledger.imports.BATCH_SIZE) of more than one INSERT each
+    lines = ["date,amount,description\n", *(f"2026-03-14,-1.00,row {i}\n" for i in range(rows))]
+    services.ensure_default_account(user=erin)
+    with CaptureQueriesContext(connection) as captured:
+        assert transactions_import(user=erin, lines=lines).imported == rows
+    change_statements = [
+        q["sql"] for q in captured.captured_queries if "change_sequence" in q["sql"] or "ledger_change" in q["sql"]
+    ]
+    # Per batch one allocation and an INSERT per 1,000 rows: 2,000 rows (1 + 2), then 500 (1 + 1).
+    assert len(change_statements) == 5
+    assert sequences(erin) == list(range(1, rows + 2))
+    assert Change.objects.filter(user=erin, entity_type="TRANSACTION", operation="CREATED").count() == rows

@@ -44,7 +44,7 @@ class RecurringQuery:
         ] = 30,
     ) -> list[Occurrence]:
         occurrences = selectors.upcoming_occurrences(user=current_user(info), days=days)
-        return [Occurrence(occurrence=occurrence) for occurrence in occurrences]
+        return [Occurrence.of(occurrence) for occurrence in occurrences]
 
 
 @strawberry.type

@@ -85,28 +85,28 @@ class RecurringRule:
         return root.next_date
 
 
+# Plain fields filled in `of` rather than resolvers: `upcoming` answers up to 2,000 of these, and Strawberry runs a
+# plain field without its resolver machinery (bench/http/profile.py upcoming).
 @strawberry.type(description="One occurrence of a recurring rule: recorded, or to be recorded on its date.")
 class Occurrence:
-    occurrence: strawberry.Private[selectors.Occurrence]
-
-    @strawberry.field(description="The day it falls on (and the recorded transaction's date).")
-    def date(self) -> Day:
-        return self.occurrence.date
-
-    @strawberry.field(description="The rule it belongs to.")
-    def rule(self) -> RecurringRule:
-        return self.occurrence.rule
-
-    @strawberry.field(
+    date: Day = strawberry.field(description="The day it falls on (and the recorded transaction's date).")
+    rule: RecurringRule = strawberry.field(description="The rule it belongs to.")
+    amount: Money = strawberry.field(
         description="The recorded transaction's amount once recorded, else the rule's current amount; in the "
         "account's currency."
     )
-    def amount(self) -> Money:
-        return money(self.occurrence.amount_minor, self.occurrence.rule.account.currency)
+    transaction: Transaction | None = strawberry.field(
+        description="The transaction it recorded; null until it is recorded."
+    )
 
-    @strawberry.field(description="The transaction it recorded; null until it is recorded.")
-    def transaction(self) -> Transaction | None:
-        return self.occurrence.transaction
+    @classmethod
+    def of(cls, occurrence: selectors.Occurrence) -> "Occurrence":
+        return cls(
+            date=occurrence.date,
+            rule=occurrence.rule,
+            amount=money(occurrence.amount_minor, occurrence.rule.account.currency),
+            transaction=occurrence.transaction,
+        )
 
 
 @strawberry.type(description="The result of creating or changing a recurring rule.")

@@ -31,7 +31,7 @@ from django.core.exceptions import ValidationError
 from ledger import error_codes
 from ledger.currencies import MAX_DIGITS, currency_digits, parse_currency
 from ledger.models import DEFAULT_CATEGORY, Account, TransactionType
-from ledger.money import format_amount, from_minor, parse_amount, to_minor
+from ledger.money import format_amount, from_minor, parse_minor
 from ledger.validation import clean_text, invalid, parse_transaction_date
 
 EXPORT_HEADER = ("date", "description", "amount", "type", "category", "account", "currency")
@@ -303,7 +303,7 @@ def _parse_signed_amount(raw: str, digits: int) -> tuple[int, str | None]:
         sign_type, text = TransactionType.EXPENSE.value, text[1:]
     elif text[:1] == "+":
         sign_type, text = TransactionType.INCOME.value, text[1:]
-    return to_minor(parse_amount(text, digits=digits), digits), sign_type
+    return parse_minor(text, digits=digits), sign_type
 
 
 def _parse_type(raw: str) -> str | None:

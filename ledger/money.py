@@ -66,6 +66,11 @@ def parse_amount(raw: object, *, field: str = "amount", digits: int = 2, signed:
     return amount + 0  # "-0" -> "0"
 
 
+def parse_minor(raw: object, *, field: str = "amount", digits: int, signed: bool = False) -> int:
+    """parse_amount, as integer minor units of a currency with `digits` decimals: what every write stores."""
+    return to_minor(parse_amount(raw, field=field, digits=digits, signed=signed), digits)
+
+
 def to_minor(amount: Decimal, digits: int = 2) -> int:
     """Decimal("12.34") -> 1234 (two digits). The amount must already have at most `digits` decimals."""
     minor = amount.scaleb(digits)

@@ -20,7 +20,7 @@ from ledger.models import (
     Transfer,
     account_name_key,
 )
-from ledger.money import from_minor, parse_amount, to_minor
+from ledger.money import from_minor, parse_minor, to_minor
 from ledger.services.bookkeeping import (
     clean_idempotency_key,
     earlier_create,
@@ -240,7 +240,7 @@ def _parse_kind(raw: object) -> str:
 
 def _parse_opening(raw: object, currency: str) -> int:
     digits = currency_digits(currency)
-    return to_minor(parse_amount(raw, field="opening_balance", digits=digits, signed=True), digits)
+    return parse_minor(raw, field="opening_balance", digits=digits, signed=True)
 
 
 def _refuse_taken_name(user: User, name: str, *, except_id: object) -> None:

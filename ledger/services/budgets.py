@@ -13,7 +13,7 @@ from ledger.categories import category_key
 from ledger.changes import ChangeRecord, change_of, record_change, record_changes
 from ledger.currencies import MAX_DIGITS, currency_digits, parse_currency
 from ledger.models import Budget, ChangeOperation
-from ledger.money import parse_amount, to_minor
+from ledger.money import parse_minor
 from ledger.services.bookkeeping import ensure_default_account, owned_for_update
 from ledger.validation import add_months, clean_category, invalid, merged_errors, parse_ledger_month
 
@@ -117,7 +117,7 @@ def _cut_history(history: QuerySet, first: str, last: str | None) -> list[Change
 
 def _parse_budget_amount(raw: object, digits: int) -> int:
     """Zero or more ("0": spend nothing), in the currency's digits (INVALID_AMOUNT)."""
-    amount = parse_amount(raw, field="amount", digits=digits, signed=True)
-    if amount < 0:
+    amount_minor = parse_minor(raw, field="amount", digits=digits, signed=True)
+    if amount_minor < 0:
         raise invalid("amount", "A budget is zero or more.", error_codes.INVALID_AMOUNT)
-    return to_minor(amount, digits)
+    return amount_minor

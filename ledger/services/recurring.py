@@ -18,7 +18,7 @@ from ledger.balance_cache import bump_balance_version
 from ledger.changes import record_change
 from ledger.currencies import currency_digits
 from ledger.models import DEFAULT_CATEGORY, ChangeOperation, Frequency, RecurringOccurrence, RecurringRule
-from ledger.money import parse_amount, to_minor
+from ledger.money import parse_minor
 from ledger.schedules import Schedule
 from ledger.services.bookkeeping import (
     account_for_write,
@@ -68,7 +68,7 @@ def recurring_rule_create(
             target = account_for_write(user, account_id, field="account_id")
         digits = currency_digits(target.account.currency) if errors.ok else 2
         with errors.collect():
-            amount_minor = _parse_amount(amount, digits)
+            amount_minor = parse_minor(amount, digits=digits)
         with errors.collect():
             type = parse_transaction_type(type)
         with errors.collect():
@@ -149,7 +149,7 @@ def recurring_rule_update(
         with merged_errors() as errors:
             if amount is not None:
                 with errors.collect():
-                    rule.amount_minor = _parse_amount(amount, currency_digits(rule.account.currency))
+                    rule.amount_minor = parse_minor(amount, digits=currency_digits(rule.account.currency))
             if category is not None:
                 with errors.collect():
                     rule.category = clean_category(category)
@@ -217,10 +217,6 @@ def recurring_rule_delete(*, user: User, rule_id: object) -> str:
         RecurringOccurrence.objects.filter(rule=rule).delete()
         rule.delete()
     return deleted_id
-
-
-def _parse_amount(raw: object, digits: int) -> int:
-    return to_minor(parse_amount(raw, digits=digits), digits)
 
 
 def _clean_schedule(

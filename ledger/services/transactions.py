@@ -11,7 +11,7 @@ from ledger.categories import remember_names
 from ledger.changes import record_change
 from ledger.currencies import currency_digits
 from ledger.models import DEFAULT_CATEGORY, Account, ChangeOperation, Transaction
-from ledger.money import parse_amount, to_minor
+from ledger.money import parse_minor
 from ledger.services.bookkeeping import (
     account_for_write,
     clean_idempotency_key,
@@ -144,7 +144,7 @@ def transaction_update(
             if amount is not None:
                 with errors.collect():
                     digits = currency_digits(account.currency)
-                    fields["amount_minor"] = to_minor(parse_amount(amount, digits=digits), digits)
+                    fields["amount_minor"] = parse_minor(amount, digits=digits)
         txn.account = account
         for name, value in fields.items():
             setattr(txn, name, value)
@@ -196,7 +196,7 @@ def _owned_for_update(user: User, transaction_id: object) -> Transaction:
 
 def _clean_fields(digits: int, **raw: object) -> dict[str, object]:
     """Validate every given field at once, so the client sees all problems in one answer."""
-    parsers = {**_FIELD_PARSERS, "amount": lambda value: to_minor(parse_amount(value, digits=digits), digits)}
+    parsers = {**_FIELD_PARSERS, "amount": lambda value: parse_minor(value, digits=digits)}
     cleaned = clean_all(raw, parsers)
     if "amount" in cleaned:
         cleaned["amount_minor"] = cleaned.pop("amount")

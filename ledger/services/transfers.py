@@ -9,7 +9,7 @@ from ledger.balance_cache import add_volume, bump_balance_version
 from ledger.changes import record_change
 from ledger.currencies import currency_digits
 from ledger.models import Account, ChangeOperation, Transfer
-from ledger.money import parse_amount, to_minor
+from ledger.money import parse_minor
 from ledger.services.bookkeeping import (
     account_for_write,
     clean_idempotency_key,
@@ -177,10 +177,10 @@ def _amounts(
     to_amount_minor = None if current is None else current[1]
     if amount is not None or current is None:
         with errors.collect():
-            amount_minor = to_minor(parse_amount(amount, digits=source_digits), source_digits)
+            amount_minor = parse_minor(amount, digits=source_digits)
     if to_amount is not None:
         with errors.collect():
-            to_amount_minor = to_minor(parse_amount(to_amount, field="to_amount", digits=target_digits), target_digits)
+            to_amount_minor = parse_minor(to_amount, field="to_amount", digits=target_digits)
     if source.currency == target.currency:
         if to_amount is None:
             to_amount_minor = amount_minor

@@ -25,7 +25,7 @@ from ledger.models import DirtyBucket, MonthlyRollup, Transaction, TransactionTy
 # The modules, not the package: ledger.selectors.budgets reads bucket_totals, so the package imports this module.
 from ledger.selectors.accounts import AccountScope, account_scope
 from ledger.selectors.figures import is_sum_overflow
-from ledger.validation import invalid, month_bounds, month_of, parse_month
+from ledger.validation import invalid, month_bounds, month_of, months_apart, months_from, parse_month
 from storage.connections import read_snapshot
 
 MAX_MONTHS = 120
@@ -59,19 +59,16 @@ class CategoryFigures:
 
 def month_range(start: object, end: object) -> list[str]:
     """Every "YYYY-MM" from start to end inclusive; refuses reversed ranges and ranges over 120 months."""
-    first, last = parse_month(start, field="from"), parse_month(end, field="to")
-    span = (last[0] - first[0]) * 12 + (last[1] - first[1]) + 1
+    first = "{:04d}-{:02d}".format(*parse_month(start, field="from"))
+    last = "{:04d}-{:02d}".format(*parse_month(end, field="to"))
+    span = months_apart(first, last) + 1
     if span < 1:
         raise invalid("to", "`to` must not be before `from`.", error_codes.INVALID_MONTH_RANGE)
     if span > MAX_MONTHS:
         raise invalid(
             "to", f"At most {MAX_MONTHS} months at a time (asked for {span}).", error_codes.INVALID_MONTH_RANGE
         )
-    months, (year, month) = [], first
-    for _ in range(span):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+    return months_from(first, last)
 
 
 def bucket_totals(*, user: User, months: list[str], account_ids: list[object]) -> list[BucketTotal]:

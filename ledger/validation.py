@@ -158,6 +158,11 @@ def months_apart(first: str, last: str) -> int:
     return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
 
 
+def months_from(first: str, last: str) -> list[str]:
+    """Every "YYYY-MM" from `first` to `last`, both included (empty when `last` is before `first`)."""
+    return [add_months(first, index) for index in range(months_apart(first, last) + 1)]
+
+
 def clean_category(raw: object) -> str:
     """A category as transactions, rules and budgets store it: 1-50 storable characters, trimmed (INVALID_CATEGORY).
     Its identity is ledger.categories.category_key."""

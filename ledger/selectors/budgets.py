@@ -11,7 +11,7 @@ from ledger.balance_cache import cached_answer
 from ledger.currencies import parse_currency
 from ledger.models import Budget, TransactionType
 from ledger.selectors.accounts import account_scope
-from ledger.validation import add_months, months_apart, parse_ledger_month
+from ledger.validation import add_months, months_apart, months_from, parse_ledger_month
 from storage.connections import read_snapshot
 
 
@@ -98,7 +98,7 @@ def compute_budget_report(*, user: User, month: str, currency: str | None = None
             if current is not None:
                 chains[key] = _chain(current, rows)
         first = min((chain[-1].start_month for chain in chains.values()), default=month)
-        months = [add_months(first, index) for index in range(months_apart(first, month) + 1)]
+        months = months_from(first, month)
         spent: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # month -> key -> expenses
         for bucket in analytics.bucket_totals(user=user, months=months, account_ids=scope.account_ids):
             if bucket.type == TransactionType.EXPENSE:

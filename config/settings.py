@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "strawberry_django",
     "accounts",
     "ledger",
+    "webhooks",
     "dashboard",
     "ops",  # its `migrate` serializes concurrent runs on PostgreSQL (several hosts starting together)
 ]

@@ -502,4 +502,6 @@ class Change(models.Model):
         indexes = [
             # history(entityId): one record's changes in order.
             models.Index(fields=["user", "entity_id", "sequence"], name="ledger_change_user_entity"),
+            # prune_changes: what is older than the retention, without reading the whole log.
+            models.Index(fields=["at"], name="ledger_change_at"),
         ]

@@ -116,6 +116,10 @@ BALANCE_CACHE_TTL = env.int("BALANCE_CACHE_TTL", default=300)
 # Days the change log (`changes`, `history`) keeps a change; `manage.py prune_changes` deletes older ones. A client
 # whose cursor is older gets CURSOR_EXPIRED and re-syncs from the full queries.
 CHANGE_RETENTION_DAYS = env.int("CHANGE_RETENTION_DAYS", default=90)
+# Webhooks (issue 14): true lets webhook URLs use plain http and reach loopback, private and link-local addresses,
+# both when created and when the Go worker delivers; for local development and tests only (SSRF otherwise).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_MAX_PER_USER = env.int("WEBHOOK_MAX_PER_USER", default=20)
 # ISO 4217 code of the default ledger account that new users (and, in migration 0006, existing users) get when they
 # do not name one. Checked at startup (ledger.apps): an unknown code refuses to start.
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD").strip().upper()

@@ -17,9 +17,10 @@ def error_codes_table() -> str:
     from accounts import error_codes as accounts
     from ledger import error_codes as ledger
     from schema import error_codes as api
+    from webhooks import error_codes as webhooks
 
     rows = ["| code | where | meaning |", "|---|---|---|"]
-    for where, module in (("API", api), ("accounts", accounts), ("ledger", ledger)):
+    for where, module in (("API", api), ("accounts", accounts), ("ledger", ledger), ("webhooks", webhooks)):
         rows += [f"| `{code}` | {where} | {meaning} |" for code, meaning in module.MEANINGS.items()]
     return "\n".join(rows) + "\n"
 

@@ -22,14 +22,23 @@ from schema.mutations import Mutation
 from schema.queries import LedgerQuery
 from schema.recurring import RecurringMutation, RecurringQuery
 from schema.scalars import SCALAR_MAP
+from schema.webhooks import WebhookMutation, WebhookQuery
 
 # Merged by inheritance (what strawberry.tools.merge_types does), which also lets the roots carry descriptions.
 Query = strawberry.type(
-    type("Query", (LedgerQuery, AnalyticsQuery, DataTransferQuery, BudgetQuery, RecurringQuery, ChangeQuery), {}),
+    type(
+        "Query",
+        (LedgerQuery, AnalyticsQuery, DataTransferQuery, BudgetQuery, RecurringQuery, ChangeQuery, WebhookQuery),
+        {},
+    ),
     description="Reads. Every field except the schema's own needs `Authorization: Bearer <token>`.",
 )
 Mutation = strawberry.type(
-    type("Mutation", (Mutation, AccountMutation, DataTransferMutation, BudgetMutation, RecurringMutation), {}),
+    type(
+        "Mutation",
+        (Mutation, AccountMutation, DataTransferMutation, BudgetMutation, RecurringMutation, WebhookMutation),
+        {},
+    ),
     description="Writes. Validation problems come back in each payload's `errors`; nothing is written then.",
 )
 

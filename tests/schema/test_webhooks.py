@@ -7,12 +7,14 @@ import datetime
 import uuid
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from accounts.models import User
+from accounts.tokens import issue_token_pair
 from ledger.selectors.changes import last_change_sequence
-from tests.conftest import GraphQLClient, create
+from tests.conftest import GraphQLClient, create, make_user, run_together
 from webhooks.events import ALL_EVENTS
 from webhooks.models import Webhook, WebhookDelivery
 
@@ -232,6 +234,21 @@ def test_at_most_the_limit_of_webhooks_per_user(
     create_webhook(as_bob)  # the limit is per user
     as_alice.data(DELETE_WEBHOOK, {"id": ids[0]})
     create_webhook(as_alice)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_creates_never_pass_the_limit(settings: Settings) -> None:
+    """Creates of one user queue on their row (SQLite: on the write lock), so the count they check is committed."""
+    settings.WEBHOOK_MAX_PER_USER = 3
+    carol = make_user("carol")
+    token = issue_token_pair(carol).token
+    create_webhook(GraphQLClient(http=Client(), token=token))
+    answers = run_together(
+        lambda: GraphQLClient(http=Client(), token=token).data(CREATE_WEBHOOK, {"input": {"url": PUBLIC_URL}}), 6
+    )
+    codes = sorted(error["code"] for answer in answers for error in answer["createWebhook"]["errors"])
+    assert codes == ["TOO_MANY_WEBHOOKS"] * 4
+    assert Webhook.objects.filter(user=carol).count() == 3
 
 
 # --- deleteWebhook ------------------------------------------------------------------------------------------------

@@ -33,8 +33,8 @@ class Webhook:
     )
     description: str = strawberry.field(description="Free text, up to 500 characters; empty when none was given.")
     failing: bool = strawberry.field(
-        description="Whether a delivery used up its 8 attempts (about a day of retries); cleared by the next "
-        "successful delivery. Later changes are still attempted."
+        description="Whether a delivery used up its attempts (8 over about 28 hours by default); cleared by the next "
+        "successful delivery."
     )
     created_at: datetime.datetime = strawberry.field(
         description="When it was created (UTC); it hears of the changes committed after it."
@@ -60,7 +60,7 @@ class WebhookDelivery:
         description="The webhook-id header of every attempt: the same on retries, so receivers de-duplicate on it."
     )
     event: str = strawberry.field(description="<entity>.<operation> in lower case, e.g. transaction.created.")
-    attempts: int = strawberry.field(description="Attempts made so far (at most 8).")
+    attempts: int = strawberry.field(description="Attempts made so far (at most 8 by default).")
     last_status: int | None = strawberry.field(
         description="The HTTP status the receiver answered the last attempt with; null before the first attempt or "
         "when it did not answer (connection refused, timeout, address refused)."

@@ -204,12 +204,9 @@ func recordRule(ctx context.Context, store RecurringStore, due DueRule, today Da
 			step, err = RecordRule(ctx, tx, due, today, MaxOccurrencesPerTransaction, time.Now().UTC())
 			return step.Commit, err
 		})
-		switch {
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case ErrorCode(err) == EUNAVAILABLE:
-			return err
-		case err != nil:
+		if stop, failed := unitFailure(ctx, err); stop != nil {
+			return stop
+		} else if failed {
 			report.RulesFailed++
 			if len(report.Failures) < MaxReportedFailures {
 				report.Failures = append(report.Failures, RuleFailure{RuleID: due.ID, UserID: due.UserID, Error: ErrorMessage(err)})

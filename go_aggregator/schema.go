@@ -62,6 +62,19 @@ package aggregator
 //	                      (one row per entity a recording wrote, numbered
 //	                      from change_sequence; ledger/changes.py's docstring
 //	                      is the contract)
+//	webhooks_webhook      id, user_id, events, url, secret, failing,
+//	                      last_sequence
+//	                      (`deliver`: the owner's changes after last_sequence
+//	                      become deliveries, and last_sequence moves, in one
+//	                      transaction holding the row; failing set when a
+//	                      delivery used up its retries, cleared by a success)
+//	webhooks_delivery     id, webhook_id, sequence, event, payload, attempts,
+//	                      last_status, last_error, created_at, delivered_at,
+//	                      next_attempt_at, locked_until
+//	                      (inserted with the exact body, unique on
+//	                      (webhook_id, sequence); leased through locked_until,
+//	                      then updated with each attempt's outcome;
+//	                      webhooks/models.py's docstring is the contract)
 //
 // Month is "YYYY-MM", amounts are int64 minor units of the account's
 // currency, always summed as they are (consumers apply signs). user_id and
@@ -92,6 +105,11 @@ var RequiredColumns = []TableColumns{
 	{Table: "ledger_recurringoccurrence", Columns: []string{"id", "rule_id", "date", "transaction_id", "skipped"}},
 	{Table: "ledger_change", Columns: []string{
 		"user_id", "sequence", "entity_type", "entity_id", "operation", "at", "snapshot",
+	}},
+	{Table: "webhooks_webhook", Columns: []string{"id", "user_id", "events", "url", "secret", "failing", "last_sequence"}},
+	{Table: "webhooks_delivery", Columns: []string{
+		"id", "webhook_id", "sequence", "event", "payload", "attempts", "last_status", "last_error", "created_at",
+		"delivered_at", "next_attempt_at", "locked_until",
 	}},
 }
 

@@ -45,19 +45,7 @@ func (db *DB) DueRules(ctx context.Context, today aggregator.Date, afterID strin
 
 // InRecordingTx runs fn in one BEGIN IMMEDIATE transaction.
 func (db *DB) InRecordingTx(ctx context.Context, fn func(aggregator.RecordingTx) (bool, error)) error {
-	tx, err := db.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE via _txlock
-	if err != nil {
-		return fmt.Errorf("begin recording: %w", err)
-	}
-	defer tx.Rollback()
-	commit, err := fn(recordingTx{tx})
-	if err != nil || !commit {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit recording: %w", err)
-	}
-	return nil
+	return db.inWriteTx(ctx, "recording", func(tx *sql.Tx) (bool, error) { return fn(recordingTx{tx}) })
 }
 
 // DjangoDateTime formats t the way Django's SQLite backend stores a

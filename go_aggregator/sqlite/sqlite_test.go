@@ -24,6 +24,13 @@ ON CONFLICT (user_id, month) DO UPDATE SET generation = ledger_dirtybucket.gener
 // MustOpenDB creates a SQLite file with Django's tables (testschema) in a temp dir and opens it.
 func MustOpenDB(tb testing.TB) *sqlite.DB {
 	tb.Helper()
+	return mustOpen(tb, mustCreateDB(tb))
+}
+
+// mustCreateDB creates a database file with Django's tables (testschema)
+// and returns its path.
+func mustCreateDB(tb testing.TB) string {
+	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "db.sqlite3")
 	raw, err := sql.Open("sqlite", path)
 	if err != nil {
@@ -33,6 +40,13 @@ func MustOpenDB(tb testing.TB) *sqlite.DB {
 		tb.Fatal(err)
 	}
 	raw.Close()
+	return path
+}
+
+// mustOpen opens a connection of its own to the database file at path,
+// closed when the test ends.
+func mustOpen(tb testing.TB, path string) *sqlite.DB {
+	tb.Helper()
 	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		tb.Fatal(err)

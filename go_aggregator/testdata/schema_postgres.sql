@@ -183,6 +183,31 @@ CREATE TABLE ledger_transfer (
     CONSTRAINT ledger_transfer_distinct_accounts CHECK ((NOT (from_account_id = to_account_id))),
     CONSTRAINT ledger_transfer_to_amount_positive CHECK ((to_amount_minor > 0))
 );
+CREATE TABLE webhooks_delivery (
+    id uuid NOT NULL,
+    sequence bigint NOT NULL,
+    event character varying(64) NOT NULL,
+    payload text NOT NULL,
+    attempts integer NOT NULL,
+    last_status integer,
+    last_error character varying(500) NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    delivered_at timestamp with time zone,
+    next_attempt_at timestamp with time zone,
+    locked_until timestamp with time zone,
+    webhook_id uuid NOT NULL
+);
+CREATE TABLE webhooks_webhook (
+    id uuid NOT NULL,
+    url character varying(2000) NOT NULL,
+    events jsonb NOT NULL,
+    description character varying(500) NOT NULL,
+    secret character varying(100) NOT NULL,
+    failing boolean NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    last_sequence bigint NOT NULL,
+    user_id uuid NOT NULL
+);
 ALTER TABLE ONLY accounts_user
     ADD CONSTRAINT accounts_user_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY accounts_user
@@ -221,11 +246,18 @@ ALTER TABLE ONLY ledger_transaction
     ADD CONSTRAINT ledger_transaction_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY ledger_transfer
     ADD CONSTRAINT ledger_transfer_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY webhooks_delivery
+    ADD CONSTRAINT webhooks_delivery_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY webhooks_delivery
+    ADD CONSTRAINT webhooks_delivery_webhook_sequence UNIQUE (webhook_id, sequence);
+ALTER TABLE ONLY webhooks_webhook
+    ADD CONSTRAINT webhooks_webhook_pkey PRIMARY KEY (id);
 CREATE UNIQUE INDEX accounts_user_email_ci_unique ON accounts_user USING btree (lower((email)::text));
 CREATE INDEX accounts_user_username_6088629e_like ON accounts_user USING btree (username varchar_pattern_ops);
 CREATE UNIQUE INDEX accounts_user_username_ci_unique ON accounts_user USING btree (lower((username)::text));
 CREATE UNIQUE INDEX ledger_account_idempotency_key_unique ON ledger_account USING btree (user_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
 CREATE UNIQUE INDEX ledger_account_one_default_per_user ON ledger_account USING btree (user_id) WHERE is_default;
+CREATE INDEX ledger_change_at ON ledger_change USING btree (at);
 CREATE INDEX ledger_change_user_entity ON ledger_change USING btree (user_id, entity_id, sequence);
 CREATE INDEX ledger_occurrence_txn ON ledger_recurringoccurrence USING btree (transaction_id) WHERE (transaction_id IS NOT NULL);
 CREATE UNIQUE INDEX ledger_recurringrule_idempotency_key_unique ON ledger_recurringrule USING btree (user_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
@@ -239,6 +271,11 @@ CREATE INDEX ledger_transfer_user_date ON ledger_transfer USING btree (user_id, 
 CREATE INDEX ledger_txn_account_date ON ledger_transaction USING btree (account_id, date DESC, id DESC) INCLUDE (type, amount_minor);
 CREATE INDEX ledger_txn_user_acct_type_amt ON ledger_transaction USING btree (user_id, account_id, type, amount_minor);
 CREATE INDEX ledger_txn_user_date_cover ON ledger_transaction USING btree (user_id, date DESC, id DESC) INCLUDE (account_id, category_key, type, amount_minor);
+CREATE INDEX webhooks_delivery_due ON webhooks_delivery USING btree (next_attempt_at) WHERE (next_attempt_at IS NOT NULL);
+CREATE INDEX webhooks_delivery_recent ON webhooks_delivery USING btree (webhook_id, created_at DESC);
+CREATE INDEX webhooks_delivery_webhook_id_27345d75 ON webhooks_delivery USING btree (webhook_id);
+CREATE INDEX webhooks_user_created ON webhooks_webhook USING btree (user_id, created_at);
+CREATE INDEX webhooks_webhook_user_id_6cbac57e ON webhooks_webhook USING btree (user_id);
 ALTER TABLE ONLY ledger_account
     ADD CONSTRAINT ledger_account_user_id_67fcb3fd_fk_accounts_user_id FOREIGN KEY (user_id) REFERENCES accounts_user(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE ONLY ledger_balanceversion
@@ -273,3 +310,7 @@ ALTER TABLE ONLY ledger_transfer
     ADD CONSTRAINT ledger_transfer_to_account_id_f2384881_fk_ledger_account_id FOREIGN KEY (to_account_id) REFERENCES ledger_account(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE ONLY ledger_transfer
     ADD CONSTRAINT ledger_transfer_user_id_6f803b04_fk_accounts_user_id FOREIGN KEY (user_id) REFERENCES accounts_user(id) DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE ONLY webhooks_delivery
+    ADD CONSTRAINT webhooks_delivery_webhook_id_27345d75_fk_webhooks_webhook_id FOREIGN KEY (webhook_id) REFERENCES webhooks_webhook(id) DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE ONLY webhooks_webhook
+    ADD CONSTRAINT webhooks_webhook_user_id_6cbac57e_fk_accounts_user_id FOREIGN KEY (user_id) REFERENCES accounts_user(id) DEFERRABLE INITIALLY DEFERRED;

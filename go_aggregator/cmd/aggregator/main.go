@@ -62,6 +62,9 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) int {
+	if len(args) > 0 && args[0] == "deliver" {
+		return runDeliver(ctx, args[1:])
+	}
 	if len(args) > 0 && args[0] == "schedule" {
 		// The schedule arithmetic alone, for the cross-language test: no database.
 		var err error = aggregator.Errorf(aggregator.EINVALID, "schedule takes no arguments: JSON lines on stdin, one answer each on stdout")
@@ -158,6 +161,7 @@ func (m *Main) ParseFlags(args []string) error {
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(m.Stderr)
 		fmt.Fprintln(m.Stderr, "usage: aggregator [--database-url URL] [--workers N] [--full [--verify]] [--today YYYY-MM-DD] [--once | --watch DURATION]")
+		fmt.Fprintln(m.Stderr, "       aggregator deliver [--once | --watch DURATION] ...   (webhook deliveries, see deliver --help)")
 		fmt.Fprintln(m.Stderr, "       aggregator schedule   (JSON lines on stdin: the schedule arithmetic, see the README)")
 		fs.PrintDefaults()
 		return err
@@ -238,20 +242,31 @@ func (m *Main) Run(ctx context.Context) error {
 	tick, stop := m.ticker()
 	defer stop()
 	full := m.Config.Full // --full --watch: rebuild first, then stay incremental
-	for {
+	return watch(ctx, tick, m.Config.Watch, m.Stderr, func() error {
 		err := m.cycle(ctx, full)
-		switch {
-		case ctx.Err() != nil:
-			return nil
-		case err == nil || aggregator.ErrorCode(err) == aggregator.EPARTIAL:
+		if err == nil || aggregator.ErrorCode(err) == aggregator.EPARTIAL {
 			// The failed buckets are logged and stay dirty: the next cycle tries them again.
 			full = false
-		default:
-			// A watcher outlives a locked or restarting database: report and retry next interval.
-			fmt.Fprintf(m.Stderr, "aggregator: %s (retrying in %s)\n", aggregator.ErrorMessage(err), m.Config.Watch)
 		}
-		if m.AfterCycle != nil {
-			m.AfterCycle(err)
+		return err
+	}, m.AfterCycle)
+}
+
+// watch runs cycle at once and then at every tick until ctx is cancelled
+// (which is not an error). A failed cycle is reported and the loop goes on:
+// a watcher outlives a locked or restarting database. A partial cycle has
+// logged what failed already. afterCycle, when set, gets each cycle's error.
+func watch(ctx context.Context, tick <-chan time.Time, interval time.Duration, stderr io.Writer, cycle func() error, afterCycle func(error)) error {
+	for {
+		err := cycle()
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil && aggregator.ErrorCode(err) != aggregator.EPARTIAL {
+			fmt.Fprintf(stderr, "aggregator: %s (retrying in %s)\n", aggregator.ErrorMessage(err), interval)
+		}
+		if afterCycle != nil {
+			afterCycle(err)
 		}
 		select {
 		case <-ctx.Done():

@@ -157,31 +157,48 @@ func refuseInternal(network, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// internalPrefixes are the IPv4 ranges no webhook may reach beside those
-// netip classifies (loopback, private, link-local, multicast, unspecified).
+// internalPrefixes are the ranges no webhook may reach beside those netip
+// classifies (loopback, private, link-local, multicast, unspecified): the
+// same as webhooks/addresses.py refuses at creation.
 var internalPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),     // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"), // shared address space (CGNAT)
-	netip.MustParsePrefix("240.0.0.0/4"),   // reserved, and the broadcast address
-	netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
-	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
+	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),   // shared address space (CGNAT)
+	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and the broadcast address
+	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
+	netip.MustParsePrefix("192.0.2.0/24"),    // documentation
+	netip.MustParsePrefix("198.51.100.0/24"), // documentation
+	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
+	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
+	netip.MustParsePrefix("100::/64"),        // discard
+	netip.MustParsePrefix("2001::/32"),       // Teredo (an IPv4 address, obfuscated)
+	netip.MustParsePrefix("2001:db8::/32"),   // documentation
 }
+
+// IPv6 ranges that carry an IPv4 address, judged by that address.
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96") // in the last 32 bits
+	sixToFour = netip.MustParsePrefix("2002::/16")    // in bits 16-47
+)
 
 // Internal reports whether addr is one a delivery must not reach: loopback,
 // private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16,
 // fe80::/10), unspecified, multicast, shared (100.64/10), 0/8, reserved
-// (240/4), and the IPv4-mapped IPv6 forms of all of them.
+// (240/4), documentation and benchmarking ranges, and IPv6 forms that carry
+// one of those IPv4 addresses (IPv4-mapped, NAT64, 6to4).
 func Internal(addr netip.Addr) bool {
 	addr = addr.Unmap()
+	if b := addr.As16(); addr.Is6() && nat64.Contains(addr) {
+		addr = netip.AddrFrom4([4]byte(b[12:16]))
+	} else if addr.Is6() && sixToFour.Contains(addr) {
+		addr = netip.AddrFrom4([4]byte(b[2:6]))
+	}
 	if addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() ||
 		addr.IsInterfaceLocalMulticast() || addr.IsMulticast() || addr.IsUnspecified() {
 		return true
 	}
-	if addr.Is4() {
-		for _, p := range internalPrefixes {
-			if p.Contains(addr) {
-				return true
-			}
+	for _, p := range internalPrefixes {
+		if p.Contains(addr) {
+			return true
 		}
 	}
 	return false

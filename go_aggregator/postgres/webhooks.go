@@ -177,6 +177,14 @@ func (db *DB) RecordAttempt(ctx context.Context, r aggregator.AttemptRecord, now
 		if !r.NextAttemptAt.IsZero() {
 			nextAttemptAt = &r.NextAttemptAt
 		}
+		if r.Failing != nil {
+			// The webhook's row first, then the delivery's: the order of
+			// Django's delete of a webhook (its row locked, then its
+			// deliveries deleted), so that the two never deadlock.
+			if _, err := tx.Exec(ctx, `SELECT FROM webhooks_webhook WHERE id = $1::text::uuid FOR NO KEY UPDATE`, d.WebhookID); err != nil {
+				return err
+			}
+		}
 		tag, err := tx.Exec(ctx, `
 			UPDATE webhooks_delivery SET attempts = attempts + 1, last_status = $3, last_error = $4, locked_until = NULL,
 			       delivered_at = $5, next_attempt_at = $6

@@ -15,12 +15,9 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from devserver.servers import free_port
 from ledger.models import Change
 from ledger.selectors.changes import last_change_sequence
 from ledger.services.accounts import account_create
@@ -29,6 +26,7 @@ from ledger.services.transactions import transaction_create, transaction_delete,
 from ledger.services.transfers import transfer_create
 from tests.conftest import make_user
 from tests.e2e.test_aggregator import AGGREGATOR, database_url
+from tests.e2e.webhook_receiver import Receiver, Request, serving_receiver
 from webhooks.models import Webhook, WebhookDelivery
 
 pytestmark = pytest.mark.e2e
@@ -52,66 +50,10 @@ def genuine(headers: dict[str, str], body: bytes) -> bool:
     return fresh and any(hmac.compare_digest(expected, entry) for entry in entries)
 
 
-@dataclass
-class Request:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    genuine: bool
-
-
-@dataclass
-class Receiver:
-    """An HTTP server on a port below 32768; `answer(path, webhook_id, attempt)` gives each request's status."""
-
-    answer: Callable[[str, str, int], int]
-    requests: list[Request] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    port: int = 0
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def received(self) -> list[Request]:
-        with self.lock:
-            return list(self.requests)
-
-    def attempts(self, path: str, webhook_id: str) -> int:
-        return sum(1 for r in self.received() if r.path == path and r.headers["webhook-id"] == webhook_id)
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    state = Receiver(answer=lambda path, webhook_id, attempt: 204)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["content-length"]))
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            with state.lock:
-                state.requests.append(Request(self.path, headers, body, genuine(headers, body)))
-                attempt = sum(
-                    1
-                    for r in state.requests
-                    if r.path == self.path and r.headers["webhook-id"] == headers["webhook-id"]
-                )
-            status = state.answer(self.path, headers["webhook-id"], attempt)
-            self.send_response(status)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving_receiver(genuine) as state:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def binary_env(*, allow_private: bool = True) -> dict[str, str]:

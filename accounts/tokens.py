@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,6 +30,7 @@ from graphql_jwt.utils import get_payload
 
 from accounts import error_codes
 from accounts.models import RefreshTokenLineage, User
+from storage.live import REVOKED, publish_after_commit
 
 
 class AuthenticationFailed(Exception):
@@ -61,18 +62,30 @@ class AccessClaims:
 
     user_id: uuid.UUID
     token_version: object
+    # The token's `exp` (Unix seconds): a subscription's socket closes then (issue 14).
+    expires_at: int = field(default=0, compare=False)
 
 
 def access_claims(request: HttpRequest) -> AccessClaims | None:
     """The verified claims of the request's `Authorization: Bearer <token>`; None without that header.
 
-    Raises AuthenticationFailed for a malformed, tampered, expired, wrongly signed or expiry-less token
-    (graphql_jwt's get_payload checks signature, algorithm and expiry). Only the header is read: graphql_jwt would
-    also accept a `JWT` cookie, which a cross-site form could replay, so cookies are ignored on purpose.
+    Only the header is read: graphql_jwt would also accept a `JWT` cookie, which a cross-site form could replay, so
+    cookies are ignored on purpose.
     """
-    header = request.META.get("HTTP_AUTHORIZATION")
+    return authorization_claims(request.META.get("HTTP_AUTHORIZATION"))
+
+
+def authorization_claims(header: str | None) -> AccessClaims | None:
+    """The verified claims of an Authorization value (`Bearer <token>`), from an HTTP header or a websocket's
+    connection_init payload; None without one.
+
+    Raises AuthenticationFailed for a malformed, tampered, expired, wrongly signed or expiry-less token
+    (graphql_jwt's get_payload checks signature, algorithm and expiry).
+    """
     if header is None:
         return None
+    if not isinstance(header, str):
+        raise AuthenticationFailed("Send the access token as `Authorization: Bearer <token>`.")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token or " " in token:
         raise AuthenticationFailed("Send the access token as `Authorization: Bearer <token>`.")
@@ -95,7 +108,7 @@ def access_claims(request: HttpRequest) -> AccessClaims | None:
         user_id = uuid.UUID(str(payload.get("uid")))
     except ValueError:
         raise AuthenticationFailed("This access token is no longer valid: log in again.") from None
-    return AccessClaims(user_id=user_id, token_version=payload.get("ver"))
+    return AccessClaims(user_id=user_id, token_version=payload.get("ver"), expires_at=payload["exp"])
 
 
 def token_holder(claims: AccessClaims, user: User | None) -> User:
@@ -119,6 +132,8 @@ def revoke_all_sessions(user: User) -> None:
         RefreshTokenLineage.objects.filter(refresh_token__user=user).exclude(successor_sealed=None).update(
             successor_sealed=None
         )
+        # Issue 14: open subscriptions of the user close once this commits.
+        publish_after_commit(user.pk, REVOKED)
     user.refresh_from_db(fields=["token_version"])
 
 

@@ -63,6 +63,7 @@ from ledger.models import (
     Transaction,
     Transfer,
 )
+from storage.live import publish_after_commit
 
 
 class ChangeRecord(NamedTuple):
@@ -146,6 +147,8 @@ def record_changes(user_id: object, changes: Sequence[ChangeRecord]) -> None:
         for start in range(0, len(rows), _ROWS_PER_INSERT):
             chunk = rows[start : start + _ROWS_PER_INSERT]
             cursor.execute(_INSERT + ", ".join([_ROW] * len(chunk)), [value for row in chunk for value in row])
+    # Issue 14: wake the subscription servers once this commits (never before: readers would not see the rows yet).
+    publish_after_commit(user_id, str(last))
 
 
 def allocate_sequence(user_id: object, count: int) -> int:

@@ -116,6 +116,10 @@ BALANCE_CACHE_TTL = env.int("BALANCE_CACHE_TTL", default=300)
 # Days the change log (`changes`, `history`) keeps a change; `manage.py prune_changes` deletes older ones. A client
 # whose cursor is older gets CURSOR_EXPIRED and re-syncs from the full queries.
 CHANGE_RETENTION_DAYS = env.int("CHANGE_RETENTION_DAYS", default=90)
+# Subscriptions (issue 14, schema/live_hub.py): every LIVE_POLL_SECONDS each ASGI process checks its connected users
+# in one query, delivering changes whose Redis message was lost (or never sent: the Go binary) and closing revoked
+# connections. LIVE_PORT (devserver.run) is where `make run` serves websockets.
+LIVE_POLL_SECONDS = env.float("LIVE_POLL_SECONDS", default=2.0)
 # Webhooks (issue 14): true lets webhook URLs use plain http and reach loopback, private and link-local addresses,
 # both when created and when the Go worker delivers; for local development and tests only (SSRF otherwise).
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)

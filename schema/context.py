@@ -6,7 +6,7 @@ import strawberry
 from strawberry.django.context import StrawberryDjangoContext
 
 from accounts.models import User
-from accounts.tokens import AuthenticationFailed, access_claims, token_holder
+from accounts.tokens import AccessClaims, AuthenticationFailed, access_claims, token_holder
 from ledger.balance_cache import LedgerFigures, read_balance_version
 from ledger.models import Account, Transaction
 from ledger.selectors import accounts_by_id, ledger_figures, user_for_request
@@ -64,16 +64,21 @@ class RequestContext(StrawberryDjangoContext):
         """
         if self._principal is None and self._auth_error is None:
             try:
-                claims = access_claims(self.request)
-                if claims is None:
-                    raise AuthenticationFailed(UnauthenticatedError.DEFAULT_MESSAGE)
-                user, version = user_for_request(claims.user_id, with_balance_version=with_balance_version)
-                self._principal = Principal(user=token_holder(claims, user), balance_version=version)
+                self._principal = principal_of(access_claims(self.request), with_balance_version=with_balance_version)
             except AuthenticationFailed as error:
                 self._auth_error = error.message
         if self._auth_error is not None:
             raise UnauthenticatedError(self._auth_error)
         return self._principal
+
+
+def principal_of(claims: AccessClaims | None, *, with_balance_version: bool = False) -> Principal:
+    """The user a verified token names (accounts.tokens), or AuthenticationFailed: no token, or one whose user is
+    gone, inactive or has logged out everywhere since. Shared by HTTP requests and websocket connections."""
+    if claims is None:
+        raise AuthenticationFailed(UnauthenticatedError.DEFAULT_MESSAGE)
+    user, version = user_for_request(claims.user_id, with_balance_version=with_balance_version)
+    return Principal(user=token_holder(claims, user), balance_version=version)
 
 
 def current_principal(info: strawberry.Info, *, with_balance_version: bool = False) -> Principal:

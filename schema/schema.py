@@ -1,10 +1,13 @@
 import re
+from typing import Any
 
 import strawberry
 from django.conf import settings
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from schema.account_mutations import AccountMutation
 from schema.analytics import AnalyticsQuery
@@ -22,6 +25,7 @@ from schema.mutations import Mutation
 from schema.queries import LedgerQuery
 from schema.recurring import RecurringMutation, RecurringQuery
 from schema.scalars import SCALAR_MAP
+from schema.subscriptions import Subscription
 from schema.webhooks import WebhookMutation, WebhookQuery
 
 # Merged by inheritance (what strawberry.tools.merge_types does), which also lets the roots carry descriptions.
@@ -56,8 +60,16 @@ _OVER_A_LIMIT = re.compile(
     r"|Maximum introspection depth)"
 )
 
+_NOT_OVER_HTTP = frozenset((OperationType.SUBSCRIPTION,))
+
 
 class FinanceSchema(strawberry.Schema):
+    def execute_sync(self, *args: Any, allowed_operation_types: Any = None, **kwargs: Any) -> ExecutionResult:
+        # Subscriptions run on the live server's websocket (config/asgi.py). Over HTTP, refused before execution: the
+        # view answers 400 BAD_REQUEST "subscriptions are not allowed when using POST" (the generator would be a 500).
+        allowed = (allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES) - _NOT_OVER_HTTP
+        return super().execute_sync(*args, allowed_operation_types=allowed, **kwargs)
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Client mistakes are not server errors; unexpected ones are logged once, by schema.errors.should_mask.
         for error in errors:
@@ -91,6 +103,7 @@ def _classify(error: GraphQLError) -> None:
 schema = FinanceSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,  # served by the live server (schema/live_schema.py); in this SDL for clients
     extensions=schema_extensions(),
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )

@@ -46,10 +46,15 @@ class LiveStack:
     port: int
     database_url: str
     log: Path
+    live_port: int = 0  # the live server (uvicorn: websockets at /graphql/, and HTTP)
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def live_url(self) -> str:
+        return f"ws://127.0.0.1:{self.live_port}/graphql/"
 
     def graphql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
         request = urllib.request.Request(
@@ -77,9 +82,16 @@ def fresh_database_url(tmp_path: Path) -> str:
 def running_stack(workdir: Path, **extra_env: str) -> Iterator[LiveStack]:
     """Start devserver.run (what `make run` runs) on a fresh database and a free port; SIGTERM it afterwards."""
     port = free_port()
+    live_port = free_port()
+    while live_port == port:
+        live_port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(
-        PORT=str(port), DATABASE_URL=fresh_database_url(workdir), WEB_CONCURRENCY="2", AGGREGATOR_INTERVAL="200ms"
+        PORT=str(port),
+        LIVE_PORT=str(live_port),
+        DATABASE_URL=fresh_database_url(workdir),
+        WEB_CONCURRENCY="2",
+        AGGREGATOR_INTERVAL="200ms",
     )
     env.update(extra_env)
     log = workdir / "stack.log"
@@ -92,9 +104,10 @@ def running_stack(workdir: Path, **extra_env: str) -> Iterator[LiveStack]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    stack = LiveStack(process=process, port=port, database_url=env["DATABASE_URL"], log=log)
+    stack = LiveStack(process=process, port=port, database_url=env["DATABASE_URL"], log=log, live_port=live_port)
     try:
         wait_for_port(port, 60, process)
+        wait_for_port(live_port, 60, process)
         yield stack
     finally:
         stop_process(process)

@@ -1,0 +1,87 @@
+"""The `changes` subscription (issue 14): a cursor over the caller's change log that replays from `after`, then
+follows the log as the process's hub (schema/live_hub.py) wakes it.
+
+Why nothing is lost or repeated: the subscription keeps its own position and only ever reads the log after it, in
+pages of at most DEFAULT_CHANGES_PAGE_SIZE (so a subscriber that falls behind holds one page, never a backlog);
+wake-ups only say "read again". Its wake-up is registered before the first read and cleared before each read, so a
+commit that lands during a read wakes the next one.
+"""
+
+import asyncio
+from collections.abc import AsyncGenerator
+from typing import Annotated
+
+import strawberry
+from asgiref.sync import sync_to_async
+from django.core.exceptions import ValidationError
+from graphql import GraphQLError
+
+from ledger import selectors
+from ledger.selectors.changes import encode_change_cursor
+from schema import error_codes
+from schema.changes import Change
+from schema.errors import BadInputError
+
+# A sequence number fits a bigint; longer digit strings are not sequences (INVALID_CURSOR, as any other string).
+_MAX_SEQUENCE_DIGITS = 18
+
+
+@strawberry.type(description="Live updates over websocket (graphql-transport-ws at /graphql/ on the live server).")
+class Subscription:
+    @strawberry.subscription(
+        description="The caller's changes, oldest first, each exactly once: first those after `after` (replayed from "
+        "the log), then each one as it commits. Without `after`: from the caller's latest change on (live only). "
+        "To lose nothing across a reconnect, pass the `sequence` of the last change received (or a cursor). Errors as "
+        "for the `changes` query (CURSOR_EXPIRED, INVALID_CURSOR). Over websocket only (graphql-transport-ws, the "
+        "token in connection_init's payload as `Authorization: Bearer <token>`); the socket closes with 4403 when the "
+        "token expires or is revoked."
+    )
+    async def changes(
+        self,
+        info: strawberry.Info,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Where to resume: a change's `sequence`, or a cursor from `changes` or `changeCursor`."
+            ),
+        ] = None,
+    ) -> AsyncGenerator[Change, None]:
+        context = info.context
+        live = getattr(context, "live", None)
+        if live is None:
+            raise GraphQLError(
+                "Subscriptions are served over websocket (graphql-transport-ws), not HTTP.",
+                extensions={"code": error_codes.BAD_REQUEST},
+            )
+        user = context.principal().user
+        with live.wakeups() as wakeup:
+            if after is None:
+                position = await _read(selectors.change_cursor, user=user)
+            elif after.isdigit() and len(after) <= _MAX_SEQUENCE_DIGITS:
+                position = encode_change_cursor(int(after))
+            else:
+                position = after
+            while True:
+                wakeup.clear()
+                page = await _page(user, position)
+                context.fresh_read()
+                for change in page.changes:
+                    if live.closed:
+                        break
+                    yield Change(change=change)
+                if live.closed:
+                    await asyncio.Event().wait()  # the socket is closing: send nothing more, wait to be cancelled
+                position = page.cursor
+                if not page.has_more:
+                    await wakeup.wait()
+
+
+async def _page(user: object, position: str) -> selectors.ChangePage:
+    try:
+        return await _read(selectors.change_page, user=user, after=position, first=None)
+    except ValidationError as error:
+        raise BadInputError(error) from None
+
+
+async def _read(selector: object, **arguments: object) -> object:
+    return await sync_to_async(selector, thread_sensitive=True)(**arguments)

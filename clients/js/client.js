@@ -5,8 +5,15 @@
 //   const api = authenticatedClient(url, token);
 //   await api.request(BALANCE);
 //
+// Live changes (the `changes` subscription) come over websocket from the live server, with graphql-ws:
+//
+//   const live = liveClient("ws://127.0.0.1:8001/graphql/", token);
+//   live.subscribe({ query: CHANGES, variables: { after } }, { next: ({ data }) => ..., error, complete });
+//
 // Every operation below is checked against the committed schema.graphql by the test (test/session.test.js).
 import { GraphQLClient, gql } from "graphql-request";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
 
 export const REGISTER = gql`
   mutation Register($username: String!, $email: String!, $password: String!) {
@@ -46,7 +53,18 @@ export const BALANCE = gql`
   query Balance { balance { total income expense transactionCount } }
 `;
 
-export const OPERATIONS = { REGISTER, LOGIN, CREATE_TRANSACTION, TRANSACTIONS, BALANCE };
+export const CHANGE_CURSOR = gql`
+  query ChangeCursor { changeCursor }
+`;
+
+// Store the `sequence` of the last change applied: passing it as `after` on reconnect replays what was missed.
+export const CHANGES = gql`
+  subscription Changes($after: String) {
+    changes(after: $after) { sequence operation entityType entityId transaction { id amount type category date } }
+  }
+`;
+
+export const OPERATIONS = { REGISTER, LOGIN, CREATE_TRANSACTION, TRANSACTIONS, BALANCE, CHANGE_CURSOR, CHANGES };
 
 /** An anonymous client: register and login need no token. */
 export function anonymousClient(url) {
@@ -72,4 +90,25 @@ export async function login(url, username, password) {
   const { login: payload } = await anonymousClient(url).request(LOGIN, { username, password });
   if (payload.errors.length) throw new LoginError(payload.errors);
   return payload;
+}
+
+/** Register a new user and log in: the token pair. Throws a LoginError when either is refused. */
+export async function signUp(url, username, password, email = `${username}@example.com`) {
+  const { register } = await anonymousClient(url).request(REGISTER, { username, email, password });
+  if (register.errors.length) throw new LoginError(register.errors);
+  return login(url, username, password);
+}
+
+/**
+ * A graphql-transport-ws client of the live server (e.g. ws://127.0.0.1:8001/graphql/): the token travels in
+ * connection_init's payload. A refused, expired or revoked token closes the socket with code 4403: log in (or refresh)
+ * again, then resubscribe with `after` = the last sequence received. `options` go to graphql-ws's createClient.
+ */
+export function liveClient(wsUrl, token, options = {}) {
+  return createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: { Authorization: `Bearer ${token}` },
+    ...options,
+  });
 }

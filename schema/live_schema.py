@@ -10,7 +10,7 @@ Strawberry Schema builds its own graphql-core types, so wrapping this instance's
 untouched. Mutations stay on HTTP: their rate limits and idempotency read the HTTP request.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -18,10 +18,22 @@ from graphql import GraphQLObjectType
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from schema.extensions import OperationPipeline
+from schema.errors import should_mask
+from schema.extensions import OperationPipeline, masked
 from schema.scalars import SCALAR_MAP
 from schema.schema import FinanceSchema, Query
 from schema.subscriptions import Subscription
+
+
+class LiveOperationPipeline(OperationPipeline):
+    """OperationPipeline (limits, cached validation, masking, metrics) plus masking of each streamed result: a
+    subscription's events are results of their own, which on_operation (run once around the whole stream) never
+    sees. Only streaming transports call this hook, so it stays off the HTTP schema."""
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        if result.errors:
+            result.errors = [masked(error) if should_mask(error) else error for error in result.errors]
+        yield
 
 
 def _off_the_event_loop(resolve: Callable[..., Any]) -> Callable[..., Any]:
@@ -46,7 +58,7 @@ def _run_sync_resolvers_in_threads(schema: FinanceSchema) -> None:
 live_schema = FinanceSchema(
     query=Query,
     subscription=Subscription,
-    extensions=[OperationPipeline],
+    extensions=[LiveOperationPipeline],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )
 _run_sync_resolvers_in_threads(live_schema)

@@ -5,12 +5,11 @@ each read (`fresh_read`)."""
 
 from dataclasses import dataclass, field
 
-from asgiref.sync import sync_to_async
 from starlette.websockets import WebSocket
 
 from accounts.tokens import AuthenticationFailed, authorization_claims
 from schema.context import RequestContext, principal_of
-from schema.live_hub import LiveConnection, live_hub
+from schema.live_hub import LiveConnection, database_read, live_hub
 
 # The close code graphql-transport-ws gives "Forbidden": the client must not reconnect with the same token.
 FORBIDDEN = 4403
@@ -31,7 +30,7 @@ class LiveContext(RequestContext):
         if claims is None:
             raise AuthenticationFailed("No Authorization in the connection_init payload.")
         # balance_version stays None: the figures read the version themselves, as it is at each read.
-        self._principal = await sync_to_async(principal_of, thread_sensitive=True)(claims)
+        self._principal = await database_read(principal_of, claims)
         self.live = LiveConnection(
             user_id=self._principal.user.pk,
             token_version=claims.token_version,

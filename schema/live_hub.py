@@ -18,10 +18,12 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from typing import TypeVar
 
 import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 
 from ledger.selectors.live import LiveState, live_states
 from storage.cache import REDIS_OUTAGE_ERRORS
@@ -29,8 +31,22 @@ from storage.live import REVOKED, live_channel
 
 logger = logging.getLogger("schema.live")
 
+T = TypeVar("T")
+
 TOKEN_EXPIRED = "Token expired"
 TOKEN_REVOKED = "Token revoked"
+
+
+async def database_read(read: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """`read(*args, **kwargs)` on Django's thread for sync code (asgiref, thread_sensitive). First, as Django does at
+    each request, the thread's database connection is dropped if it broke or outlived CONN_MAX_AGE: this process has
+    no requests, so without it a database restart would fail every later read."""
+    return await sync_to_async(_read_with_a_sound_connection, thread_sensitive=True)(read, *args, **kwargs)
+
+
+def _read_with_a_sound_connection(read: Callable[..., T], *args: object, **kwargs: object) -> T:
+    close_old_connections()
+    return read(*args, **kwargs)
 
 
 class LiveConnection:
@@ -152,7 +168,7 @@ class LiveHub:
         longer valid (revoked: the token version moved; the user deactivated or deleted)."""
         if not users:
             return
-        states = await sync_to_async(live_states, thread_sensitive=True)(users)
+        states = await database_read(live_states, users)
         for user in users:
             state = states.get(user)
             for connection in list(self._connections.get(user, ())):

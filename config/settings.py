@@ -155,6 +155,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * CSV_IMPORT_MAX_BYTES + 1024 * 1024
 GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=DEBUG)
 GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=DEBUG)
 GRAPHQL_FIELD_SUGGESTIONS = env.bool("GRAPHQL_FIELD_SUGGESTIONS", default=DEBUG)
+# Where GraphiQL opens subscriptions: this URL when set (behind a proxy that routes websockets of /graphql/ to the live
+# server, the page's own ws(s)://host/graphql/); else the page's host on LIVE_PORT, the live server `make run` starts.
+GRAPHQL_SUBSCRIPTION_URL = env.str("GRAPHQL_SUBSCRIPTION_URL", default="")
+LIVE_PORT = env.int("LIVE_PORT", default=0)
 
 # Login throttling (see accounts/rate_limits.py): failures per (username, address) and attempts per address.
 LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS = env.int("LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS", default=5)
@@ -208,6 +212,7 @@ STATICFILES_DIRS = [
     ("vendor/graphiql", FRONTEND_MODULES / "graphiql"),
     ("vendor/react", FRONTEND_MODULES / "react" / "umd"),
     ("vendor/react-dom", FRONTEND_MODULES / "react-dom" / "umd"),
+    ("vendor/graphql-ws", FRONTEND_MODULES / "graphql-ws" / "umd"),
 ]
 WHITENOISE_USE_FINDERS = True
 

@@ -90,7 +90,19 @@ class FinanceGraphQLView(GraphQLView):
             raise HTTPException(404, "The explorer is disabled on this server.")
         # Strawberry's page loads React and GraphiQL from public CDNs; ours loads the copies `make assets` installs
         # from npm, served by this server, so GraphiQL works offline and behind firewalls.
-        return render(request, "dashboard/graphiql.html")
+        return render(request, "dashboard/graphiql.html", {"subscription_url": subscription_url(request)})
+
+
+def subscription_url(request: HttpRequest) -> str:
+    """The graphql-transport-ws endpoint for a page served by `request`: GRAPHQL_SUBSCRIPTION_URL, else this host on
+    LIVE_PORT (the live server beside the API), else this very origin (the live server serves HTTP too)."""
+    if settings.GRAPHQL_SUBSCRIPTION_URL:
+        return settings.GRAPHQL_SUBSCRIPTION_URL
+    host = request.get_host()  # checked against ALLOWED_HOSTS
+    if settings.LIVE_PORT:
+        hostname = host if host.endswith("]") else host.rsplit(":", 1)[0]  # "[::1]" has no port to drop
+        host = f"{hostname}:{settings.LIVE_PORT}"
+    return f"{'wss' if request.is_secure() else 'ws'}://{host}/graphql/"
 
 
 def _graphql_error(message: str, status: int, code: str) -> JsonResponse:

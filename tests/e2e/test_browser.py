@@ -129,6 +129,34 @@ def test_graphiql_runs_an_authenticated_query_typed_into_the_page(
     assert persisted == f'{{"Authorization": "Bearer {token}"}}'
 
 
+def test_graphiql_runs_a_subscription_that_shows_live_changes(
+    deployed_stack: LiveStack, browser: webdriver.Chrome
+) -> None:
+    token = sign_up(deployed_stack, "lamarr", [])
+    cursor = deployed_stack.graphql("{ changeCursor }", token=token)["data"]["changeCursor"]
+    browser.get(f"{deployed_stack.base}/graphql/")
+    wait = WebDriverWait(browser, 20)
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".graphiql-query-editor .CodeMirror")))
+    browser.find_element(By.XPATH, "//button[normalize-space()='Headers']").click()
+    type_into_editor(
+        browser, "section[aria-label='Headers'] .graphiql-editor:not(.hidden)", f'{{"Authorization": "Bearer {token}"}}'
+    )
+    # From the cursor: whether the write below lands before or after the socket opens, it arrives.
+    subscription = f'subscription {{ changes(after: "{cursor}") {{ sequence entityType transaction {{ amount }} }} }}'
+    assert type_into_editor(browser, ".graphiql-query-editor", subscription) == subscription
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".graphiql-execute-button:not([aria-haspopup])"))).click()
+
+    created = deployed_stack.graphql(CREATE, {"input": {"amount": "42.50", "type": "EXPENSE"}}, token=token)
+    assert created["data"]["createTransaction"]["errors"] == []
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".graphiql-response"), '"amount": "42.50"'))
+    result = browser.find_element(By.CSS_SELECTOR, ".graphiql-response").text
+    assert '"entityType": "TRANSACTION"' in result and "errors" not in result
+    # Still open: the next write shows up too.
+    deployed_stack.graphql(CREATE, {"input": {"amount": "7.00", "type": "INCOME"}}, token=token)
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".graphiql-response"), '"amount": "7.00"'))
+    assert save_screenshot(browser, "graphiql-subscription.png")
+
+
 def status_of(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:

@@ -116,6 +116,10 @@ class LiveHub:
         self._connections: dict[uuid.UUID, set[LiveConnection]] = {}
         self._channels: dict[str, uuid.UUID] = {}
         self._sequences: dict[uuid.UUID, int] = {}  # the last change sequence seen, per user
+        self._wakes: dict[uuid.UUID, int] = {}  # how many times each user's connections were woken
+        # redis-py's asyncio PubSub loses subscriptions when (un)subscribe calls overlap (measured: of 10 concurrent
+        # subscribes, one channel received its messages), as they do when many sockets connect at once.
+        self._subscribing = asyncio.Lock()
         self._tasks: list[asyncio.Task] = []
 
     def start(self) -> None:
@@ -141,7 +145,8 @@ class LiveHub:
             channel = live_channel(user)
             self._channels[channel] = user
             try:
-                await self._pubsub.subscribe(channel)
+                async with self._subscribing:
+                    await self._pubsub.subscribe(channel)
             except REDIS_OUTAGE_ERRORS:
                 logger.warning("live: cannot subscribe to %s (Redis unavailable); the poll covers it", channel)
 
@@ -155,10 +160,12 @@ class LiveHub:
         if not mine:
             del self._connections[user]
             self._sequences.pop(user, None)
+            self._wakes.pop(user, None)
             channel = live_channel(user)
             self._channels.pop(channel, None)
             with contextlib.suppress(*REDIS_OUTAGE_ERRORS):
-                await self._pubsub.unsubscribe(channel)
+                async with self._subscribing:
+                    await self._pubsub.unsubscribe(channel)
 
     def users(self) -> list[uuid.UUID]:
         return list(self._connections)
@@ -178,7 +185,13 @@ class LiveHub:
                 self._sequences[user] = state.change_sequence
                 self._wake(user)
 
+    def wake_count(self, user: uuid.UUID) -> int:
+        """How many times the user's connections have been woken: reads started at the same count see the same
+        commits (schema.subscriptions shares them)."""
+        return self._wakes.get(user, 0)
+
     def _wake(self, user: uuid.UUID) -> None:
+        self._wakes[user] = self._wakes.get(user, 0) + 1
         for connection in self._connections.get(user, ()):
             connection.wake()
 
@@ -217,7 +230,8 @@ class LiveHub:
         channels = list(self._channels)
         if channels:
             try:
-                await self._pubsub.subscribe(*channels)
+                async with self._subscribing:
+                    await self._pubsub.subscribe(*channels)
             except REDIS_OUTAGE_ERRORS:
                 return  # the next round tries again
         # Whatever was published while the connection was down is found by reading: wake everyone.

@@ -2,6 +2,7 @@
 functions, with real Redis and the real database: who is woken, when a connection is closed and why."""
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
@@ -123,6 +124,22 @@ def test_a_publish_wakes_the_users_connections_only(alice: User, bob: User) -> N
             await asyncio.wait_for(alice_woken.wait(), WAIT)
             await asyncio.sleep(0.1)
             assert not bob_woken.is_set()
+
+    with_hub(scenario)
+
+
+def test_users_connecting_at_once_are_all_woken_by_their_publishes(transactional_db: None) -> None:
+    users = [make_user(f"crowd{number}") for number in range(10)]
+
+    async def scenario(hub: LiveHub) -> None:
+        crowd = [connection_of(user, Closes()) for user in users for _ in range(3)]
+        await asyncio.gather(*(hub.add(connection) for connection in crowd))  # as sockets arriving together do
+        with contextlib.ExitStack() as stack:
+            woken = [stack.enter_context(connection.wakeups()) for connection in crowd]
+            await until(lambda: all(_subscribers(live_channel(user.pk)) == 1 for user in users))
+            for user in users:
+                await asyncio.to_thread(publish_after_commit, user.pk, "1")
+            await asyncio.wait_for(asyncio.gather(*(event.wait() for event in woken)), WAIT)
 
     with_hub(scenario)
 

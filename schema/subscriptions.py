@@ -15,12 +15,13 @@ import strawberry
 from django.core.exceptions import ValidationError
 from graphql import GraphQLError
 
+from accounts.models import User
 from ledger import selectors
 from ledger.selectors.changes import encode_change_cursor
 from schema import error_codes
 from schema.changes import Change
 from schema.errors import BadInputError
-from schema.live_hub import database_read
+from schema.live_hub import database_read, live_hub
 
 # A sequence number fits a bigint; longer digit strings are not sequences (INVALID_CURSOR, as any other string).
 _MAX_SEQUENCE_DIGITS = 18
@@ -63,12 +64,12 @@ class Subscription:
                 position = after
             while True:
                 wakeup.clear()
-                page = await _page(user, position)
+                page = await _page(user, position, live_hub().wake_count(user.pk))
                 context.fresh_read()
                 for change in page.changes:
                     if live.closed:
                         break
-                    yield Change(change=change)
+                    yield Change.of(change)
                 if live.closed:
                     await asyncio.Event().wait()  # the socket is closing: send nothing more, wait to be cancelled
                 position = page.cursor
@@ -76,9 +77,22 @@ class Subscription:
                     await wakeup.wait()
 
 
-async def _page(user: object, position: str) -> selectors.ChangePage:
+# Reads in flight, by (user, position, wake count): the subscriptions of one user woken by one commit read the same
+# page once. A read is shared only with subscriptions whose last wake-up it started after (same wake count), so none
+# takes a page read before the commit that woke it.
+_reads_in_flight: dict[tuple[object, str, int], asyncio.Future] = {}
+
+
+async def _page(user: User, position: str, wakes: int) -> selectors.ChangePage:
+    key = (user.pk, position, wakes)
+    read = _reads_in_flight.get(key)
+    if read is None:
+        read = asyncio.ensure_future(_read(selectors.change_page, user=user, after=position, first=None))
+        _reads_in_flight[key] = read
+        read.add_done_callback(lambda _: _reads_in_flight.pop(key, None))
     try:
-        return await _read(selectors.change_page, user=user, after=position, first=None)
+        # Shielded: a subscriber that goes away must not cancel the read the others wait for.
+        return await asyncio.shield(read)
     except ValidationError as error:
         raise BadInputError(error) from None
 

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 GO ?= go
 
-.PHONY: run test bench bench-aggregator bench-migration venv venv-dev lock aggregator assets schema demo clean
+.PHONY: run test bench bench-live bench-aggregator bench-migration venv venv-dev lock aggregator assets schema demo clean
 
 run: venv aggregator assets
 	$(PY) -m devserver.run
@@ -15,6 +15,11 @@ test: venv-dev aggregator assets
 # Benchmarks (not part of `make test`): tables on stdout, JSON in bench/results/. See bench/README.md.
 bench: venv aggregator
 	$(PY) -m bench.http
+	$(PY) -m bench.live
+
+# 1,000 idle subscriptions and the delay from a commit to its delivery (also the last part of `make bench`).
+bench-live: venv
+	$(PY) -m bench.live
 
 bench-aggregator: venv aggregator
 	$(PY) -m bench.aggregator

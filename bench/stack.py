@@ -107,11 +107,18 @@ def api_server(database_url: str, redis_url: str, log_path: Path) -> Iterator[tu
     """gunicorn as `make run` starts it; yields (master process, port)."""
     port = free_port()
     env = api_environment(database_url, redis_url, port, log_path.parent)
+    with started_server(API_COMMAND, env, port, log_path) as process:
+        yield process, port
+
+
+@contextmanager
+def started_server(command: list[str], env: dict[str, str], port: int, log_path: Path) -> Iterator[subprocess.Popen]:
+    """`command` running (its output in `log_path`) until the block ends, once it listens on `port`."""
     with log_path.open("wb") as sink:
-        process = subprocess.Popen(API_COMMAND, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, 60, process)
-        yield process, port
+        yield process
     finally:
         process.terminate()
         try:

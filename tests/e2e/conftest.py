@@ -56,6 +56,21 @@ class LiveStack:
     def live_url(self) -> str:
         return f"ws://127.0.0.1:{self.live_port}/graphql/"
 
+    def sign_up(self, username: str, password: str = "a long passphrase") -> str:
+        """Register through the API and log in; returns the access token."""
+        registered = self.graphql(
+            "mutation($u: String!, $e: String!, $p: String!) { register(username: $u, email: $e, password: $p) "
+            "{ errors { code } } }",
+            {"u": username, "e": f"{username}@example.com", "p": password},
+        )
+        assert registered["data"]["register"]["errors"] == [], registered
+        login = self.graphql(
+            "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token errors { code } } }",
+            {"u": username, "p": password},
+        )["data"]["login"]
+        assert login["errors"] == [], login
+        return login["token"]
+
     def graphql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
         request = urllib.request.Request(
             f"{self.base}/graphql/",

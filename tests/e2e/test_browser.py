@@ -52,21 +52,11 @@ def deployed_stack(tmp_path: Path) -> Iterator[LiveStack]:
 
 def sign_up(stack: LiveStack, username: str, transactions: list[dict]) -> str:
     """Register through the API, record `transactions`, return an access token."""
-    registered = stack.graphql(
-        "mutation($u: String!, $e: String!, $p: String!) { register(username: $u, email: $e, password: $p) "
-        "{ errors { code } } }",
-        {"u": username, "e": f"{username}@example.com", "p": PASSWORD},
-    )
-    assert registered["data"]["register"]["errors"] == []
-    login = stack.graphql(
-        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token errors { code } } }",
-        {"u": username, "p": PASSWORD},
-    )["data"]["login"]
-    assert login["errors"] == []
+    token = stack.sign_up(username, PASSWORD)
     for fields in transactions:
-        created = stack.graphql(CREATE, {"input": fields}, token=login["token"])
+        created = stack.graphql(CREATE, {"input": fields}, token=token)
         assert created["data"]["createTransaction"]["errors"] == [], created
-    return login["token"]
+    return token
 
 
 def type_into_editor(driver: webdriver.Chrome, editor: str, text: str) -> str:

@@ -17,7 +17,6 @@ from tests.e2e.conftest import LiveStack, running_stack
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "a long passphrase"
 SUBSCRIPTION = "subscription { changes { sequence entityType entityId } }"
 CREATE = """mutation($input: CreateTransactionInput!) {
   createTransaction(input: $input) { transaction { id } errors { code } }
@@ -30,19 +29,6 @@ WRITES = 40
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     with running_stack(Path(tmp_path_factory.mktemp("stack")), LIVE_POLL_SECONDS="3600") as live:
         yield live
-
-
-def token_of(stack: LiveStack, username: str) -> str:
-    stack.graphql(
-        "mutation($u: String!, $e: String!, $p: String!) { register(username: $u, email: $e, password: $p) "
-        "{ errors { code } } }",
-        {"u": username, "e": f"{username}@example.com", "p": PASSWORD},
-    )
-    login = stack.graphql(
-        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }",
-        {"u": username, "p": PASSWORD},
-    )
-    return login["data"]["login"]["token"]
 
 
 async def subscribe(stack: LiveStack, token: str) -> websockets.WebSocketClientProtocol:
@@ -66,7 +52,7 @@ async def received(socket: websockets.WebSocketClientProtocol, count: int) -> li
 
 
 def test_every_subscription_of_a_user_gets_every_change_without_the_poll(stack: LiveStack) -> None:
-    token = token_of(stack, "fan")
+    token = stack.sign_up("fan")
     # The default account first, so that every change below is a transaction.
     stack.graphql(CREATE, {"input": {"amount": "1.00", "type": "INCOME"}}, token)
 

@@ -16,7 +16,6 @@ from webhooks.signatures import InvalidSignature, verify
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "a long passphrase"
 CREATE_WEBHOOK = """mutation($input: CreateWebhookInput!) {
   createWebhook(input: $input) { webhook { id url events failing } secret errors { field code message } }
 }"""
@@ -39,20 +38,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         yield live
 
 
-def sign_up(stack: LiveStack, username: str) -> str:
-    registered = stack.graphql(
-        "mutation($u: String!, $e: String!, $p: String!) { register(username: $u, email: $e, password: $p) "
-        "{ errors { code } } }",
-        {"u": username, "e": f"{username}@example.com", "p": PASSWORD},
-    )
-    assert registered["data"]["register"]["errors"] == []
-    login = stack.graphql(
-        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }",
-        {"u": username, "p": PASSWORD},
-    )
-    return login["data"]["login"]["token"]
-
-
 def wait_for(condition: Callable[[], bool], seconds: float) -> float:
     """Seconds until `condition()` held; fails after `seconds`."""
     started = time.monotonic()
@@ -63,8 +48,8 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> float:
 
 
 def test_writes_reach_the_receiver_signed_within_seconds_and_a_failed_attempt_is_retried(stack: LiveStack) -> None:
-    token = sign_up(stack, "hana")
-    stranger = sign_up(stack, "ivo")
+    token = stack.sign_up("hana")
+    stranger = stack.sign_up("ivo")
     with serving_receiver(lambda headers, body: True) as receiver:
         created = stack.graphql(
             CREATE_WEBHOOK,

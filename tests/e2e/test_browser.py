@@ -1,5 +1,6 @@
 """GraphiQL and the dashboard in a real headless Chromium, against the stack started as `make run` starts it."""
 
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -305,6 +306,35 @@ def running_register(opening: Decimal, entries: list[tuple[str, str, str, Decima
             (day, description, label, en_us(amount, symbol, digits, signed=True), en_us(balance, symbol, digits))
         )
     return rows[::-1]
+
+
+def test_the_dashboard_redraws_itself_when_the_users_data_changes_elsewhere(
+    live_stack: LiveStack, browser: webdriver.Chrome
+) -> None:
+    token = sign_up(live_stack, "noether", [{"amount": "100.00", "type": "INCOME", "category": "Salary"}])
+    stranger = sign_up(live_stack, "hilbert", [])
+    browser.get(f"{live_stack.base}/")
+    wait = WebDriverWait(browser, 20)
+    browser.find_element(By.ID, "username").send_keys("noether")
+    browser.find_element(By.ID, "password").send_keys(PASSWORD, Keys.ENTER)
+    wait.until(lambda driver: driver.execute_script("return document.body.dataset.loaded === 'true'"))
+    assert browser.find_element(By.ID, "balance-total").text == "$100.00"
+
+    # Written through the API, as from another device: the page follows the changes subscription.
+    created = live_stack.graphql(CREATE, {"input": {"amount": "25.50", "type": "EXPENSE"}}, token=token)
+    assert created["data"]["createTransaction"]["errors"] == []
+    wait.until(ec.text_to_be_present_in_element((By.ID, "balance-total"), "$74.50"))
+    assert browser.find_element(By.ID, "who").text == "(noether, 2 transactions in USD)"
+    assert "updated live at" in browser.find_element(By.ID, "status").text
+    redraws = browser.execute_script("return document.body.dataset.liveRedraws")
+
+    # Another user's write never reaches this page.
+    live_stack.graphql(CREATE, {"input": {"amount": "1.00", "type": "EXPENSE"}}, token=stranger)
+    time.sleep(1.5)  # what a wrongly delivered change would take to redraw (250 ms debounce + one load)
+    assert browser.execute_script("return document.body.dataset.liveRedraws") == redraws
+    live_stack.graphql(CREATE, {"input": {"amount": "0.50", "type": "EXPENSE"}}, token=token)
+    wait.until(ec.text_to_be_present_in_element((By.ID, "balance-total"), "$74.00"))
+    assert browser.find_element(By.ID, "who").text == "(noether, 3 transactions in USD)"
 
 
 def test_dashboard_shows_accounts_net_worth_and_registers_with_running_balances(

@@ -8,6 +8,7 @@
 "use strict";
 
 const GRAPHQL_URL = document.body.dataset.graphqlUrl;
+const SUBSCRIPTION_URL = document.body.dataset.subscriptionUrl;
 const SVG_NS = "http://www.w3.org/2000/svg";
 const MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const TOKEN_KEY = "finance.token";
@@ -63,6 +64,9 @@ const REGISTER = `query Register($id: ID!, $first: Int!, $after: String) {
     }
   }
 }`;
+
+const LIVE_CHANGES = "subscription Live { changes { sequence } }";
+const ME = "query Me { me { username } }";
 
 class Unauthenticated extends Error {}
 
@@ -525,15 +529,62 @@ function showLogin(message = "") {
   error.hidden = !message;
 }
 
-async function load() {
+// Live updates: the page follows the `changes` subscription and redraws (once per burst of changes) when this user's
+// data changes, from this tab, another device or the recurring-rules recorder. The socket authenticates with the
+// current access token at connect; when it closes (the token expired or was revoked, the server restarted), the
+// token is renewed through an ordinary query and the page follows again.
+let liveClient = null;
+let redrawTimer = null;
+
+function followChanges() {
+  if (liveClient || !window.graphqlWs || !SUBSCRIPTION_URL || !sessionStorage.getItem(TOKEN_KEY)) return;
+  liveClient = graphqlWs.createClient({
+    url: SUBSCRIPTION_URL,
+    connectionParams: () => ({ Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` }),
+    retryAttempts: 0,
+  });
+  liveClient.subscribe(
+    { query: LIVE_CHANGES },
+    {
+      next: () => {
+        clearTimeout(redrawTimer);
+        redrawTimer = setTimeout(() => load({ live: true }), 250);
+      },
+      error: () => {
+        stopFollowing();
+        setTimeout(renewAndFollow, 2000);
+      },
+      complete: () => {},
+    },
+  );
+}
+
+function stopFollowing() {
+  clearTimeout(redrawTimer);
+  if (liveClient) liveClient.dispose();
+  liveClient = null;
+}
+
+async function renewAndFollow() {
+  if (!sessionStorage.getItem(TOKEN_KEY)) return; // logged out meanwhile
+  try {
+    await query(ME); // renews an expired access token with the refresh token
+    followChanges();
+  } catch (error) {
+    if (error instanceof Unauthenticated) return; // the session ended: the next load shows the login form
+    setTimeout(renewAndFollow, 5000); // the server is unreachable: try again
+  }
+}
+
+async function load({ live = false } = {}) {
   const status = document.getElementById("status");
   document.getElementById("login-form").hidden = true;
   document.getElementById("dashboard").hidden = false;
   document.getElementById("logout").hidden = false;
-  status.textContent = "Loading…";
+  if (!live) status.textContent = "Loading…";
   document.getElementById("login-error").hidden = true;
   const range = lastTwelveMonths();
-  closeRegister();
+  if (!live) closeRegister(); // a live redraw leaves an open register as the user left it
   try {
     const data = await query(DASHBOARD, range);
     const { balance } = data;
@@ -548,9 +599,15 @@ async function load() {
     drawBudgets(data.budgetReport);
     drawUpcoming(data.upcoming);
     status.textContent = `${range.from} to ${range.to}`;
+    if (live) {
+      status.textContent += `, updated live at ${new Date().toLocaleTimeString()}`;
+      document.body.dataset.liveRedraws = String(Number(document.body.dataset.liveRedraws || 0) + 1);
+    }
     document.body.dataset.loaded = "true"; // tests wait for this
+    followChanges();
   } catch (error) {
     if (error instanceof Unauthenticated) {
+      stopFollowing();
       forgetTokens();
       showLogin(error.message);
     } else {
@@ -585,6 +642,7 @@ async function logIn(event) {
 
 async function logOut() {
   const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+  stopFollowing();
   forgetTokens();
   delete document.body.dataset.loaded;
   closeRegister();

@@ -68,13 +68,10 @@ class Transaction:
     def currency(self, root: strawberry.Parent[TransactionModel], info: strawberry.Info) -> str:
         return account_of(info, root).currency
 
-    @strawberry.field(description="Income or expense.")
-    def type(self, root: strawberry.Parent[TransactionModel]) -> TransactionType:
-        return TransactionType(root.type)
-
-    @strawberry.field(description="The day the money moved.")
-    def date(self, root: strawberry.Parent[TransactionModel]) -> Day:
-        return root.date
+    # Plain fields read straight from the model instance: graphql-core serializes the stored "income"/"expense" by
+    # value, and the date as Day; no resolver call per row.
+    type: TransactionType = strawberry.field(description="Income or expense.")
+    date: Day = strawberry.field(description="The day the money moved.")
 
 
 @strawberry.type(description="Totals over the caller's transactions in one currency (transfers never count).")

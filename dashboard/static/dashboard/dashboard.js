@@ -34,7 +34,10 @@ const ACCOUNT_KINDS = {
 
 // balance, monthlySummary, categoryBreakdown and budgetReport without a currency: the default account's currency,
 // which balance.currency names. $to is this month (the browser's), the budgets' month too.
+// changeCursor first: fields run in order, so a change committed while the rest is read comes again on the
+// subscription (one redraw too many), never falls between the figures and the cursor.
 const DASHBOARD = `query Dashboard($from: String!, $to: String!) {
+  changeCursor
   me { username }
   accounts(includeArchived: true) { id name kind currency balance archived isDefault }
   netWorth { currency total }
@@ -65,8 +68,7 @@ const REGISTER = `query Register($id: ID!, $first: Int!, $after: String) {
   }
 }`;
 
-const LIVE_CHANGES = "subscription Live { changes { sequence } }";
-const ME = "query Me { me { username } }";
+const LIVE_CHANGES = "subscription Live($after: String) { changes(after: $after) { sequence } }";
 
 class Unauthenticated extends Error {}
 
@@ -532,9 +534,10 @@ function showLogin(message = "") {
 // Live updates: the page follows the `changes` subscription and redraws (once per burst of changes) when this user's
 // data changes, from this tab, another device or the recurring-rules recorder. The socket authenticates with the
 // current access token at connect; when it closes (the token expired or was revoked, the server restarted), the
-// token is renewed through an ordinary query and the page follows again.
+// page redraws, which renews the token through an ordinary query, and follows again.
 let liveClient = null;
 let redrawTimer = null;
+let drawnUpTo = null; // the change cursor the figures on the page were read at
 
 function followChanges() {
   if (liveClient || !window.graphqlWs || !SUBSCRIPTION_URL || !sessionStorage.getItem(TOKEN_KEY)) return;
@@ -543,16 +546,19 @@ function followChanges() {
     connectionParams: () => ({ Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` }),
     retryAttempts: 0,
   });
+  // From the cursor the page was drawn at: a change made before the socket is up still redraws it.
   liveClient.subscribe(
-    { query: LIVE_CHANGES },
+    { query: LIVE_CHANGES, variables: { after: drawnUpTo } },
     {
       next: () => {
         clearTimeout(redrawTimer);
         redrawTimer = setTimeout(() => load({ live: true }), 250);
       },
       error: () => {
+        // Closed (expired or revoked token, server restart) or refused (a cursor past retention): redraw, which
+        // renews the token, reads a new cursor and follows again from it.
         stopFollowing();
-        setTimeout(renewAndFollow, 2000);
+        redrawTimer = setTimeout(() => load({ live: true }), 2000);
       },
       complete: () => {},
     },
@@ -563,17 +569,6 @@ function stopFollowing() {
   clearTimeout(redrawTimer);
   if (liveClient) liveClient.dispose();
   liveClient = null;
-}
-
-async function renewAndFollow() {
-  if (!sessionStorage.getItem(TOKEN_KEY)) return; // logged out meanwhile
-  try {
-    await query(ME); // renews an expired access token with the refresh token
-    followChanges();
-  } catch (error) {
-    if (error instanceof Unauthenticated) return; // the session ended: the next load shows the login form
-    setTimeout(renewAndFollow, 5000); // the server is unreachable: try again
-  }
 }
 
 async function load({ live = false } = {}) {
@@ -587,6 +582,7 @@ async function load({ live = false } = {}) {
   if (!live) closeRegister(); // a live redraw leaves an open register as the user left it
   try {
     const data = await query(DASHBOARD, range);
+    drawnUpTo = data.changeCursor;
     const { balance } = data;
     drawAccounts(data.accounts, data.netWorth);
     document.getElementById("who").textContent =
@@ -612,6 +608,7 @@ async function load({ live = false } = {}) {
       showLogin(error.message);
     } else {
       status.textContent = `Could not load the dashboard: ${error.message}`;
+      if (live) redrawTimer = setTimeout(() => load({ live: true }), 5000); // the server is unreachable: retry
     }
   }
 }

@@ -27,7 +27,7 @@ import websockets
 from websockets.client import WebSocketClientProtocol
 
 from bench.django_setup import setup_django
-from bench.http.cases import graphql_body
+from bench.http.cases import CREATE, graphql_body
 from bench.machine import machine_info, process_rss_mb
 from bench.report import format_table, write_result
 from bench.stack import (
@@ -44,9 +44,6 @@ from devserver.run import live_server_command
 from devserver.servers import free_port
 
 SUBSCRIPTION = "subscription Live { changes { sequence at entityType entityId } }"
-CREATE = """mutation Create($input: CreateTransactionInput!) {
-  createTransaction(input: $input) { transaction { id } errors { code } }
-}"""
 
 
 @dataclass

@@ -28,7 +28,7 @@ class LedgerQuery:
             str | None, strawberry.argument(description="ISO 4217; the default account's currency when omitted.")
         ] = None,
     ) -> Balance:
-        return Balance(figures=selectors.balance_in(info.context.figures(), currency))
+        return Balance.of(selectors.balance_in(info.context.figures(), currency))
 
     @strawberry.field(description="The caller's ledger accounts by name (any case).")
     def accounts(

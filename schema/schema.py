@@ -20,6 +20,7 @@ from schema.error_codes import (
     GRAPHQL_VALIDATION_FAILED,
     QUERY_TOO_COMPLEX,
 )
+from schema.execution import FastLeafExecutionContext
 from schema.extensions import schema_extensions
 from schema.mutations import Mutation
 from schema.queries import LedgerQuery
@@ -106,4 +107,5 @@ schema = FinanceSchema(
     subscription=Subscription,  # served by the live server (schema/live_schema.py); in this SDL for clients
     extensions=schema_extensions(),
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    execution_context_class=FastLeafExecutionContext,
 )

@@ -12,12 +12,13 @@ for connections that sat idle.
 """
 
 import contextlib
+import functools
 import time
 from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.signals import request_finished, request_started
-from django.db import connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.utils import CursorDebugWrapper
 
 _LAST_REQUEST_END = "_finance_last_request_end"
@@ -26,25 +27,34 @@ _LAST_REQUEST_END = "_finance_last_request_end"
 @contextlib.contextmanager
 def prepared_cursor() -> Iterator[object]:
     """A cursor whose statements PostgreSQL prepares once per connection (a plain cursor on other databases)."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    # The wrapper itself, not the `connection` proxy: each attribute read through the proxy is a lookup of the alias.
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql":
+        with conn.cursor() as cursor:
             yield cursor
         return
+    conn.close_if_health_check_failed()
+    conn.ensure_connection()
+    conn.validate_thread_sharing()
+    raw = _preparing_cursor_class()(conn.connection)
+    # Query capture (tests, debug) logs the statement as written: Django's log reads the client-side-bound text,
+    # which a prepared execution does not have.
+    cursor = _LoggedAsWritten(raw, conn) if conn.queries_logged else conn.make_cursor(raw)
+    with cursor:
+        yield cursor
+
+
+@functools.cache
+def _preparing_cursor_class() -> type:
+    # Built once, on first use (psycopg is imported only on PostgreSQL): a class statement per call cost about as
+    # much as the rest of this function.
     from django.db.backends.postgresql.base import ServerBindingCursor  # noqa: PLC0415 (psycopg only)
 
-    class _Preparing(ServerBindingCursor):
+    class Preparing(ServerBindingCursor):
         def execute(self, query, params=None, **options):  # noqa: ANN001, ANN202 (psycopg's signature)
             return super().execute(query, params, prepare=True)
 
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = _Preparing(connection.connection)
-    # Query capture (tests, debug) logs the statement as written: Django's log reads the client-side-bound text,
-    # which a prepared execution does not have.
-    cursor = _LoggedAsWritten(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
-    with cursor:
-        yield cursor
+    return Preparing
 
 
 class _LoggedAsWritten(CursorDebugWrapper):

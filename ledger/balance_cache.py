@@ -20,13 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django_redis import get_redis_connection
 
 from ledger.cache_metrics import BALANCE_CACHE_HITS, BALANCE_CACHE_MISSES
 from ledger.models import Account, BalanceVersion, Transaction, Transfer
 from ledger.money import MAX_VOLUME_MINOR, VolumeLimitExceeded
-from storage.cache import REDIS_OUTAGE_ERRORS, cache_key
+from storage.cache import REDIS_OUTAGE_ERRORS, RedisCommand, cache_key, send_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +165,12 @@ def bump_if_unchanged_sql(proposed: str, seen: str) -> str:
 def forget_superseded_figures(user_id: object, version: int) -> None:
     """Tidy-up only (correctness comes from the version): drop the superseded key once the write is durable (at
     once outside an atomic block)."""
-    transaction.on_commit(lambda: _delete_quietly(figures_cache_key(user_id, version - 1)))
+    send_after_commit(superseded_figures_deletion(user_id, version))
+
+
+def superseded_figures_deletion(user_id: object, version: int) -> RedisCommand:
+    """The DEL forget_superseded_figures sends, for a write that sends it with other commands (storage.cache)."""
+    return RedisCommand(("DEL", figures_cache_key(user_id, version - 1)), logger, "balance cache tidy-up skipped")
 
 
 def add_volume(user_id: object, volume_change: int) -> None:
@@ -286,10 +291,3 @@ def cached_answer(
     except REDIS_OUTAGE_ERRORS as error:
         logger.warning("%s cache unavailable, not stored: %s", name, error)
     return answer
-
-
-def _delete_quietly(key: str) -> None:
-    try:
-        get_redis_connection("default").delete(key)
-    except REDIS_OUTAGE_ERRORS as error:
-        logger.warning("balance cache tidy-up skipped: %s", error)

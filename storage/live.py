@@ -9,10 +9,7 @@ Channel: `<CACHE KEY_PREFIX>:live:<user_id>`; message: the user's last change se
 import logging
 import uuid
 
-from django.db import transaction
-from django_redis import get_redis_connection
-
-from storage.cache import REDIS_OUTAGE_ERRORS, cache_key
+from storage.cache import RedisCommand, cache_key, send_after_commit
 
 logger = logging.getLogger("storage.live")
 
@@ -27,12 +24,12 @@ def live_channel(user_id: object) -> str:
 def publish_after_commit(user_id: object, message: str) -> None:
     """PUBLISH `message` on the user's channel once the current transaction commits (at once outside one); nothing
     when it rolls back. Fails open: a Redis outage is logged, and the servers' poll delivers the change instead."""
+    send_after_commit(publication(user_id, message))
+
+
+def publication(user_id: object, message: str) -> RedisCommand:
+    """The PUBLISH publish_after_commit sends, for a write that sends it with other commands (storage.cache)."""
     channel = live_channel(user_id)
-    transaction.on_commit(lambda: _publish(channel, message))
-
-
-def _publish(channel: str, message: str) -> None:
-    try:
-        get_redis_connection("default").publish(channel, message)
-    except REDIS_OUTAGE_ERRORS:
-        logger.warning("live update not published on %s (Redis unavailable); the poll will deliver it", channel)
+    return RedisCommand(
+        ("PUBLISH", channel, message), logger, f"live update not published on {channel}; the poll will deliver it"
+    )

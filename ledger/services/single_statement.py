@@ -25,15 +25,16 @@ import functools
 
 from django.db import connection
 
-from ledger.balance_cache import bump_if_unchanged_sql, forget_superseded_figures
+from ledger.balance_cache import bump_if_unchanged_sql, superseded_figures_deletion
 from ledger.categories import CATEGORY_NAME_UPSERT, category_key
 from ledger.changes import snapshot_of
 from ledger.models import Change, ChangeOperation, EntityType, Transaction
 from ledger.money import MAX_VOLUME_MINOR
 from ledger.services.bookkeeping import ACCOUNT_COLUMNS, DIRTY_BUCKET_UPSERT, account_from_row
 from ledger.validation import month_of
+from storage.cache import send_after_commit
 from storage.connections import prepared_cursor
-from storage.live import publish_after_commit
+from storage.live import publication
 
 
 def insert_in_one_statement(row: Transaction) -> bool:
@@ -66,8 +67,8 @@ def insert_in_one_statement(row: Transaction) -> bool:
     if written is None:
         return False
     version, sequence, *account = written
-    forget_superseded_figures(row.user_id, version)
-    publish_after_commit(row.user_id, str(sequence))  # as record_changes does: the statement has committed
+    # What the statement sequence sends at its bump and its change row (the statement has committed): together.
+    send_after_commit(superseded_figures_deletion(row.user_id, version), publication(row.user_id, str(sequence)))
     row.account = account_from_row(account)
     row._state.adding = False
     row._state.db = connection.alias

@@ -1,5 +1,6 @@
 """gunicorn settings for `make run` (and the benchmark, which starts the server exactly the same way)."""
 
+import gc
 import multiprocessing
 import os
 from pathlib import Path
@@ -19,6 +20,7 @@ timeout = 30
 graceful_timeout = 10
 accesslog = os.environ.get("ACCESS_LOG") or None
 preload_app = True
+
 # gunicornc's control socket, one per instance. gunicorn's default is one path per user ($XDG_RUNTIME_DIR or
 # ~/.gunicorn/gunicorn.ctl), and each server starting unlinks the previous one's socket there.
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or str(ROOT / "var" / f"gunicorn-{PORT}.ctl")
@@ -35,3 +37,12 @@ if not DEBUG:
             "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
         },
     }
+
+
+def when_ready(server: object) -> None:
+    """The application is loaded (preload_app) and the workers are not forked yet: move everything loaded so far
+    (Django, the schema's types, the URL and template machinery: ~130,000 objects) out of the collector's reach.
+    A full collection in a worker then scans only what the worker made itself: bench.http.profile measured the
+    collector's full passes at 27 -> 4 us per balance hit and 165 -> 34 us per 50-row page. It also keeps those
+    pages shared with the master after fork (a collection writes to every object it scans)."""
+    gc.freeze()

@@ -63,3 +63,26 @@ def test_each_gunicorn_instance_has_its_own_control_socket() -> None:
         (line,) = [line for line in run.stdout.splitlines() if line.startswith("control_socket ")]
         sockets.add(line.split("=", 1)[1].strip())
     assert sockets == {str(ROOT / "var" / "gunicorn-8000.ctl"), str(ROOT / "var" / "gunicorn-8001.ctl")}
+
+
+FREEZE = """
+import gc, json, sys
+from gunicorn.app.wsgiapp import WSGIApplication
+sys.argv = ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application"]
+application = WSGIApplication()
+application.wsgi()  # what preload_app does before the workers are forked
+loaded = len(gc.get_objects())
+application.cfg.when_ready(None)
+print(json.dumps({"loaded": loaded, "frozen": gc.get_freeze_count(), "left": len(gc.get_objects())}))
+"""
+
+
+def test_what_the_master_loaded_is_frozen_before_workers_fork() -> None:
+    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "a-test-secret-key-that-is-long-enough-0123456789"}
+    run = subprocess.run([sys.executable, "-c", FREEZE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    # The loaded application (tens of thousands of objects) leaves the collector's generations for the permanent one.
+    assert seen["loaded"] > 10_000
+    assert seen["frozen"] >= seen["loaded"]
+    assert seen["left"] < 100

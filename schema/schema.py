@@ -21,7 +21,7 @@ from schema.error_codes import (
     QUERY_TOO_COMPLEX,
 )
 from schema.execution import FastLeafExecutionContext
-from schema.extensions import schema_extensions
+from schema.extensions import run_operation_sync, schema_extensions
 from schema.mutations import Mutation
 from schema.queries import LedgerQuery
 from schema.recurring import RecurringMutation, RecurringQuery
@@ -65,11 +65,22 @@ _NOT_OVER_HTTP = frozenset((OperationType.SUBSCRIPTION,))
 
 
 class FinanceSchema(strawberry.Schema):
-    def execute_sync(self, *args: Any, allowed_operation_types: Any = None, **kwargs: Any) -> ExecutionResult:
+    def execute_sync(  # noqa: PLR0917 (Strawberry's signature)
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any = None,
+        root_value: Any = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Any = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
         # Subscriptions run on the live server's websocket (config/asgi.py). Over HTTP, refused before execution: the
         # view answers 400 BAD_REQUEST "subscriptions are not allowed when using POST" (the generator would be a 500).
         allowed = (allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES) - _NOT_OVER_HTTP
-        return super().execute_sync(*args, allowed_operation_types=allowed, **kwargs)
+        return run_operation_sync(
+            self, query, variable_values, context_value, root_value, operation_name, allowed, operation_extensions
+        )
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Client mistakes are not server errors; unexpected ones are logged once, by schema.errors.should_mask.

@@ -61,10 +61,11 @@ def test_a_body_over_the_upload_limit_is_json(settings, debug: bool) -> None:
 def test_an_unexpected_error_in_the_view_is_json_without_a_traceback(settings, debug: bool, monkeypatch) -> None:
     from schema.views import FinanceGraphQLView
 
-    def broken(self, request):  # a failure outside any resolver (resolver errors are masked by the schema)
+    def broken(self, **kwargs):  # a failure outside any resolver (resolver errors are masked by the schema)
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(FinanceGraphQLView, "run", broken)
+    # execute_single: both the view's JSON path and Strawberry's run() go through it.
+    monkeypatch.setattr(FinanceGraphQLView, "execute_single", broken)
     status, body = post(json.dumps({"query": "{ __typename }"}), debug, settings)
     assert (status, code_of(body)) == (500, "INTERNAL_SERVER_ERROR")
     assert "secret" not in json.dumps(body)

@@ -1,14 +1,17 @@
-"""graphql-core's executor with a shortcut for the commonest field of this schema: a scalar or enum read straight off
-its parent object (a Strawberry field without a resolver, so without arguments).
+"""graphql-core's executor with a shortcut for the commonest fields of this schema: plain fields, read straight off
+their parent object (Strawberry fields without a resolver, so without arguments), whose type is a scalar, an enum,
+or an object type without an `is_type_of` check.
 
 graphql-core executes every field the same way: a Path, a resolve-info tuple of twelve items, the argument values,
-the resolver, then completion through the non-null, list and leaf checks, about 6 us each. A page of 50 transactions
-has some 300 such fields and a balance answer four, so that bookkeeping was most of what the GraphQL layer adds to
-the work itself (bench/README.md, issue 15). For a plain leaf field all of it is spent on a getattr and one
-`serialize`: this executor calls exactly those two, the same functions graphql-core would call, and hands every case
-that is not a plain value (null for a non-null field, a value the scalar refuses, an exception) to graphql-core's own
-path, which resolves the field again and answers with its usual error. The answer is therefore the same, byte for
-byte, including errors (tests/schema/test_execution.py).
+the resolver through Strawberry's basic-field wrapper, then completion through the non-null, list, leaf and object
+checks, about 6 us each. A page of 50 transactions has some 350 such fields and a balance answer four, so that
+bookkeeping was most of what the GraphQL layer added to the work itself (bench/README.md, issue 15). For a plain
+field all of it comes down to reading the attribute, then either the type's `serialize` (a leaf) or executing the
+sub-selection on the value (an object): this executor does exactly that, with the same functions graphql-core would
+call. Every case that is not a plain value (null for a non-null field, a value the scalar refuses, an exception) goes
+to graphql-core's own path, which resolves the field again and answers with its usual error; an error inside an
+object's sub-selection is located and handled as graphql-core handles it. The answer is therefore the same, byte for
+byte, errors included (tests/schema/test_execution.py).
 
 Skipped when the operation runs resolver middleware (a schema extension with a `resolve` hook), which must see every
 field; this schema has none today.
@@ -16,44 +19,66 @@ field; this schema has none today.
 
 from asyncio import gather
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
-from graphql import GraphQLField, GraphQLObjectType, is_leaf_type, is_non_null_type
+from graphql import (
+    GraphQLField,
+    GraphQLObjectType,
+    is_leaf_type,
+    is_non_null_type,
+    is_object_type,
+    located_error,
+)
 from graphql.execution.execute import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
 
 
-class LeafReader:
-    """How to answer one plain leaf field: its resolver (Strawberry's basic-field getter) and its type's serialize."""
+class PlainField:
+    """How to answer one plain field: read the attribute, then serialize it (a leaf) or execute the sub-selection on
+    it (an object type; `object_type` is then set)."""
 
-    __slots__ = ("nullable", "resolve", "serialize")
+    __slots__ = ("nullable", "object_type", "read", "serialize")
 
-    def __init__(self, field: GraphQLField) -> None:
-        self.resolve: Callable[..., Any] = field.resolve
+    def __init__(self, field: GraphQLField, named: Any) -> None:
         self.nullable = not is_non_null_type(field.type)
-        named = field.type if self.nullable else field.type.of_type
-        self.serialize: Callable[[Any], Any] = named.serialize
+        definition = field.extensions.get("strawberry-definition")
+        if (
+            type(definition).get_result is StrawberryField.get_result  # not strawberry_django's, which does more
+            and definition.default_resolver is getattr
+        ):
+            # What Strawberry's basic-field wrapper ends in (StrawberryField.get_result), read in C.
+            self.read: Callable[[Any], Any] = attrgetter(definition.python_name)
+        else:
+            resolve = field.resolve
+            self.read = lambda source: resolve(source, None)
+        self.object_type: GraphQLObjectType | None = named if is_object_type(named) else None
+        self.serialize: Callable[[Any], Any] | None = None if self.object_type else named.serialize
 
 
-def leaf_reader(field: GraphQLField) -> LeafReader | None:
-    """A reader for `field` when it is a plain leaf field, else None."""
-    plain = getattr(field.resolve, "_is_default", False) and not field.args  # Strawberry marks its basic getter
+def plain_field(field: GraphQLField) -> PlainField | None:
+    """How to answer `field` when it is a plain field of a kind the shortcut takes, else None."""
+    if not getattr(field.resolve, "_is_default", False) or field.args:  # Strawberry marks its basic-field wrapper
+        return None
     named = field.type.of_type if is_non_null_type(field.type) else field.type
-    return LeafReader(field) if plain and is_leaf_type(named) else None
+    if is_leaf_type(named) or (is_object_type(named) and named.is_type_of is None):
+        return PlainField(field, named)
+    return None
 
 
 # By the id of the schema's own field objects (they are not hashable); each entry keeps its field alive, so an id is
 # never reused while it is a key. Bounded by the fields of the schemas built in the process.
-_readers: dict[int, tuple[GraphQLField, LeafReader | None]] = {}
+_plain: dict[int, tuple[GraphQLField, PlainField | None]] = {}
 
 
-def _reader(field: GraphQLField) -> LeafReader | None:
+def _plain_field(field: GraphQLField) -> PlainField | None:
     try:
-        return _readers[id(field)][1]
+        return _plain[id(field)][1]
     except KeyError:
-        reader = leaf_reader(field)
-        _readers[id(field)] = (field, reader)
-        return reader
+        plain = plain_field(field)
+        _plain[id(field)] = (field, plain)
+        return plain
 
 
 class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -68,20 +93,29 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not self._shortcut:
             return super().execute_fields(parent_type, source_value, path, fields)
         definitions = parent_type.fields
+        is_awaitable = self.is_awaitable
         results = {}
         awaitable_fields = []
         for response_name, field_nodes in fields.items():
             field = definitions.get(field_nodes[0].name.value)  # None for __typename: graphql-core's path
-            reader = None if field is None else _reader(field)
-            if reader is not None:
-                value = reader.resolve(source_value, None)
+            plain = None if field is None else _plain_field(field)
+            if plain is not None:
+                value = plain.read(source_value)
                 if value is None:
-                    if reader.nullable:
+                    if plain.nullable:
                         results[response_name] = None
+                        continue
+                elif plain.object_type is not None:
+                    if not (is_awaitable(value) or isinstance(value, Exception)):
+                        field_path = Path(path, response_name, parent_type.name)
+                        result = self._object(plain, field, field_nodes, field_path, value)
+                        results[response_name] = result
+                        if is_awaitable(result):
+                            awaitable_fields.append(response_name)
                         continue
                 elif not isinstance(value, Exception):
                     try:
-                        serialized = reader.serialize(value)
+                        serialized = plain.serialize(value)
                     except Exception:  # noqa: BLE001 (graphql-core's path below raises it again, located)
                         serialized = None
                     if serialized is not None and serialized is not Undefined:
@@ -93,13 +127,35 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
             if result is not Undefined:
                 results[response_name] = result
-                if self.is_awaitable(result):
+                if is_awaitable(result):
                     awaitable_fields.append(response_name)
         if not awaitable_fields:
             return results
         return self._gather(results, awaitable_fields)
 
+    def _object(self, plain: PlainField, field: GraphQLField, field_nodes: list, path: Path, value: Any) -> Any:
+        """complete_object_value for an object type without is_type_of, with execute_field's error handling."""
+        try:
+            result = self.execute_fields(
+                plain.object_type, value, path, self.collect_subfields(plain.object_type, field_nodes)
+            )
+        except Exception as raw_error:  # noqa: BLE001 (a non-null field below failed: handled as graphql-core does)
+            self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()), field.type, path)
+            return None
+        if not self.is_awaitable(result):
+            return result
+
+        async def await_completed() -> Any:
+            try:
+                return await result
+            except Exception as raw_error:  # noqa: BLE001
+                self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()), field.type, path)
+                return None
+
+        return await_completed()
+
     async def _gather(self, results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
         # graphql-core's own ending of execute_fields for awaitable results.
-        results.update(zip(awaitable_fields, await gather(*(results[name] for name in awaitable_fields)), strict=True))
+        values = await gather(*(results[name] for name in awaitable_fields))
+        results.update(zip(awaitable_fields, values, strict=True))
         return results

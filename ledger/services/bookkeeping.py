@@ -102,36 +102,55 @@ class AccountForWrite:
     version_seen: int
 
 
-def account_for_write(user: User, account_id: object, *, field: str) -> AccountForWrite:
+def account_for_write(
+    user: User, account_id: object, *, field: str, seen: AccountForWrite | None = None
+) -> AccountForWrite:
     """The caller's account with this id (their default account when None), with their balance version in the same
-    statement; NOT_FOUND on `field` for anything else (another user's id answers exactly like a missing one).
+    statement; NOT_FOUND on `field` for anything else (another user's id answers exactly like a missing one). `seen`
+    is that read when the request made it with its caller (ledger.selectors.user_for_write): nothing is read again.
 
     Raw SQL, prepared on PostgreSQL (storage.connections): it runs before every create, and composing the equivalent
     ORM query (a filter and a Subquery annotation) cost more than its round trip.
     """
-    params = [Account._meta.get_field("user").get_db_prep_value(user.pk, connection)]
-    if account_id is None:
-        which = "a.is_default"
-    else:
-        pk = parse_transaction_id(account_id)
-        if pk is None:
-            raise not_found(field, "account")
-        which = "a.id = %s"
-        params.append(Account._meta.pk.get_db_prep_value(pk, connection))
+    if seen is not None:
+        return seen
+    which = account_choice(account_id)
+    if which is None:
+        raise not_found(field, "account")
+    condition, params = which
     with prepared_cursor() as cursor:
         cursor.execute(
-            f"SELECT {ACCOUNT_COLUMNS}, COALESCE(v.version, 0) FROM ledger_account a "  # noqa: S608 (no client input)
-            f"LEFT JOIN ledger_balanceversion v ON v.user_id = a.user_id WHERE a.user_id = %s AND {which}",
-            params,
+            f"SELECT {ACCOUNT_FOR_WRITE_COLUMNS} FROM ledger_account a "  # noqa: S608 (no client input)
+            f"LEFT JOIN ledger_balanceversion v ON v.user_id = a.user_id WHERE a.user_id = %s AND {condition}",
+            [Account._meta.get_field("user").get_db_prep_value(user.pk, connection), *params],
         )
         found = cursor.fetchone()
-    if found is None:
+    seen = account_for_write_from_row(found)
+    if seen is None:
         if account_id is None:
             ensure_default_account(user=user)
             return account_for_write(user, None, field=field)
         raise not_found(field, "account")
-    *values, version_seen = found
-    return AccountForWrite(account_from_row(values), version_seen)
+    return seen
+
+
+def account_choice(account_id: object) -> tuple[str, list[object]] | None:
+    """The SQL condition on `a` (ledger_account) that picks the account a write names (the default account when
+    `account_id` is None) and its parameters; None for an id that names no account (malformed)."""
+    if account_id is None:
+        return "a.is_default", []
+    pk = parse_transaction_id(account_id)
+    if pk is None:
+        return None
+    return "a.id = %s", [Account._meta.pk.get_db_prep_value(pk, connection)]
+
+
+def account_for_write_from_row(values: Sequence[object] | None) -> AccountForWrite | None:
+    """What ACCOUNT_FOR_WRITE_COLUMNS read (None, or NULLs from an outer join: no such account)."""
+    if values is None or values[0] is None:
+        return None
+    *account, version_seen = values
+    return AccountForWrite(account_from_row(account), version_seen)
 
 
 def account_from_row(values: Sequence[object]) -> Account:
@@ -142,6 +161,8 @@ def account_from_row(values: Sequence[object]) -> Account:
 
 _ACCOUNT_ATTNAMES = [account_field.attname for account_field in Account._meta.concrete_fields]
 ACCOUNT_COLUMNS = ", ".join(f"a.{account_field.column}" for account_field in Account._meta.concrete_fields)
+# What account_for_write reads: the account's columns, then the version from `v` (ledger_balanceversion, outer-joined).
+ACCOUNT_FOR_WRITE_COLUMNS = f"{ACCOUNT_COLUMNS}, COALESCE(v.version, 0)"
 
 
 def confirm_account(user: User, seen: AccountForWrite, new_version: int, *, field: str = "account_id") -> Account:

@@ -13,6 +13,7 @@ from ledger.currencies import currency_digits
 from ledger.models import DEFAULT_CATEGORY, Account, ChangeOperation, Transaction
 from ledger.money import parse_minor
 from ledger.services.bookkeeping import (
+    AccountForWrite,
     account_for_write,
     clean_idempotency_key,
     confirm_account,
@@ -47,14 +48,19 @@ def transaction_create(
     date: object = None,
     idempotency_key: object = None,
     account_id: object = None,
+    account_seen: AccountForWrite | None = None,
 ) -> Transaction:
     """Record an income or expense in one of the user's ledger accounts (their default account when `account_id` is
     None), in that account's currency. A retry with the same `idempotency_key` and the same input returns the first
-    transaction; the same key with other input is refused (IDEMPOTENCY_KEY_REUSED)."""
+    transaction; the same key with other input is refused (IDEMPOTENCY_KEY_REUSED).
+
+    `account_seen`: that account as account_for_write reads it, when the caller read it already (with the user:
+    ledger.selectors.user_for_write). Either way the write checks it again under the version lock (confirm_account,
+    or the one statement's own snapshot)."""
     given_key = {} if idempotency_key is None else {"idempotency_key": idempotency_key}
     with merged_errors() as errors:
         with errors.collect():
-            target = account_for_write(user, account_id, field="account_id")
+            target = account_for_write(user, account_id, field="account_id", seen=account_seen)
         digits = currency_digits(target.account.currency) if errors.ok else 2
         with errors.collect():
             fields = _clean_fields(

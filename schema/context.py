@@ -49,6 +49,13 @@ class RequestContext(StrawberryDjangoContext):
             self._accounts = accounts_by_id(user=self.principal().user)
         return self._accounts[account_id]
 
+    def account_of(self, txn: Transaction) -> Account:
+        """The transaction's ledger account: the one loaded with it when there is one (a mutation's answer), else from
+        the request's map of the caller's accounts."""
+        if "account" in txn._state.fields_cache:
+            return txn.account
+        return self.account(txn.account_id)
+
     def account_if_any(self, account_id: object) -> Account | None:
         """As `account`, but None for an id the caller has no account with (one deleted since: the change log)."""
         try:
@@ -90,8 +97,4 @@ def current_user(info: strawberry.Info) -> User:
 
 
 def account_of(info: strawberry.Info, txn: Transaction) -> Account:
-    """The transaction's ledger account: the one loaded with it when there is one (a mutation's answer), else from
-    the request's map of the caller's accounts."""
-    if "account" in txn._state.fields_cache:
-        return txn.account
-    return info.context.account(txn.account_id)
+    return info.context.account_of(txn)

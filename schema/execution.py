@@ -36,15 +36,19 @@ from strawberry.types.field import StrawberryField
 
 
 class PlainField:
-    """How to answer one plain field: read the attribute, then serialize it (a leaf) or execute the sub-selection on
-    it (an object type; `object_type` is then set)."""
+    """How to answer one plain field: read the value, then serialize it (a leaf) or execute the sub-selection on it
+    (an object type; `object_type` is then set). The value is the attribute, or for a resolver marked with
+    reads_context, `read(source, context)` (`with_context` is then set)."""
 
-    __slots__ = ("nullable", "object_type", "read", "serialize")
+    __slots__ = ("nullable", "object_type", "read", "serialize", "with_context")
 
-    def __init__(self, field: GraphQLField, named: Any) -> None:
+    def __init__(self, field: GraphQLField, named: Any, context_read: Callable[[Any, Any], Any] | None = None) -> None:
         self.nullable = not is_non_null_type(field.type)
         definition = field.extensions.get("strawberry-definition")
-        if (
+        self.with_context = context_read is not None
+        if context_read is not None:
+            self.read = context_read
+        elif (
             type(definition).get_result is StrawberryField.get_result  # not strawberry_django's, which does more
             and definition.default_resolver is getattr
         ):
@@ -57,15 +61,37 @@ class PlainField:
         self.serialize: Callable[[Any], Any] | None = None if self.object_type else named.serialize
 
 
+def reads_context(read: Callable[[Any, Any], Any]) -> Callable[[Callable], Callable]:
+    """Mark a resolver whose answer is exactly `read(root, info.context)`: no arguments, no other use of `info`, no
+    side effects. This executor then calls `read` itself instead of Strawberry's resolver machinery (an Info object,
+    argument conversion and three wrappers per call, 40-odd function calls: the amount of each row of a page). The
+    resolver stays the field's resolver for every other executor, and answers every case the shortcut hands back."""
+
+    def mark(resolver: Callable) -> Callable:
+        resolver.reads_context = read
+        return resolver
+
+    return mark
+
+
 def plain_field(field: GraphQLField) -> PlainField | None:
     """How to answer `field` when it is a plain field of a kind the shortcut takes, else None."""
-    if not getattr(field.resolve, "_is_default", False) or field.args:  # Strawberry marks its basic-field wrapper
+    if field.args:
         return None
+    context_read = None
+    if not getattr(field.resolve, "_is_default", False):  # Strawberry marks its basic-field wrapper
+        definition = field.extensions.get("strawberry-definition")
+        resolver = getattr(definition, "base_resolver", None)
+        context_read = getattr(getattr(resolver, "wrapped_func", None), "reads_context", None)
+        if context_read is None or definition.extensions or definition.permission_classes or resolver.is_async:
+            return None
     named = field.type.of_type if is_non_null_type(field.type) else field.type
     if is_leaf_type(named) or (is_object_type(named) and named.is_type_of is None):
-        return PlainField(field, named)
+        return PlainField(field, named, context_read)
     return None
 
+
+_UNANSWERED = object()
 
 # By the id of the schema's own field objects (they are not hashable); each entry keeps its field alive, so an id is
 # never reused while it is a key. Bounded by the fields of the schemas built in the process.
@@ -86,52 +112,76 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager
         self._shortcut = manager is None or not manager.middlewares
+        # Per selection (graphql-core caches each object's sub-selection for the operation, so the items of a list
+        # share one): its fields with how to answer each. Each entry keeps its selection alive, so no id is reused.
+        self._plans: dict[int, tuple[dict, list]] = {}
+
+    def _plan(self, parent_type: GraphQLObjectType, fields: dict[str, list]) -> list:
+        try:
+            return self._plans[id(fields)][1]
+        except KeyError:
+            definitions = parent_type.fields
+            plan = []
+            for response_name, field_nodes in fields.items():
+                field = definitions.get(field_nodes[0].name.value)  # None for __typename: graphql-core's path
+                plan.append((response_name, field_nodes, field, None if field is None else _plain_field(field)))
+            self._plans[id(fields)] = (fields, plan)
+            return plan
 
     def execute_fields(
         self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None, fields: dict[str, list]
     ) -> Any:
         if not self._shortcut:
             return super().execute_fields(parent_type, source_value, path, fields)
-        definitions = parent_type.fields
         is_awaitable = self.is_awaitable
         results = {}
         awaitable_fields = []
-        for response_name, field_nodes in fields.items():
-            field = definitions.get(field_nodes[0].name.value)  # None for __typename: graphql-core's path
-            plain = None if field is None else _plain_field(field)
+        for response_name, field_nodes, field, plain in self._plan(parent_type, fields):
+            result = _UNANSWERED
             if plain is not None:
-                value = plain.read(source_value)
-                if value is None:
-                    if plain.nullable:
-                        results[response_name] = None
-                        continue
-                elif plain.object_type is not None:
-                    if not (is_awaitable(value) or isinstance(value, Exception)):
-                        field_path = Path(path, response_name, parent_type.name)
-                        result = self._object(plain, field, field_nodes, field_path, value)
-                        results[response_name] = result
-                        if is_awaitable(result):
-                            awaitable_fields.append(response_name)
-                        continue
-                elif not isinstance(value, Exception):
-                    try:
-                        serialized = plain.serialize(value)
-                    except Exception:  # noqa: BLE001 (graphql-core's path below raises it again, located)
-                        serialized = None
-                    if serialized is not None and serialized is not Undefined:
-                        results[response_name] = serialized
-                        continue
-            # Everything else, and every case above that is an error, as graphql-core executes it.
-            result = self.execute_field(
-                parent_type, source_value, field_nodes, Path(path, response_name, parent_type.name)
-            )
-            if result is not Undefined:
-                results[response_name] = result
-                if is_awaitable(result):
-                    awaitable_fields.append(response_name)
+                result = self._plain(plain, field, field_nodes, source_value, path, response_name, parent_type)
+            if result is _UNANSWERED:  # as graphql-core executes it, errors included
+                result = self.execute_field(
+                    parent_type, source_value, field_nodes, Path(path, response_name, parent_type.name)
+                )
+                if result is Undefined:
+                    continue
+            results[response_name] = result
+            if is_awaitable(result):
+                awaitable_fields.append(response_name)
         if not awaitable_fields:
             return results
         return self._gather(results, awaitable_fields)
+
+    def _plain(  # noqa: PLR0913, PLR0917 (execute_field's arguments)
+        self,
+        plain: PlainField,
+        field: GraphQLField,
+        field_nodes: list,
+        source: Any,
+        path: Path | None,
+        response_name: str,
+        parent_type: GraphQLObjectType,
+    ) -> Any:
+        """The field's answer, or _UNANSWERED for every case that is not a plain value: graphql-core's path then
+        resolves the field again and answers it, with its usual error."""
+        try:
+            value = plain.read(source, self.context_value) if plain.with_context else plain.read(source)
+        except Exception:  # noqa: BLE001
+            return _UNANSWERED
+        if value is None:
+            return None if plain.nullable else _UNANSWERED
+        if isinstance(value, Exception):
+            return _UNANSWERED
+        if plain.object_type is not None:
+            if self.is_awaitable(value):
+                return _UNANSWERED
+            return self._object(plain, field, field_nodes, Path(path, response_name, parent_type.name), value)
+        try:  # every scalar of this schema refuses an awaitable
+            serialized = plain.serialize(value)
+        except Exception:  # noqa: BLE001
+            return _UNANSWERED
+        return _UNANSWERED if serialized is None or serialized is Undefined else serialized
 
     def _object(self, plain: PlainField, field: GraphQLField, field_nodes: list, path: Path, value: Any) -> Any:
         """complete_object_value for an object type without is_type_of, with execute_field's error handling."""

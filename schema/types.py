@@ -2,6 +2,7 @@
 
 import datetime
 import enum
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -13,8 +14,9 @@ from ledger import selectors
 from ledger.balance_cache import BalanceFigures
 from ledger.models import Transaction as TransactionModel
 from ledger.models import TransactionType as TransactionTypeChoice
-from schema.context import account_of
+from schema.context import RequestContext, account_of
 from schema.errors import FieldError
+from schema.execution import reads_context
 from schema.scalars import Day, Money, money
 
 if TYPE_CHECKING:
@@ -46,6 +48,10 @@ class User:
         return selectors.default_account(user=root)
 
 
+def _amount(txn: TransactionModel, context: "RequestContext") -> Decimal:
+    return money(txn.amount_minor, context.account_of(txn).currency)
+
+
 # A plain Strawberry type over the model instance rather than strawberry_django.type: a 50-row page resolves ~400
 # fields, and the Django field wrappers cost about a third of that page (bench/http/profile.py first_page).
 @strawberry.type(description="One income or expense.")
@@ -57,8 +63,9 @@ class Transaction:
     updated_at: datetime.datetime = strawberry.field(description="When it last changed (UTC).")
 
     @strawberry.field(description="Always positive; the type says which way. In the account's currency.")
+    @reads_context(_amount)
     def amount(self, root: strawberry.Parent[TransactionModel], info: strawberry.Info) -> Money:
-        return money(root.amount_minor, account_of(info, root).currency)
+        return _amount(root, info.context)
 
     @strawberry.field(description="The ledger account it belongs to.")
     def account(self, root: strawberry.Parent[TransactionModel], info: strawberry.Info) -> LazyAccount:

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.types.field import StrawberryField
 
-from schema.execution import FastLeafExecutionContext, plain_field
+from schema.execution import FastLeafExecutionContext, plain_field, reads_context
 from schema.schema import schema as api_schema
 
 
@@ -45,6 +45,19 @@ class Row:
     @strawberry.field
     def shout(self) -> str:
         return self.name.upper()
+
+    @strawberry.field
+    @reads_context(lambda root, context: _scaled(root, context, "read"))
+    def scaled(self, root: strawberry.Parent["Row"], info: strawberry.Info) -> int:
+        return _scaled(root, info.context, "resolver")
+
+
+CALLS: list[str] = []
+
+
+def _scaled(row: Row, context: dict, by: str) -> int:
+    CALLS.append(by)
+    return row.count * context["scale"]
 
 
 @strawberry.type
@@ -101,11 +114,12 @@ DOCUMENTS = [
     "{ nested { name pinned { size } } }",
     "{ nested { pinned { label } } }",
     "{ nested { child { __typename label } } }",
+    "{ rows { scaled } broken { name scaled } }",
 ]
 
 
 def _answer(schema: strawberry.Schema, document: str) -> tuple[object, list]:
-    result = schema.execute_sync(document)
+    result = schema.execute_sync(document, context_value={"scale": 3})
     errors = [(error.message, error.path, error.locations) for error in result.errors or []]
     return result.data, errors
 
@@ -131,7 +145,18 @@ def test_only_plain_fields_take_the_shortcut() -> None:
     assert plain_field(row["child"]).object_type.name == "Child"
     assert not plain_field(row["pinned"]).nullable
     assert plain_field(row["shout"]) is None  # a resolver
+    assert plain_field(row["scaled"]).with_context  # a resolver marked with reads_context
     assert plain_field(STANDARD._schema.type_map["Query"].fields["rows"]) is None  # a list of objects
+
+
+def test_a_resolver_that_reads_the_context_is_answered_by_its_read() -> None:
+    CALLS.clear()
+    assert _answer(FAST, "{ rows { scaled } }") == ({"rows": [{"scaled": 3}, {"scaled": 6}]}, [])
+    assert CALLS == ["read", "read"]
+    CALLS.clear()
+    data, errors = _answer(FAST, "{ broken { scaled } }")  # a count of "not a number": the scalar refuses it
+    assert CALLS == ["read", "read", "resolver"]  # handed to graphql-core, which resolves again and reports it
+    assert [path for _, path, _ in errors] == [["broken", 1, "scaled"]]
 
 
 def test_a_field_class_with_its_own_get_result_is_read_through_it() -> None:

@@ -8,6 +8,7 @@ from schema.context import current_principal, current_user
 from schema.errors import field
 from schema.inputs import TransactionFilter, selector_filters
 from schema.scalars import money
+from schema.selection import selects
 from schema.types import Balance, Transaction, TransactionConnection, User
 
 
@@ -74,8 +75,13 @@ class LedgerQuery:
         first: Annotated[int | None, strawberry.argument(description="Page size: 50 by default, at most 500.")] = None,
         after: Annotated[str | None, strawberry.argument(description="A cursor from a previous page.")] = None,
     ) -> TransactionConnection:
-        user = current_user(info)
-        page = selectors.transaction_page(user=user, filters=selector_filters(filters), first=first, after=after)
+        page = selectors.transaction_page(
+            user=current_user(info),
+            filters=selector_filters(filters),
+            first=first,
+            after=after,
+            with_timestamps=selects(info, ("edges", "node"), ("createdAt", "updatedAt")),
+        )
         return TransactionConnection.from_page(page)
 
     @strawberry.field(description="One of the caller's transactions; null for any other id.")

@@ -59,7 +59,7 @@ def first_page_plain(request: HttpRequest) -> HttpResponse:
         user, _ = _caller(request, with_balance_version=False)
     except AuthenticationFailed as error:
         return _unauthenticated(error)
-    page = transaction_page(user=user, filters=None, first=FIRST_PAGE_SIZE, after=None)
+    page = transaction_page(user=user, filters=None, first=FIRST_PAGE_SIZE, after=None, with_timestamps=False)
     accounts = accounts_by_id(user=user)
     edges = [
         {

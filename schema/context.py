@@ -1,6 +1,7 @@
 """Per-request context: the Bearer token is resolved to a Principal at most once, and only when a field needs one."""
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.django.context import StrawberryDjangoContext
@@ -10,7 +11,11 @@ from accounts.tokens import AccessClaims, AuthenticationFailed, access_claims, t
 from ledger.balance_cache import LedgerFigures, read_balance_version
 from ledger.models import Account, Transaction
 from ledger.selectors import accounts_by_id, ledger_figures, user_for_request
+from ledger.selectors.users import user_for_write
 from schema.errors import UnauthenticatedError
+
+if TYPE_CHECKING:
+    from ledger.services.bookkeeping import AccountForWrite
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,22 @@ class RequestContext(StrawberryDjangoContext):
             return self.account(account_id)
         except KeyError:
             return None
+
+    def principal_writing_to(self, account_id: object) -> tuple[Principal, "AccountForWrite | None"]:
+        """The caller, with the ledger account a create names read in the same statement when this is the first field
+        to ask for the caller (ledger.selectors.user_for_write); None for the account otherwise."""
+        if self._principal is not None or self._auth_error is not None:
+            return self.principal(), None
+        seen = None
+        try:
+            claims = access_claims(self.request)
+            if claims is None:
+                raise AuthenticationFailed(UnauthenticatedError.DEFAULT_MESSAGE)
+            user, seen = user_for_write(claims.user_id, account_id=account_id)
+            self._principal = Principal(user=token_holder(claims, user), balance_version=None)
+        except AuthenticationFailed as error:
+            self._auth_error = error.message
+        return self.principal(), seen
 
     def principal(self, *, with_balance_version: bool = False) -> Principal:
         """The caller, or an UNAUTHENTICATED GraphQL error (missing, malformed, expired or foreign token).

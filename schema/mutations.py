@@ -108,9 +108,10 @@ class Mutation:
     def create_transaction(
         self, info: strawberry.Info, input: Annotated[CreateTransactionInput, arg("The new transaction.")]
     ) -> TransactionPayload:
-        user = current_user(info)
+        principal, account_seen = info.context.principal_writing_to(input.account_id)
         txn = ledger_services.transaction_create(
-            user=user,
+            user=principal.user,
+            account_seen=account_seen,
             amount=input.amount,
             type=input.type.value,
             description=input.description,

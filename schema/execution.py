@@ -140,6 +140,9 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
             result = _UNANSWERED
             if plain is not None:
                 result = self._plain(plain, field, field_nodes, source_value, path, response_name, parent_type)
+                if plain.object_type is None and result is not _UNANSWERED:
+                    results[response_name] = result  # a serialized leaf: never awaitable
+                    continue
             if result is _UNANSWERED:  # as graphql-core executes it, errors included
                 result = self.execute_field(
                     parent_type, source_value, field_nodes, Path(path, response_name, parent_type.name)
@@ -189,20 +192,63 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
             result = self.execute_fields(
                 plain.object_type, value, path, self.collect_subfields(plain.object_type, field_nodes)
             )
-        except Exception as raw_error:  # noqa: BLE001 (a non-null field below failed: handled as graphql-core does)
-            self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()), field.type, path)
+        except Exception as raw_error:  # noqa: BLE001 (a non-null field below failed: graphql-core's handling)
+            self._field_error(raw_error, field_nodes, field.type, path)
             return None
-        if not self.is_awaitable(result):
-            return result
+        return self._awaited(result, field_nodes, field.type, path) if self.is_awaitable(result) else result
 
-        async def await_completed() -> Any:
+    def complete_list_value(  # noqa: PLR0917 (graphql-core's signature)
+        self, return_type: Any, field_nodes: list, info: Any, path: Path, result: Any
+    ) -> Any:
+        """A list of objects of a type without is_type_of (a page's edges): each item's sub-selection executed directly,
+        as complete_value would end up doing, with its error handling. Any other list, or one holding a null, an
+        exception or an awaitable, is completed by graphql-core."""
+        item_type = return_type.of_type
+        object_type = item_type.of_type if is_non_null_type(item_type) else item_type
+        if (
+            not self._shortcut
+            or not isinstance(result, list)
+            or not is_object_type(object_type)
+            or object_type.is_type_of is not None
+            or any(item is None or isinstance(item, Exception) or self.is_awaitable(item) for item in result)
+        ):
+            return super().complete_list_value(return_type, field_nodes, info, path, result)
+        subfields = self.collect_subfields(object_type, field_nodes)
+        completed = []
+        awaitable_indices = []
+        for index, item in enumerate(result):
+            item_path = path.add_key(index, None)
             try:
-                return await result
-            except Exception as raw_error:  # noqa: BLE001
-                self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()), field.type, path)
-                return None
+                value = self.execute_fields(object_type, item, item_path, subfields)
+            except Exception as raw_error:  # noqa: BLE001 (a non-null field below failed: graphql-core's handling)
+                self.handle_field_error(
+                    located_error(raw_error, field_nodes, item_path.as_list()), item_type, item_path
+                )
+                value = None
+            if self.is_awaitable(value):
+                value = self._awaited(value, field_nodes, item_type, item_path)
+                awaitable_indices.append(index)
+            completed.append(value)
+        if not awaitable_indices:
+            return completed
+        return self._gather_list(completed, awaitable_indices)
 
-        return await_completed()
+    async def _awaited(self, value: Any, field_nodes: list, return_type: Any, path: Path) -> Any:
+        try:
+            return await value
+        except Exception as raw_error:  # noqa: BLE001
+            self._field_error(raw_error, field_nodes, return_type, path)
+            return None
+
+    def _field_error(self, raw_error: Exception, field_nodes: list, return_type: Any, path: Path) -> None:
+        """execute_field's handling of an error: located, then null for a nullable type, raised further otherwise."""
+        self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()), return_type, path)
+
+    async def _gather_list(self, completed: list, awaitable_indices: list[int]) -> list:
+        values = await gather(*(completed[index] for index in awaitable_indices))
+        for index, value in zip(awaitable_indices, values, strict=True):
+            completed[index] = value
+        return completed
 
     async def _gather(self, results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
         # graphql-core's own ending of execute_fields for awaitable results.

@@ -81,6 +81,10 @@ class Query:
         return Row(name="c", count=3, kind=Kind.IN, note=None, required=None)
 
     @strawberry.field
+    def gaps(self) -> list[Row | None]:  # a null item: the whole list goes to graphql-core
+        return [None, Row(name="g", count=7, kind=Kind.OUT, note=None, required="x")]
+
+    @strawberry.field
     def nested(self) -> list[Row | None]:
         return [
             Row(name="a", count=1, kind=Kind.IN, note=None, required="x", child=Child(label="c", size=1)),
@@ -115,6 +119,7 @@ DOCUMENTS = [
     "{ nested { pinned { label } } }",
     "{ nested { child { __typename label } } }",
     "{ rows { scaled } broken { name scaled } }",
+    "{ gaps { name child { label } } }",
 ]
 
 

@@ -68,6 +68,11 @@ def evaluate_targets(cases: dict[str, dict], worker_rss_mb: list[float | None]) 
             f"{rps('balance_hit') / rps('baseline'):.1%}",
         ),
         _target(
+            "balance hit >= 40% of baseline req/s (issue 15)",
+            rps("balance_hit") / rps("baseline") >= 0.4,
+            f"{rps('balance_hit') / rps('baseline'):.1%}",
+        ),
+        _target(
             "balance hit p99 < 5x baseline p99",
             p99("balance_hit") / p99("baseline") < 5,
             f"{p99('balance_hit') / p99('baseline'):.1f}x",

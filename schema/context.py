@@ -15,6 +15,8 @@ from ledger.selectors.users import user_for_write
 from schema.errors import UnauthenticatedError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ledger.services.bookkeeping import AccountForWrite
 
 
@@ -71,18 +73,14 @@ class RequestContext(StrawberryDjangoContext):
     def principal_writing_to(self, account_id: object) -> tuple[Principal, "AccountForWrite | None"]:
         """The caller, with the ledger account a create names read in the same statement when this is the first field
         to ask for the caller (ledger.selectors.user_for_write); None for the account otherwise."""
-        if self._principal is not None or self._auth_error is not None:
-            return self.principal(), None
         seen = None
-        try:
-            claims = access_claims(self.request)
-            if claims is None:
-                raise AuthenticationFailed(UnauthenticatedError.DEFAULT_MESSAGE)
+
+        def load(claims: AccessClaims) -> Principal:
+            nonlocal seen
             user, seen = user_for_write(claims.user_id, account_id=account_id)
-            self._principal = Principal(user=token_holder(claims, user), balance_version=None)
-        except AuthenticationFailed as error:
-            self._auth_error = error.message
-        return self.principal(), seen
+            return Principal(user=token_holder(claims, user), balance_version=None)
+
+        return self._authenticated(load), seen
 
     def principal(self, *, with_balance_version: bool = False) -> Principal:
         """The caller, or an UNAUTHENTICATED GraphQL error (missing, malformed, expired or foreign token).
@@ -90,9 +88,16 @@ class RequestContext(StrawberryDjangoContext):
         The first field to ask decides what is loaded with the user: `balance` asks for the version (a cached
         balance then costs this one query); writes do not pay for the join.
         """
+        return self._authenticated(lambda claims: principal_of(claims, with_balance_version=with_balance_version))
+
+    def _authenticated(self, load: "Callable[[AccessClaims], Principal]") -> Principal:
+        """The caller, loaded by `load` from the token's claims if no field asked before, or UNAUTHENTICATED."""
         if self._principal is None and self._auth_error is None:
             try:
-                self._principal = principal_of(access_claims(self.request), with_balance_version=with_balance_version)
+                claims = access_claims(self.request)
+                if claims is None:
+                    raise AuthenticationFailed(UnauthenticatedError.DEFAULT_MESSAGE)
+                self._principal = load(claims)
             except AuthenticationFailed as error:
                 self._auth_error = error.message
         if self._auth_error is not None:

@@ -134,57 +134,48 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not self._shortcut:
             return super().execute_fields(parent_type, source_value, path, fields)
         is_awaitable = self.is_awaitable
+        context = self.context_value
         results = {}
         awaitable_fields = []
         for response_name, field_nodes, field, plain in self._plan(parent_type, fields):
-            result = _UNANSWERED
             if plain is not None:
-                result = self._plain(plain, field, field_nodes, source_value, path, response_name, parent_type)
-                if plain.object_type is None and result is not _UNANSWERED:
-                    results[response_name] = result  # a serialized leaf: never awaitable
+                # The shortcut, inline: this loop runs for every field of every row. A case it does not answer (a
+                # failing read, null for a non-null field, an exception, a value the scalar refuses, an awaitable
+                # object) falls through to graphql-core's path, which resolves the field again and reports it.
+                try:
+                    value = plain.read(source_value, context) if plain.with_context else plain.read(source_value)
+                except Exception:  # noqa: BLE001
+                    value = _UNANSWERED
+                if value is None:
+                    if plain.nullable:
+                        results[response_name] = None
+                        continue
+                elif value is _UNANSWERED or isinstance(value, Exception):
+                    pass
+                elif plain.object_type is None:
+                    try:  # every scalar of this schema refuses an awaitable
+                        serialized = plain.serialize(value)
+                    except Exception:  # noqa: BLE001
+                        serialized = None
+                    if serialized is not None and serialized is not Undefined:
+                        results[response_name] = serialized  # never awaitable
+                        continue
+                elif not is_awaitable(value):
+                    field_path = Path(path, response_name, parent_type.name)
+                    result = results[response_name] = self._object(plain, field, field_nodes, field_path, value)
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
                     continue
-            if result is _UNANSWERED:  # as graphql-core executes it, errors included
-                result = self.execute_field(
-                    parent_type, source_value, field_nodes, Path(path, response_name, parent_type.name)
-                )
-                if result is Undefined:
-                    continue
-            results[response_name] = result
-            if is_awaitable(result):
-                awaitable_fields.append(response_name)
+            result = self.execute_field(
+                parent_type, source_value, field_nodes, Path(path, response_name, parent_type.name)
+            )
+            if result is not Undefined:
+                results[response_name] = result
+                if is_awaitable(result):
+                    awaitable_fields.append(response_name)
         if not awaitable_fields:
             return results
         return self._gather(results, awaitable_fields)
-
-    def _plain(  # noqa: PLR0913, PLR0917 (execute_field's arguments)
-        self,
-        plain: PlainField,
-        field: GraphQLField,
-        field_nodes: list,
-        source: Any,
-        path: Path | None,
-        response_name: str,
-        parent_type: GraphQLObjectType,
-    ) -> Any:
-        """The field's answer, or _UNANSWERED for every case that is not a plain value: graphql-core's path then
-        resolves the field again and answers it, with its usual error."""
-        try:
-            value = plain.read(source, self.context_value) if plain.with_context else plain.read(source)
-        except Exception:  # noqa: BLE001
-            return _UNANSWERED
-        if value is None:
-            return None if plain.nullable else _UNANSWERED
-        if isinstance(value, Exception):
-            return _UNANSWERED
-        if plain.object_type is not None:
-            if self.is_awaitable(value):
-                return _UNANSWERED
-            return self._object(plain, field, field_nodes, Path(path, response_name, parent_type.name), value)
-        try:  # every scalar of this schema refuses an awaitable
-            serialized = plain.serialize(value)
-        except Exception:  # noqa: BLE001
-            return _UNANSWERED
-        return _UNANSWERED if serialized is None or serialized is Undefined else serialized
 
     def _object(self, plain: PlainField, field: GraphQLField, field_nodes: list, path: Path, value: Any) -> Any:
         """complete_object_value for an object type without is_type_of, with execute_field's error handling."""

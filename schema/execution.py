@@ -1,6 +1,7 @@
 """graphql-core's executor with a shortcut for the commonest fields of this schema: plain fields, read straight off
-their parent object (Strawberry fields without a resolver, so without arguments), whose type is a scalar, an enum,
-or an object type without an `is_type_of` check.
+their parent object (Strawberry fields without a resolver, so without arguments), or answered by a resolver's
+declared read of the context (`reads_context`), whose type is a scalar, an enum, or an object type without an
+`is_type_of` check; and for lists of such objects (a page's edges).
 
 graphql-core executes every field the same way: a Path, a resolve-info tuple of twelve items, the argument values,
 the resolver through Strawberry's basic-field wrapper, then completion through the non-null, list, leaf and object
@@ -107,7 +108,7 @@ def _plain_field(field: GraphQLField) -> PlainField | None:
         return plain
 
 
-class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager

@@ -20,7 +20,7 @@ from schema.error_codes import (
     GRAPHQL_VALIDATION_FAILED,
     QUERY_TOO_COMPLEX,
 )
-from schema.execution import FastLeafExecutionContext
+from schema.execution import PlainFieldExecutionContext
 from schema.extensions import run_operation_sync, schema_extensions
 from schema.mutations import Mutation
 from schema.queries import LedgerQuery
@@ -118,5 +118,5 @@ schema = FinanceSchema(
     subscription=Subscription,  # served by the live server (schema/live_schema.py); in this SDL for clients
     extensions=schema_extensions(),
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
-    execution_context_class=FastLeafExecutionContext,
+    execution_context_class=PlainFieldExecutionContext,
 )

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.types.field import StrawberryField
 
-from schema.execution import FastLeafExecutionContext, plain_field, reads_context
+from schema.execution import PlainFieldExecutionContext, plain_field, reads_context
 from schema.schema import schema as api_schema
 
 
@@ -103,7 +103,7 @@ class SeesEveryField(SchemaExtension):
 
 
 STANDARD = strawberry.Schema(query=Query)
-FAST = strawberry.Schema(query=Query, execution_context_class=FastLeafExecutionContext)
+FAST = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecutionContext)
 
 DOCUMENTS = [
     "{ rows { name count kind note required shout __typename } }",
@@ -172,7 +172,7 @@ def test_a_field_class_with_its_own_get_result_is_read_through_it() -> None:
 def test_resolver_middleware_sees_every_field() -> None:
     SeesEveryField.seen = []
     schema = strawberry.Schema(
-        query=Query, extensions=[SeesEveryField], execution_context_class=FastLeafExecutionContext
+        query=Query, extensions=[SeesEveryField], execution_context_class=PlainFieldExecutionContext
     )
     data, _ = _answer(schema, "{ rows { name count } }")
     assert data == {"rows": [{"name": "a", "count": 1}, {"name": "b", "count": 2}]}
@@ -180,4 +180,4 @@ def test_resolver_middleware_sees_every_field() -> None:
 
 
 def test_the_api_schema_uses_it() -> None:
-    assert api_schema.execution_context_class is FastLeafExecutionContext
+    assert api_schema.execution_context_class is PlainFieldExecutionContext

@@ -225,3 +225,28 @@ def test_a_seal_needs_the_server_key_as_well_as_the_old_token(alice: User, setti
     with pytest.raises(ValidationError):
         rotate_refresh_token(first)
     assert RefreshToken.objects.filter(user=alice, revoked__isnull=True).count() == 0
+
+
+def test_a_token_is_verified_once_and_its_expiry_checked_on_every_use(alice: User, monkeypatch) -> None:
+    from accounts import tokens
+
+    pair = issue_token_pair(alice)
+    checked = []
+    real = tokens.get_payload
+    monkeypatch.setattr(tokens, "get_payload", lambda token: checked.append(token) or real(token))
+    first, second = _claims(pair), _claims(pair)
+    assert first == second
+    assert checked == [pair.token]  # the signature was checked once
+    later = timezone.now() + datetime.timedelta(seconds=settings.ACCESS_TOKEN_LIFETIME + 1)
+    with time_machine.travel(later, tick=False), pytest.raises(AuthenticationFailed) as raised:
+        _claims(pair)  # remembered, and expired all the same
+    assert "expired" in raised.value.message
+
+
+def test_a_token_accepted_under_one_key_is_checked_again_under_another(alice: User, settings) -> None:
+    pair = issue_token_pair(alice)
+    _claims(pair)
+    settings.GRAPHQL_JWT = {**settings.GRAPHQL_JWT, "JWT_SECRET_KEY": "another server key, 40 characters long!!"}
+    with pytest.raises(AuthenticationFailed) as raised:
+        _claims(pair)
+    assert "not valid" in raised.value.message

@@ -141,10 +141,8 @@ def run_operation_sync(
     except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError):
         raise  # the view answers 400; Strawberry records nothing for these either
     except Exception as error:  # noqa: BLE001 (Strawberry's own catch-all: an error result, not a 500)
-        errors = [error if isinstance(error, GraphQLError) else GraphQLError(str(error), original_error=error)]
-        context.pre_execution_errors = errors
-        schema._process_errors(errors, context)
-        context.result = ExecutionResult(data=None, errors=errors, extensions={})
+        graphql_error = error if isinstance(error, GraphQLError) else GraphQLError(str(error), original_error=error)
+        context.result = _refused(schema, context, [graphql_error])
     end_operation(context, started)
     result = context.result
     return ExecutionResult(data=result.data, errors=result.errors, extensions={})
@@ -156,9 +154,7 @@ def _execute(schema: "Schema", context: ExecutionContext) -> object:
     try:
         parse_document(context)
     except GraphQLError as error:
-        context.pre_execution_errors = [error]
-        schema._process_errors([error], context)
-        return ExecutionResult(data=None, errors=[error], extensions={})
+        return _refused(schema, context, [error])
     try:
         operation_type = context.operation_type
     except RuntimeError as error:
@@ -167,8 +163,7 @@ def _execute(schema: "Schema", context: ExecutionContext) -> object:
         raise InvalidOperationTypeError(operation_type)
     validate_operation(context)
     if context.pre_execution_errors:
-        schema._process_errors(context.pre_execution_errors, context)
-        return ExecutionResult(data=None, errors=context.pre_execution_errors, extensions={})
+        return _refused(schema, context, context.pre_execution_errors)
     result = execute(
         schema._schema,
         context.graphql_document,
@@ -186,6 +181,14 @@ def _execute(schema: "Schema", context: ExecutionContext) -> object:
         context.pre_execution_errors = result.errors
         schema._process_errors(result.errors, context)
     return result
+
+
+def _refused(schema: "Schema", context: ExecutionContext, errors: list[GraphQLError]) -> ExecutionResult:
+    """A result without data, as Strawberry answers an operation that could not run: the errors recorded on the
+    context and processed (schema.process_errors) first."""
+    context.pre_execution_errors = errors
+    schema._process_errors(errors, context)
+    return ExecutionResult(data=None, errors=errors, extensions={})
 
 
 def masked(error: GraphQLError) -> GraphQLError:

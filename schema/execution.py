@@ -213,9 +213,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             try:
                 value = self.execute_fields(object_type, item, item_path, subfields)
             except Exception as raw_error:  # noqa: BLE001 (a non-null field below failed: graphql-core's handling)
-                self.handle_field_error(
-                    located_error(raw_error, field_nodes, item_path.as_list()), item_type, item_path
-                )
+                self._field_error(raw_error, field_nodes, item_type, item_path)
                 value = None
             if self.is_awaitable(value):
                 value = self._awaited(value, field_nodes, item_type, item_path)

@@ -14,23 +14,11 @@ figures). The data leaves the aggregator's steady state (every mark cleared: `ba
 """
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 
 import psycopg
 
-from bench.http.cases import Case
 from bench.http.data import MARK_EVERY_BUCKET_DIRTY
-
-
-@contextmanager
-def case_state(case: Case, database_url: str) -> Iterator[None]:
-    """The database as `case` is measured in, restored afterwards."""
-    with ExitStack() as stack:
-        if case.every_bucket_dirty:
-            stack.enter_context(every_bucket_dirty(database_url))
-        if case.fresh_version_per_read:
-            stack.enter_context(fresh_version_per_read(database_url))
-        yield
 
 
 @contextmanager

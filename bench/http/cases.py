@@ -39,6 +39,8 @@ BUDGET_REPORT = """query Budgets($month: String!) {
   budgetReport(month: $month) { lines { category budgeted carriedOver spent available overspent } totalBudgeted }
 }"""
 UPCOMING = """query Upcoming { upcoming(days: 30) { date amount rule { description frequency } transaction { id } } }"""
+# The category of createTransaction's rows, by which bench.http.states finds them to undo them.
+CREATE_CATEGORY = "Bench"
 LOGIN = """mutation Login($username: String!, $password: String!) {
   login(username: $username, password: $password) { token errors { field code message } }
 }"""
@@ -51,8 +53,10 @@ class Case:
     note: str
     # Runs with ledger_balanceversion replaced by a view that returns a new version on every read (cache_miss.py).
     fresh_version_per_read: bool = False
-    # Runs with every (user, month) marked dirty, as before the aggregator's first run (cache_miss.py).
+    # Runs with every (user, month) marked dirty, as before the aggregator's first run (bench.http.cache_miss).
     every_bucket_dirty: bool = False
+    # Writes for the main user that are undone after the case (bench.http.states.writes_undone).
+    undo_writes: bool = False
 
 
 def graphql_body(query: str, variables: dict | None = None) -> str:
@@ -64,7 +68,7 @@ def build_cases(dataset: Dataset, token: str) -> list[Case]:
         "POST", "/graphql/", graphql_body(BALANCE), token, expect=f'"transactionCount":{MAIN_TRANSACTIONS}'
     )
     # "{n}" is replaced by the Lua script: 1,000 distinct amounts, and logins spread over the 1,000 other users.
-    create_body = graphql_body(CREATE, {"input": {"amount": "1{n}.25", "type": "EXPENSE", "category": "Bench"}})
+    create_body = graphql_body(CREATE, {"input": {"amount": "1{n}.25", "type": "EXPENSE", "category": CREATE_CATEGORY}})
     login_body = graphql_body(LOGIN, {"username": OTHER_PREFIX + "{n}", "password": PASSWORD})
     entries = {"account": str(dataset.main_account_id)}
     analytics = {"from": dataset.analytics_months[0], "to": dataset.analytics_months[1]}
@@ -161,6 +165,7 @@ def build_cases(dataset: Dataset, token: str) -> list[Case]:
             "create_transaction",
             Request("POST", "/graphql/", create_body, token, expect='"errors":[]', rotate=1000),
             "createTransaction: insert + version bump + dirty bucket, one DB transaction",
+            undo_writes=True,
         ),
         Case(
             "login",

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 
 from bench.http import data
-from bench.http.cache_miss import case_state
 from bench.http.cases import LOGIN, build_cases, graphql_body
+from bench.http.states import case_state
 from bench.stack import api_environment, backing_servers, create_database, log, scratch_dir
 
 

@@ -2,14 +2,16 @@
 
 Starts its own PostgreSQL and Redis, generates the data in the database (and runs the Go aggregator over it once),
 starts the API exactly as `make run` does (gunicorn with config/gunicorn.conf.py, DEBUG off), logs in through the
-API, then runs each case with wrk (fixed connections, a warm-up, then a measured run). Prints a table with each
+API, then runs the cases with wrk (fixed connections, a warm-up, then a measured run) in interleaved rounds: each
+round runs every case once, and a case's figure is its median round (bench.http.rounds). Prints a table with each
 case's ratio to the baseline of the same run, and the cost ratios of deep to first pages, and writes the same as JSON
 to bench/results/http-<timestamp>.json. The server loads bench.http.settings (config.settings with the bench-only
 URLconf that adds the plain views of bench.http.plain_views).
 
-Environment: BENCH_DURATION (seconds per case, default 30), BENCH_WARMUP (default 5), BENCH_CONNECTIONS
-(default 32), BENCH_THREADS (wrk threads, default 1: on 2 cores every client cycle is taken from the server),
-BENCH_CASES (comma-separated case names, default all; targets are evaluated only for complete runs).
+Environment: BENCH_ROUNDS (default 3), BENCH_DURATION (seconds per case and round, default 10), BENCH_WARMUP
+(seconds before each, default 3), BENCH_CONNECTIONS (default 32), BENCH_THREADS (wrk threads, default 1: on 2
+cores every client cycle is taken from the server), BENCH_CASES (comma-separated case names, default all; targets
+are evaluated only for complete runs).
 """
 
 import json
@@ -18,8 +20,9 @@ import time
 import urllib.request
 
 from bench.http import data
-from bench.http.cache_miss import case_state
 from bench.http.cases import LOGIN, Case, build_cases, graphql_body
+from bench.http.rounds import failed_requests, median_round
+from bench.http.states import case_state
 from bench.http.targets import cost_ratios, evaluate_targets
 from bench.http.wrk import Load, Request, ensure_wrk, run_wrk
 from bench.machine import child_pids, machine_info, process_rss_mb
@@ -31,9 +34,10 @@ def main() -> int:
     load = Load(
         connections=int(os.environ.get("BENCH_CONNECTIONS", "32")),
         threads=int(os.environ.get("BENCH_THREADS", "1")),
-        duration_s=int(os.environ.get("BENCH_DURATION", "30")),
+        duration_s=int(os.environ.get("BENCH_DURATION", "10")),
     )
-    warmup = Load(load.connections, load.threads, int(os.environ.get("BENCH_WARMUP", "5")))
+    warmup = Load(load.connections, load.threads, int(os.environ.get("BENCH_WARMUP", "3")))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
     wanted = {name for name in os.environ.get("BENCH_CASES", "").split(",") if name}
     # Empty means all. The baseline always runs: every other figure is a ratio to it.
     selected = wanted | {"baseline"} if wanted else set()
@@ -47,16 +51,24 @@ def main() -> int:
         with api_server(database_url, backing.redis.url, workdir / "api.log") as (master, port):
             base = f"http://127.0.0.1:{port}"
             token = _login(base)
-            results = {}
-            for case in build_cases(dataset, token):
-                if selected and case.name not in selected:
-                    continue
-                results[case.name] = _run_case(base, case, load, warmup, database_url)
+            cases = [case for case in build_cases(dataset, token) if not selected or case.name in selected]
+            runs: dict[str, list[dict]] = {case.name: [] for case in cases}
+            for round_number in range(1, rounds + 1):
+                log(f"round {round_number} of {rounds}")
+                for case in cases:
+                    runs[case.name].append(_run_case(base, case, load, warmup, database_url))
+            results = {name: median_round(case_runs) for name, case_runs in runs.items()}
             workers = {pid: process_rss_mb(pid) for pid in child_pids(master.pid)}
     summary = {
         "benchmark": "http",
         "machine": machine,
-        "load": {"connections": load.connections, "wrk_threads": load.threads, "duration_s": load.duration_s},
+        "load": {
+            "connections": load.connections,
+            "wrk_threads": load.threads,
+            "duration_s": load.duration_s,
+            "rounds": rounds,
+            "figure": "each case's median round",
+        },
         "server": {"command": "python -m gunicorn -c config/gunicorn.conf.py config.wsgi:application"},
         "data": {
             "main_user_transactions": data.MAIN_TRANSACTIONS,
@@ -92,7 +104,7 @@ def _measure(base: str, case: Case, load: Load, warmup: Load) -> dict:
         _wait_until_idle(base)
     result = run_wrk(base, case.request, load)
     _wait_until_idle(base)
-    failures = sum(result["errors"].values()) + result["bad_responses"]
+    failures = failed_requests(result)
     if failures:
         log(f"{case.name}: {failures} failed requests, first: {result['first_bad']}")
     return {"note": case.note, **result}
@@ -158,13 +170,15 @@ def _table(summary: dict) -> str:
                 latency["p99"] / 1000,
                 f"{result['rps_vs_baseline']:.1%}",
                 f"{result['p99_vs_baseline']:.1f}x",
-                sum(result["errors"].values()) + result["bad_responses"],
+                " / ".join(f"{rate:.0f}" for rate in result["rounds_requests_per_s"]),
+                result["failed_requests"],
             ]
         )
     machine = summary["machine"]
     title = (
         f"{machine['nproc']} x {machine['cpu_model']}, load before {machine['loadavg_before'][0]:.2f}; "
-        f"wrk {summary['load']['connections']} connections, {summary['load']['duration_s']} s per case"
+        f"wrk {summary['load']['connections']} connections, {summary['load']['duration_s']} s per case and round; "
+        f"each case's median of {summary['load']['rounds']} interleaved rounds"
     )
-    headers = ["case", "req/s", "p50 ms", "p99 ms", "req/s vs baseline", "p99 vs baseline", "failed"]
+    headers = ["case", "req/s", "p50 ms", "p99 ms", "req/s vs baseline", "p99 vs baseline", "rounds req/s", "failed"]
     return title + "\n\n" + format_table(headers, rows)

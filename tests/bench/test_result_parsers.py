@@ -9,6 +9,7 @@ from bench.aggregator.measure import go_benchmark_seconds
 from bench.http.cases import build_cases
 from bench.http.data import Dataset
 from bench.http.planning import Planning
+from bench.http.rounds import median_round
 from bench.http.targets import REQUIRED_CASES, cost_ratios, evaluate_targets
 from bench.http.wrk import parse_wrk_output
 
@@ -40,6 +41,30 @@ def test_wrk_result_line_gives_counts_percentiles_and_rate():
 def test_wrk_output_without_result_line_is_an_error():
     with pytest.raises(RuntimeError, match="BENCH_RESULT"):
         parse_wrk_output("Running 30s test @ http://127.0.0.1:8000/healthz\n")
+
+
+def _run(requests_per_s: float, p99: float, bad: int = 0, timeouts: int = 0) -> dict:
+    errors = {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": timeouts}
+    return {"requests_per_s": requests_per_s, "latency_us": {"p99": p99}, "errors": errors, "bad_responses": bad}
+
+
+def test_a_case_is_its_median_round_with_every_rounds_rate_and_all_failures():
+    figure = median_round([_run(900.0, 10.0), _run(700.0, 30.0, bad=1), _run(800.0, 20.0, timeouts=2)])
+
+    # The run in the middle by requests/s, whole: its latencies go with its rate.
+    assert (figure["requests_per_s"], figure["latency_us"]["p99"]) == (800.0, 20.0)
+    assert figure["rounds_requests_per_s"] == [900.0, 700.0, 800.0]
+    assert figure["failed_requests"] == 3
+
+
+def test_with_an_even_count_of_rounds_the_lower_middle_one_is_the_figure():
+    assert (
+        median_round([_run(400.0, 1.0), _run(100.0, 1.0), _run(300.0, 1.0), _run(200.0, 1.0)])["requests_per_s"]
+        == 200.0
+    )
+    assert median_round([_run(5.0, 1.0)])["rounds_requests_per_s"] == [5.0]
+    with pytest.raises(ValueError):
+        median_round([])
 
 
 def test_go_benchmark_lines_give_seconds_per_stage():
@@ -142,4 +167,8 @@ def test_the_cases_keep_issue_15s_names_and_states():
             cases[graphql].request.expect,
         )
     assert '"from":"2025-12","to":"2026-11"' in cases["monthly_summary_12"].request.body
+    # The next round must read the data the dataset describes: the one case that writes has its writes undone.
+    writers = {name for name, case in cases.items() if "mutation Create" in (case.request.body or "")}
+    assert writers == {"create_transaction"}
+    assert {name for name, case in cases.items() if case.undo_writes} == writers
     assert cases["category_breakdown_12"].request.expect == "l"

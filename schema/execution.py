@@ -21,9 +21,12 @@ field; this schema has none today.
 from asyncio import gather
 from collections.abc import Callable
 from operator import attrgetter
+from types import GeneratorType
 from typing import Any
+from uuid import UUID
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLField,
     GraphQLObjectType,
     is_leaf_type,
@@ -32,8 +35,13 @@ from graphql import (
     located_error,
 )
 from graphql.execution.execute import Path, Undefined
+from graphql.type.scalars import serialize_id, serialize_string
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
+
+# How the executor answers a field of a plan (PlainFieldExecutionContext._plan): through graphql-core, or as a plain
+# field whose value is an object, a String, an ID, an enum or another leaf, or as __typename.
+_CORE, _OBJECT, _STRING, _ID, _ENUM, _LEAF, _TYPENAME = range(7)
 
 
 class PlainField:
@@ -41,7 +49,7 @@ class PlainField:
     (an object type; `object_type` is then set). The value is the attribute, or for a resolver marked with
     reads_context, `read(source, context)` (`with_context` is then set)."""
 
-    __slots__ = ("nullable", "object_type", "read", "serialize", "with_context")
+    __slots__ = ("kind", "nullable", "object_type", "read", "serialize", "with_context")
 
     def __init__(self, field: GraphQLField, named: Any, context_read: Callable[[Any, Any], Any] | None = None) -> None:
         self.nullable = not is_non_null_type(field.type)
@@ -60,6 +68,17 @@ class PlainField:
             self.read = lambda source: resolve(source, None)
         self.object_type: GraphQLObjectType | None = named if is_object_type(named) else None
         self.serialize: Callable[[Any], Any] | None = None if self.object_type else named.serialize
+        self.kind = (
+            _OBJECT
+            if self.object_type
+            else _STRING
+            if self.serialize is serialize_string
+            else _ID
+            if self.serialize is serialize_id
+            else _ENUM
+            if isinstance(named, GraphQLEnumType)
+            else _LEAF
+        )
 
 
 def reads_context(read: Callable[[Any, Any], Any]) -> Callable[[Callable], Callable]:
@@ -116,16 +135,32 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Per selection (graphql-core caches each object's sub-selection for the operation, so the items of a list
         # share one): its fields with how to answer each. Each entry keeps its selection alive, so no id is reused.
         self._plans: dict[int, tuple[dict, list]] = {}
+        # An enum field's answers by the (class, value) read: its serialize is a pure function of the value, and
+        # Strawberry's walks the enum's members on every call. Bounded by the enums' values: refusals are not kept.
+        self._enum_answers: dict[tuple[int, type, Any], Any] = {}
+        # Types whose instances were found not awaitable: is_awaitable asks the type (a coroutine type, an
+        # `__await__`), except for generators, whose code flags decide; a page's rows are checked once, not per row.
+        self._plain_classes: set[type] = set()
 
     def _plan(self, parent_type: GraphQLObjectType, fields: dict[str, list]) -> list:
+        """Per field of the selection, flat for the loop of _execute_plan: [response name, field nodes, field, kind,
+        read, reads the context, nullable, serialize, object type, the object's sub-plan once planned]."""
         try:
             return self._plans[id(fields)][1]
         except KeyError:
             definitions = parent_type.fields
             plan = []
             for response_name, field_nodes in fields.items():
-                field = definitions.get(field_nodes[0].name.value)  # None for __typename: graphql-core's path
-                plan.append((response_name, field_nodes, field, None if field is None else _plain_field(field)))
+                name = field_nodes[0].name.value
+                field = definitions.get(name)  # None for the introspection fields
+                plain = None if field is None else _plain_field(field)
+                if plain is not None:
+                    entry = [response_name, field_nodes, field, plain.kind, plain.read, plain.with_context]
+                    entry += [plain.nullable, plain.serialize, plain.object_type, None]
+                else:
+                    kind = _TYPENAME if name == "__typename" else _CORE
+                    entry = [response_name, field_nodes, field, kind, None, False, False, None, None, None]
+                plan.append(entry)
             self._plans[id(fields)] = (fields, plan)
             return plan
 
@@ -134,42 +169,61 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         if not self._shortcut:
             return super().execute_fields(parent_type, source_value, path, fields)
+        return self._execute_plan(parent_type, self._plan(parent_type, fields), source_value, path)
+
+    def _execute_plan(self, parent_type: GraphQLObjectType, plan: list, source_value: Any, path: Path | None) -> Any:
+        """execute_fields along a plan. This loop runs for every field of every row: the plain cases are answered
+        inline. A case it does not answer (a failing read, null for a non-null field, an exception, a value the
+        scalar refuses, an awaitable object) falls through to graphql-core's path, which resolves the field again
+        and reports it."""
         is_awaitable = self.is_awaitable
         context = self.context_value
+        type_name = parent_type.name
         results = {}
         awaitable_fields = []
-        for response_name, field_nodes, field, plain in self._plan(parent_type, fields):
-            if plain is not None:
-                # The shortcut, inline: this loop runs for every field of every row. A case it does not answer (a
-                # failing read, null for a non-null field, an exception, a value the scalar refuses, an awaitable
-                # object) falls through to graphql-core's path, which resolves the field again and reports it.
+        for entry in plan:
+            response_name, field_nodes, field, kind, read, with_context, nullable, serialize, object_type, _ = entry
+            if kind is not _CORE:
+                if kind is _TYPENAME:
+                    results[response_name] = type_name  # graphql-core's __typename: the parent type's name
+                    continue
                 try:
-                    value = plain.read(source_value, context) if plain.with_context else plain.read(source_value)
+                    value = read(source_value, context) if with_context else read(source_value)
                 except Exception:  # noqa: BLE001
                     value = _UNANSWERED
                 if value is None:
-                    if plain.nullable:
+                    if nullable:
                         results[response_name] = None
                         continue
                 elif value is _UNANSWERED or isinstance(value, Exception):
                     pass
-                elif plain.object_type is None:
-                    try:  # every scalar of this schema refuses an awaitable
-                        serialized = plain.serialize(value)
-                    except Exception:  # noqa: BLE001
-                        serialized = None
+                elif kind is not _OBJECT:
+                    # The commonest values first, answered exactly as their serialize answers them: a str by String
+                    # and ID as itself, a UUID by ID as str() (serialize_id's end for a type outside builtins).
+                    value_class = value.__class__
+                    if value_class is str and (kind is _STRING or kind is _ID):
+                        results[response_name] = value
+                        continue
+                    if value_class is UUID and kind is _ID:
+                        results[response_name] = str(value)
+                        continue
+                    if kind is _ENUM:
+                        serialized = self._enum_answer(entry, serialize, value)
+                    else:
+                        try:  # every scalar of this schema refuses an awaitable
+                            serialized = serialize(value)
+                        except Exception:  # noqa: BLE001
+                            serialized = None
                     if serialized is not None and serialized is not Undefined:
                         results[response_name] = serialized  # never awaitable
                         continue
-                elif not is_awaitable(value):
-                    field_path = Path(path, response_name, parent_type.name)
-                    result = results[response_name] = self._object(plain, field, field_nodes, field_path, value)
-                    if is_awaitable(result):
+                elif type(value) in self._plain_classes or not self._awaitable(value):
+                    field_path = Path(path, response_name, type_name)
+                    result = results[response_name] = self._object(entry, value, field_path)
+                    if result.__class__ is not dict and is_awaitable(result):
                         awaitable_fields.append(response_name)
                     continue
-            result = self.execute_field(
-                parent_type, source_value, field_nodes, Path(path, response_name, parent_type.name)
-            )
+            result = self.execute_field(parent_type, source_value, field_nodes, Path(path, response_name, type_name))
             if result is not Undefined:
                 results[response_name] = result
                 if is_awaitable(result):
@@ -178,16 +232,43 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return results
         return self._gather(results, awaitable_fields)
 
-    def _object(self, plain: PlainField, field: GraphQLField, field_nodes: list, path: Path, value: Any) -> Any:
-        """complete_object_value for an object type without is_type_of, with execute_field's error handling."""
+    def _awaitable(self, value: Any) -> bool:
+        if self.is_awaitable(value):
+            return True
+        if type(value) is not GeneratorType:
+            self._plain_classes.add(type(value))
+        return False
+
+    def _enum_answer(self, entry: list, serialize: Callable[[Any], Any], value: Any) -> Any:
+        """The enum's serialize(value), remembered per request, or None when it refuses the value."""
+        key = (id(entry[2]), value.__class__, value)
         try:
-            result = self.execute_fields(
-                plain.object_type, value, path, self.collect_subfields(plain.object_type, field_nodes)
-            )
+            return self._enum_answers[key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: never an enum's value, which serialize will say
+            key = None
+        try:
+            serialized = serialize(value)
+        except Exception:  # noqa: BLE001
+            return None
+        if key is not None and serialized is not None and serialized is not Undefined:
+            self._enum_answers[key] = serialized
+        return serialized
+
+    def _object(self, entry: list, value: Any, path: Path) -> Any:
+        """complete_object_value for an object type without is_type_of, with execute_field's error handling."""
+        field_nodes, field, object_type, sub_plan = entry[1], entry[2], entry[8], entry[9]
+        try:
+            if sub_plan is None:
+                sub_plan = entry[9] = self._plan(object_type, self.collect_subfields(object_type, field_nodes))
+            result = self._execute_plan(object_type, sub_plan, value, path)
         except Exception as raw_error:  # noqa: BLE001 (a non-null field below failed: graphql-core's handling)
             self._field_error(raw_error, field_nodes, field.type, path)
             return None
-        return self._awaited(result, field_nodes, field.type, path) if self.is_awaitable(result) else result
+        if result.__class__ is dict or not self.is_awaitable(result):
+            return result
+        return self._awaited(result, field_nodes, field.type, path)
 
     def complete_list_value(  # noqa: PLR0917 (graphql-core's signature)
         self, return_type: Any, field_nodes: list, info: Any, path: Path, result: Any
@@ -202,26 +283,33 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             or not isinstance(result, list)
             or not is_object_type(object_type)
             or object_type.is_type_of is not None
-            or any(item is None or isinstance(item, Exception) or self.is_awaitable(item) for item in result)
+            or not self._all_plain_objects(result)
         ):
             return super().complete_list_value(return_type, field_nodes, info, path, result)
-        subfields = self.collect_subfields(object_type, field_nodes)
+        plan = self._plan(object_type, self.collect_subfields(object_type, field_nodes))
         completed = []
         awaitable_indices = []
         for index, item in enumerate(result):
-            item_path = path.add_key(index, None)
+            item_path = Path(path, index, None)
             try:
-                value = self.execute_fields(object_type, item, item_path, subfields)
+                value = self._execute_plan(object_type, plan, item, item_path)
             except Exception as raw_error:  # noqa: BLE001 (a non-null field below failed: graphql-core's handling)
                 self._field_error(raw_error, field_nodes, item_type, item_path)
                 value = None
-            if self.is_awaitable(value):
+            if value.__class__ is not dict and self.is_awaitable(value):
                 value = self._awaited(value, field_nodes, item_type, item_path)
                 awaitable_indices.append(index)
             completed.append(value)
         if not awaitable_indices:
             return completed
         return self._gather_list(completed, awaitable_indices)
+
+    def _all_plain_objects(self, items: list) -> bool:
+        is_awaitable = self.is_awaitable
+        for item in items:
+            if item is None or isinstance(item, Exception) or is_awaitable(item):
+                return False
+        return True
 
     async def _awaited(self, value: Any, field_nodes: list, return_type: Any, path: Path) -> Any:
         try:

@@ -2,6 +2,7 @@
 answers: the same data, and the same errors at the same paths when a value is null or refused by its scalar."""
 
 import enum
+import uuid
 
 import pytest
 import strawberry
@@ -94,6 +95,42 @@ class Query:
         ]
 
 
+class Loud(str):
+    pass
+
+
+@strawberry.type
+class Tagged:
+    """Values of every class the executor answers before calling serialize (str and UUID for ID, str for String,
+    enum values remembered per request), and values beside them that serialize must still see."""
+
+    id: strawberry.ID
+    label: str
+    kind: Kind | None
+
+
+@strawberry.type
+class TaggedQuery:
+    @strawberry.field
+    def tagged(self) -> list[Tagged]:
+        return [
+            Tagged(id=uuid.UUID(int=7), label="plain", kind=Kind.IN),
+            Tagged(id=42, label=Loud("subclass"), kind=Kind.OUT),
+            Tagged(id="x", label=3, kind=Kind.IN),
+            Tagged(id=uuid.UUID(int=8), label=True, kind=None),
+            Tagged(id=Loud("y"), label="again", kind=Kind.OUT),
+        ]
+
+    @strawberry.field
+    def mistagged(self) -> list[Tagged]:
+        return [
+            Tagged(id=uuid.UUID(int=9), label="ok", kind=Kind.IN),
+            Tagged(id=1.5, label="a float id", kind="sideways"),
+            Tagged(id=uuid.UUID(int=10), label=[1], kind="in"),
+            Tagged(id=b"bytes", label="ok", kind=["unhashable"]),
+        ]
+
+
 class SeesEveryField(SchemaExtension):
     seen: list[str] = []
 
@@ -104,6 +141,10 @@ class SeesEveryField(SchemaExtension):
 
 STANDARD = strawberry.Schema(query=Query)
 FAST = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecutionContext)
+TAGGED = (
+    strawberry.Schema(query=TaggedQuery),
+    strawberry.Schema(query=TaggedQuery, execution_context_class=PlainFieldExecutionContext),
+)
 
 DOCUMENTS = [
     "{ rows { name count kind note required shout __typename } }",
@@ -132,6 +173,24 @@ def _answer(schema: strawberry.Schema, document: str) -> tuple[object, list]:
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_answers_equal_graphql_cores_own_path(document: str) -> None:
     assert _answer(FAST, document) == _answer(STANDARD, document)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{ tagged { id label kind __typename } }",
+        "{ mistagged { id } }",
+        "{ mistagged { label } }",
+        "{ mistagged { kind } }",
+        "{ tagged { kind } mistagged { kind } tagged2: tagged { kind } }",
+    ],
+)
+def test_values_answered_before_serialize_equal_graphql_cores_answers(document: str) -> None:
+    standard, fast = TAGGED
+    answer = _answer(fast, document)
+    assert answer == _answer(standard, document)
+    if "mistagged" in document:
+        assert answer[1], "the refused values must come back as errors"
 
 
 def test_the_cases_above_include_errors_so_the_comparison_covers_them() -> None:

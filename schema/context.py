@@ -4,7 +4,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import strawberry
+from django.http import HttpResponse
 from strawberry.django.context import StrawberryDjangoContext
+from strawberry.django.views import TemporalHttpResponse
 
 from accounts.models import User
 from accounts.tokens import AccessClaims, AuthenticationFailed, access_claims, token_holder
@@ -32,10 +34,27 @@ class Principal:
 
 @dataclass
 class RequestContext(StrawberryDjangoContext):
+    """`response` is the sub-response resolvers may set headers, cookies or a status on (Strawberry's): made on first
+    use when the view passes None, so the operations that never touch it (all of this API's) skip building it."""
+
     _principal: Principal | None = field(default=None, init=False)
     _auth_error: str | None = field(default=None, init=False)  # why the token was refused
     _accounts: dict[object, Account] | None = field(default=None, init=False)
     _figures: dict[int, LedgerFigures] = field(default_factory=dict, init=False)
+
+    @property
+    def response(self) -> HttpResponse:
+        if self._response is None:
+            self._response = TemporalHttpResponse()
+        return self._response
+
+    @response.setter
+    def response(self, value: HttpResponse | None) -> None:
+        self._response = value
+
+    def response_if_used(self) -> HttpResponse | None:
+        """The sub-response if anything asked for it (or the view passed one), else None."""
+        return self._response
 
     def figures(self) -> LedgerFigures:
         """The caller's money figures (ledger.balance_cache), read once per request and version: a query's version

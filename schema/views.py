@@ -21,7 +21,7 @@ logger = logging.getLogger("schema")
 class FinanceGraphQLView(GraphQLView):
     """POST for clients (Bearer tokens, so no cookies and no CSRF), GraphiQL for GET from a browser."""
 
-    def get_context(self, request: HttpRequest, response: HttpResponse) -> RequestContext:
+    def get_context(self, request: HttpRequest, response: HttpResponse | None) -> RequestContext:
         return RequestContext(request=request, response=response)
 
     def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
@@ -79,16 +79,22 @@ class FinanceGraphQLView(GraphQLView):
         except UnicodeDecodeError:
             raise HTTPException(400, "The request body is not UTF-8.") from None
         operation = operation_of(self.decode_json(text))
-        sub_response = self.get_sub_response(request)
+        # The sub-response is made only if a resolver asks the context for it: untouched, Strawberry's
+        # create_response would copy nothing but the content type this response has anyway.
+        context = self.get_context(request, response=None)
         result = self.execute_single(
             request=request,
             request_adapter=self.request_adapter_class(request),
-            sub_response=sub_response,
-            context=self.get_context(request, response=sub_response),
+            sub_response=None,
+            context=context,
             root_value=None,
             request_data=operation,
         )
-        return self.create_response(response_data=self.process_result(request, result), sub_response=sub_response)
+        data = self.process_result(request, result)
+        sub_response = context.response_if_used()
+        if sub_response is not None:
+            return self.create_response(response_data=data, sub_response=sub_response)
+        return HttpResponse(self.encode_json(data), content_type="application/json")
 
     def decode_json(self, data: str | bytes) -> object:
         try:

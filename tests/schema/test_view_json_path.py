@@ -5,7 +5,9 @@ and for every way a body can be wrong."""
 import json
 
 import pytest
-from django.test import Client
+import strawberry
+from django.test import Client, RequestFactory
+from django.views.decorators.csrf import csrf_exempt
 
 from schema.extensions import MAX_DOCUMENT_LENGTH
 from schema.views import FinanceGraphQLView
@@ -80,3 +82,37 @@ def test_a_stream_in_accept_is_left_to_strawberry(as_alice: GraphQLClient) -> No
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+@strawberry.type
+class _Marking:
+    @strawberry.field
+    def marked(self, info: strawberry.Info) -> str:
+        response = info.context.response  # made on first use on the JSON path
+        response["X-Marked"] = "yes"
+        response.status_code = 202
+        response.set_cookie("seen", "1")
+        return "ok"
+
+
+def test_what_a_resolver_sets_on_the_sub_response_is_answered(through_run) -> None:  # noqa: ANN001
+    view = csrf_exempt(FinanceGraphQLView.as_view(schema=strawberry.Schema(query=_Marking)))
+
+    def answer() -> tuple:
+        body = json.dumps({"query": "{ marked }"})
+        response = view(RequestFactory().post("/graphql/", data=body, content_type="application/json"))
+        return response.status_code, response["X-Marked"], response.cookies["seen"].value, json.loads(response.content)
+
+    own = answer()
+    taken = through_run()
+    assert own == answer() == (202, "yes", "1", {"data": {"marked": "ok"}})
+    assert taken
+
+
+@pytest.mark.django_db
+def test_an_answer_carries_the_headers_strawberrys_carries(through_run) -> None:  # noqa: ANN001
+    client = Client(raise_request_exception=False)
+    body = json.dumps({"query": "{ __typename }"})
+    own = dict(client.post("/graphql/", data=body, content_type="application/json").items())
+    through_run()
+    assert own == dict(client.post("/graphql/", data=body, content_type="application/json").items())

@@ -26,9 +26,11 @@ from typing import Any
 from uuid import UUID
 
 from graphql import (
+    FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLField,
     GraphQLObjectType,
+    OperationDefinitionNode,
     is_leaf_type,
     is_non_null_type,
     is_object_type,
@@ -127,6 +129,63 @@ def _plain_field(field: GraphQLField) -> PlainField | None:
         return plain
 
 
+class SharedSelections:
+    """What executing one operation of a cached document works out from its syntax alone, kept for its next
+    executions: graphql-core's sub-selections per (type, field nodes) and this executor's plans per selection.
+
+    Only for an operation without directives in its selections or fragments: @skip and @include make a selection
+    depend on the variables. Holds the operation and its fragments, so no id in the keys is reused while it is kept."""
+
+    __slots__ = ("fragments", "operation", "plans", "subfields")
+
+    def __init__(self, operation: OperationDefinitionNode, fragments: dict) -> None:
+        self.operation = operation
+        self.fragments = fragments
+        self.subfields: dict = {}
+        self.plans: dict[int, tuple[dict, list]] = {}
+
+
+# By the operation's id: at most SHARED_OPERATIONS (the parser cache holds 256 documents), emptied when full. None for
+# an operation with directives.
+SHARED_OPERATIONS = 512
+_shared: dict[int, tuple[OperationDefinitionNode, SharedSelections | None]] = {}
+
+
+def shared_selections(operation: OperationDefinitionNode, fragments: dict) -> SharedSelections | None:
+    try:
+        kept, shared = _shared[id(operation)]
+        if kept is operation:
+            return shared
+    except KeyError:
+        pass
+    shared = SharedSelections(operation, fragments) if _without_directives(operation, fragments) else None
+    if len(_shared) >= SHARED_OPERATIONS:
+        _shared.clear()
+    _shared[id(operation)] = (operation, shared)
+    return shared
+
+
+def _without_directives(operation: OperationDefinitionNode, fragments: dict) -> bool:
+    pending = [operation.selection_set]
+    seen_fragments = set()
+    while pending:
+        selection_set = pending.pop()
+        for selection in selection_set.selections if selection_set else ():
+            if selection.directives:
+                return False
+            if isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in seen_fragments and name in fragments:
+                    seen_fragments.add(name)
+                    fragment = fragments[name]
+                    if fragment.directives:
+                        return False
+                    pending.append(fragment.selection_set)
+            else:
+                pending.append(selection.selection_set)
+    return True
+
+
 class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -134,7 +193,13 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._shortcut = manager is None or not manager.middlewares
         # Per selection (graphql-core caches each object's sub-selection for the operation, so the items of a list
         # share one): its fields with how to answer each. Each entry keeps its selection alive, so no id is reused.
-        self._plans: dict[int, tuple[dict, list]] = {}
+        # Both caches are the operation's shared ones when its selections do not depend on the variables.
+        shared = self._shared = shared_selections(self.operation, self.fragments) if self._shortcut else None
+        if shared is not None:
+            self._subfields_cache = shared.subfields
+            self._plans = shared.plans
+        else:
+            self._plans: dict[int, tuple[dict, list]] = {}
         # An enum field's answers by the (class, value) read: its serialize is a pure function of the value, and
         # Strawberry's walks the enum's members on every call. Bounded by the enums' values: refusals are not kept.
         self._enum_answers: dict[tuple[int, type, Any], Any] = {}
@@ -142,11 +207,11 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # `__await__`), except for generators, whose code flags decide; a page's rows are checked once, not per row.
         self._plain_classes: set[type] = set()
 
-    def _plan(self, parent_type: GraphQLObjectType, fields: dict[str, list]) -> list:
+    def _plan(self, parent_type: GraphQLObjectType, fields: dict[str, list], key: object = None) -> list:
         """Per field of the selection, flat for the loop of _execute_plan: [response name, field nodes, field, kind,
         read, reads the context, nullable, serialize, object type, the object's sub-plan once planned]."""
         try:
-            return self._plans[id(fields)][1]
+            return self._plans[id(fields) if key is None else key][1]
         except KeyError:
             definitions = parent_type.fields
             plan = []
@@ -161,7 +226,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     kind = _TYPENAME if name == "__typename" else _CORE
                     entry = [response_name, field_nodes, field, kind, None, False, False, None, None, None]
                 plan.append(entry)
-            self._plans[id(fields)] = (fields, plan)
+            self._plans[id(fields) if key is None else key] = (fields, plan)
             return plan
 
     def execute_fields(
@@ -169,6 +234,10 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         if not self._shortcut:
             return super().execute_fields(parent_type, source_value, path, fields)
+        if path is None and self._shared is not None:
+            # The root selection is collected anew by every execution: its plan is found by its nodes instead.
+            key = (id(parent_type), *(id(nodes[0]) for nodes in fields.values()))
+            return self._execute_plan(parent_type, self._plan(parent_type, fields, key), source_value, path)
         return self._execute_plan(parent_type, self._plan(parent_type, fields), source_value, path)
 
     def _execute_plan(self, parent_type: GraphQLObjectType, plan: list, source_value: Any, path: Path | None) -> Any:

@@ -4,11 +4,13 @@ answers: the same data, and the same errors at the same paths when a value is nu
 import enum
 import uuid
 
+import graphql
 import pytest
 import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.types.field import StrawberryField
 
+from schema import execution
 from schema.execution import PlainFieldExecutionContext, plain_field, reads_context
 from schema.schema import schema as api_schema
 
@@ -240,3 +242,51 @@ def test_resolver_middleware_sees_every_field() -> None:
 
 def test_the_api_schema_uses_it() -> None:
     assert api_schema.execution_context_class is PlainFieldExecutionContext
+
+
+def _run(schema: strawberry.Schema, document: graphql.DocumentNode, variables: dict) -> tuple[object, object]:
+    """As the API runs a document: parsed once (its parser cache), executed again and again."""
+    result = graphql.execute(
+        schema._schema,
+        document,
+        variable_values=variables,
+        context_value={"scale": 1},
+        execution_context_class=schema.execution_context_class,
+    )
+    return result.data, result.errors
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_a_documents_later_executions_answer_as_its_first(document: str) -> None:
+    # The later ones find the sub-selections and plans the first worked out (SharedSelections).
+    parsed = graphql.parse(document)
+    first = _run(FAST, parsed, {})
+    assert _run(FAST, parsed, {}) == _run(FAST, parsed, {}) == first
+    assert (first[0], [(e.message, e.path) for e in first[1] or []]) == (
+        _run(STANDARD, parsed, {})[0],
+        [(e.message, e.path) for e in _run(STANDARD, parsed, {})[1] or []],
+    )
+
+
+def test_selections_that_depend_on_the_variables_are_worked_out_per_execution() -> None:
+    document = graphql.parse(
+        "query($plain: Boolean!) { rows { name count @skip(if: $plain) child @include(if: $plain) { label } } }"
+    )
+    for plain in (True, False, True, False):
+        fast = _run(FAST, document, {"plain": plain})
+        assert fast == _run(STANDARD, document, {"plain": plain})
+        assert ("count" in fast[0]["rows"][0]) is not plain
+    spread = graphql.parse("query($p: Boolean!) { rows { ...F } } fragment F on Row { name @skip(if: $p) }")
+    answers = [_run(FAST, spread, {"p": p})[0] for p in (True, False, True)]
+    assert answers == [{"rows": [{}, {}]}, {"rows": [{"name": "a"}, {"name": "b"}]}, {"rows": [{}, {}]}]
+
+
+def test_an_operation_executed_again_and_again_keeps_one_plan_per_selection() -> None:
+    document = graphql.parse("{ rows { name child { label } pinned { label size } } }")
+    answers = [_run(FAST, document, {}) for _ in range(20)]
+    assert answers == [_run(STANDARD, document, {})] * 20
+    kept, shared = execution._shared[id(document.definitions[0])]
+    assert kept is document.definitions[0]
+    # The root selection, a Row's and a Child's for `pinned` (`child` is null in every row, so never planned): nothing
+    # added per execution.
+    assert len(shared.plans) == 3

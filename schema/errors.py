@@ -64,6 +64,10 @@ class PayloadErrors(FieldExtension):
 class InputErrors(FieldExtension):
     """A query field whose selector refused an argument answers a GraphQL error (queries have no payload)."""
 
+    # The resolver's answer is the field's, unchanged: schema.execution's shortcut may call a reads_context field's
+    # read without this extension, and hands every exception back to the path that runs it.
+    passes_results_through = True
+
     def resolve(self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
         try:
             return next_(source, info, **kwargs)

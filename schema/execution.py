@@ -1,7 +1,8 @@
 """graphql-core's executor with a shortcut for the commonest fields of this schema: plain fields, read straight off
 their parent object (Strawberry fields without a resolver, so without arguments), or answered by a resolver's
-declared read of the context (`reads_context`), whose type is a scalar, an enum, or an object type without an
-`is_type_of` check; and for lists of such objects (a page's edges).
+declared read of the context and its scalar arguments (`reads_context`), whose type is a scalar, an enum, or an
+object type without an `is_type_of` check; and for lists of such objects (a page's edges). The sub-selections and
+plans of an operation without directives are worked out once and kept for its next executions (SharedSelections).
 
 graphql-core executes every field the same way: a Path, a resolve-info tuple of twelve items, the argument values,
 the resolver through Strawberry's basic-field wrapper, then completion through the non-null, list, leaf and object
@@ -30,6 +31,7 @@ from graphql import (
     GraphQLEnumType,
     GraphQLField,
     GraphQLObjectType,
+    GraphQLScalarType,
     OperationDefinitionNode,
     is_leaf_type,
     is_non_null_type,
@@ -37,6 +39,7 @@ from graphql import (
     located_error,
 )
 from graphql.execution.execute import Path, Undefined
+from graphql.execution.values import get_argument_values
 from graphql.type.scalars import serialize_id, serialize_string
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
@@ -49,14 +52,21 @@ _CORE, _OBJECT, _STRING, _ID, _ENUM, _LEAF, _TYPENAME = range(7)
 class PlainField:
     """How to answer one plain field: read the value, then serialize it (a leaf) or execute the sub-selection on it
     (an object type; `object_type` is then set). The value is the attribute, or for a resolver marked with
-    reads_context, `read(source, context)` (`with_context` is then set)."""
+    reads_context, `read(source, context)` (`with_context` is then True), or for one with arguments,
+    `read(source, context, **arguments)` (`with_context` is then the arguments' Python names by GraphQL name)."""
 
     __slots__ = ("kind", "nullable", "object_type", "read", "serialize", "with_context")
 
-    def __init__(self, field: GraphQLField, named: Any, context_read: Callable[[Any, Any], Any] | None = None) -> None:
+    def __init__(
+        self,
+        field: GraphQLField,
+        named: Any,
+        context_read: Callable[..., Any] | None = None,
+        arguments: dict[str, str] | None = None,
+    ) -> None:
         self.nullable = not is_non_null_type(field.type)
         definition = field.extensions.get("strawberry-definition")
-        self.with_context = context_read is not None
+        self.with_context: bool | dict[str, str] = arguments or context_read is not None
         if context_read is not None:
             self.read = context_read
         elif (
@@ -83,11 +93,13 @@ class PlainField:
         )
 
 
-def reads_context(read: Callable[[Any, Any], Any]) -> Callable[[Callable], Callable]:
-    """Mark a resolver whose answer is exactly `read(root, info.context)`: no arguments, no other use of `info`, no
-    side effects. This executor then calls `read` itself instead of Strawberry's resolver machinery (an Info object,
-    argument conversion and three wrappers per call, 40-odd function calls: the amount of each row of a page). The
-    resolver stays the field's resolver for every other executor, and answers every case the shortcut hands back."""
+def reads_context(read: Callable[..., Any]) -> Callable[[Callable], Callable]:
+    """Mark a resolver whose answer is exactly `read(root, info.context, **arguments)`: no other use of `info`, no side
+    effects, arguments (if any) of scalar types passed by their Python names. This executor then calls `read` itself
+    instead of Strawberry's resolver machinery (an Info object, argument conversion and three wrappers per call,
+    40-odd function calls: the amount of each row of a page, the root field of a balance). The resolver stays the
+    field's resolver for every other executor, and answers every case the shortcut hands back, so a field extension
+    that only turns a resolver's exceptions into errors (`passes_results_through`) can stay on the field."""
 
     def mark(resolver: Callable) -> Callable:
         resolver.reads_context = read
@@ -98,19 +110,45 @@ def reads_context(read: Callable[[Any, Any], Any]) -> Callable[[Callable], Calla
 
 def plain_field(field: GraphQLField) -> PlainField | None:
     """How to answer `field` when it is a plain field of a kind the shortcut takes, else None."""
-    if field.args:
-        return None
-    context_read = None
+    context_read = arguments = None
     if not getattr(field.resolve, "_is_default", False):  # Strawberry marks its basic-field wrapper
         definition = field.extensions.get("strawberry-definition")
         resolver = getattr(definition, "base_resolver", None)
         context_read = getattr(getattr(resolver, "wrapped_func", None), "reads_context", None)
-        if context_read is None or definition.extensions or definition.permission_classes or resolver.is_async:
+        if (
+            context_read is None
+            or not all(getattr(extension, "passes_results_through", False) for extension in definition.extensions)
+            or definition.permission_classes
+            or resolver.is_async
+        ):
             return None
+        arguments = _scalar_arguments(field)
+        if arguments is None:
+            return None
+    elif field.args:
+        return None
     named = field.type.of_type if is_non_null_type(field.type) else field.type
     if is_leaf_type(named) or (is_object_type(named) and named.is_type_of is None):
-        return PlainField(field, named, context_read)
+        return PlainField(field, named, context_read, arguments)
     return None
+
+
+def _scalar_arguments(field: GraphQLField) -> dict[str, str] | None:
+    """The field's arguments' Python names by GraphQL name when every one is of a scalar type, which Strawberry passes
+    to the resolver as graphql-core coerced it (strawberry.types.arguments.convert_argument); else None."""
+    names = {}
+    for name, argument in field.args.items():
+        definition = argument.extensions.get("strawberry-definition")
+        argument_type = argument.type.of_type if is_non_null_type(argument.type) else argument.type
+        if (
+            definition is None
+            or definition.is_maybe
+            or not isinstance(argument_type, GraphQLScalarType)
+            or argument_type.name == "GlobalID"  # Strawberry converts it to a GlobalID object
+        ):
+            return None
+        names[name] = definition.python_name
+    return names
 
 
 _UNANSWERED = object()
@@ -257,7 +295,12 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     results[response_name] = type_name  # graphql-core's __typename: the parent type's name
                     continue
                 try:
-                    value = read(source_value, context) if with_context else read(source_value)
+                    if with_context is True:
+                        value = read(source_value, context)
+                    elif with_context:
+                        value = self._read_with_arguments(entry, source_value)
+                    else:
+                        value = read(source_value)
                 except Exception:  # noqa: BLE001
                     value = _UNANSWERED
                 if value is None:
@@ -300,6 +343,12 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaitable_fields:
             return results
         return self._gather(results, awaitable_fields)
+
+    def _read_with_arguments(self, entry: list, source_value: Any) -> Any:
+        """`read(source, context, **arguments)`, the arguments as graphql-core coerces them for the resolver."""
+        field_nodes, field, read, names = entry[1], entry[2], entry[4], entry[5]
+        values = get_argument_values(field, field_nodes[0], self.variable_values)
+        return read(source_value, self.context_value, **{names[name]: value for name, value in values.items()})
 
     def _awaitable(self, value: Any) -> bool:
         if self.is_awaitable(value):

@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -6,10 +6,18 @@ from ledger import selectors
 from schema.account_types import Account, CurrencyTotal, Transfer
 from schema.context import current_principal, current_user
 from schema.errors import field
+from schema.execution import reads_context
 from schema.inputs import TransactionFilter, selector_filters
 from schema.scalars import money
 from schema.selection import selects
 from schema.types import Balance, Transaction, TransactionConnection, User
+
+if TYPE_CHECKING:
+    from schema.context import RequestContext
+
+
+def _balance(root: object, context: "RequestContext", currency: str | None = None) -> Balance:
+    return Balance.of(selectors.balance_in(context.figures(), currency))
 
 
 @strawberry.type
@@ -22,6 +30,7 @@ class LedgerQuery:
         description="The caller's income and expense totals in one currency (transfers never count), served from "
         "Redis; never older than the caller's last write."
     )
+    @reads_context(_balance)
     def balance(
         self,
         info: strawberry.Info,
@@ -29,7 +38,7 @@ class LedgerQuery:
             str | None, strawberry.argument(description="ISO 4217; the default account's currency when omitted.")
         ] = None,
     ) -> Balance:
-        return Balance.of(selectors.balance_in(info.context.figures(), currency))
+        return _balance(self, info.context, currency)
 
     @strawberry.field(description="The caller's ledger accounts by name (any case).")
     def accounts(

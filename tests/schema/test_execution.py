@@ -7,7 +7,8 @@ import uuid
 import graphql
 import pytest
 import strawberry
-from strawberry.extensions import SchemaExtension
+from graphql import GraphQLError
+from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.types.field import StrawberryField
 
 from schema import execution
@@ -58,6 +59,25 @@ class Row:
 CALLS: list[str] = []
 
 
+class Refusals(FieldExtension):
+    """Turns a resolver's ValueError into an error with a code, and passes every answer through unchanged."""
+
+    passes_results_through = True
+
+    def resolve(self, next_, source, info, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        try:
+            return next_(source, info, **kwargs)
+        except ValueError as error:
+            raise GraphQLError(str(error), extensions={"code": "REFUSED"}) from None
+
+
+def _multiplied(context: dict, times: int, label: str | None, by: str) -> Row:
+    CALLS.append(by)
+    if times < 0:
+        raise ValueError("times must not be negative")
+    return Row(name=label or "m", count=times * context["scale"], kind=Kind.IN, note=None, required="r")
+
+
 def _scaled(row: Row, context: dict, by: str) -> int:
     CALLS.append(by)
     return row.count * context["scale"]
@@ -78,6 +98,20 @@ class Query:
             Row(name="a", count=1, kind=Kind.IN, note=None, required=None),
             Row(name="b", count="not a number", kind="sideways", note=None, required="y"),
         ]
+
+    @strawberry.field(extensions=[Refusals()])
+    @reads_context(
+        lambda root, context, times=1, label=None, extra_count=0: _multiplied(
+            context, times + extra_count, label, "read"
+        )
+    )
+    def multiplied(self, info: strawberry.Info, times: int = 1, label: str | None = None, extra_count: int = 0) -> Row:
+        return _multiplied(info.context, times + extra_count, label, "resolver")
+
+    @strawberry.field
+    @reads_context(lambda root, context, kind: _multiplied(context, 1, kind.value, "read"))
+    def by_kind(self, info: strawberry.Info, kind: Kind) -> Row:  # an enum argument: Strawberry converts it
+        return _multiplied(info.context, 1, kind.value, "resolver")
 
     @strawberry.field
     def maybe(self) -> Row | None:
@@ -163,6 +197,9 @@ DOCUMENTS = [
     "{ nested { child { __typename label } } }",
     "{ rows { scaled } broken { name scaled } }",
     "{ gaps { name child { label } } }",
+    "{ multiplied { name count } }",
+    '{ a: multiplied(times: 2, label: "x") { name count } b: multiplied(times: -1) { name } }',
+    "{ byKind(kind: OUT) { name } }",
 ]
 
 
@@ -223,6 +260,23 @@ def test_a_resolver_that_reads_the_context_is_answered_by_its_read() -> None:
     data, errors = _answer(FAST, "{ broken { scaled } }")  # a count of "not a number": the scalar refuses it
     assert CALLS == ["read", "read", "resolver"]  # handed to graphql-core, which resolves again and reports it
     assert [path for _, path, _ in errors] == [["broken", 1, "scaled"]]
+
+
+def test_a_resolver_with_scalar_arguments_is_answered_by_its_read_with_them() -> None:
+    CALLS.clear()
+    document = 'query($n: Int!) { multiplied(times: $n, label: "v") { name count } }'
+    result = FAST.execute_sync(document, variable_values={"n": 4}, context_value={"scale": 3})
+    assert (result.data, result.errors) == ({"multiplied": {"name": "v", "count": 12}}, None)
+    assert CALLS == ["read"]
+    CALLS.clear()
+    data, errors = _answer(FAST, "{ multiplied(times: -1) { name } }")
+    assert CALLS == ["read", "resolver"]  # the read failed: the field's path, through its extension, reports it
+    assert errors == [("times must not be negative", ["multiplied"], [{"line": 1, "column": 3}])]
+    assert FAST.execute_sync("{ multiplied(times: -1) { name } }").errors[0].extensions == {"code": "REFUSED"}
+    query = STANDARD._schema.type_map["Query"].fields
+    names = {"times": "times", "label": "label", "extraCount": "extra_count"}
+    assert plain_field(query["multiplied"]).with_context == names
+    assert plain_field(query["byKind"]) is None  # an enum argument is converted by Strawberry: its path
 
 
 def test_a_field_class_with_its_own_get_result_is_read_through_it() -> None:

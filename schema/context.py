@@ -71,16 +71,19 @@ class RequestContext(StrawberryDjangoContext):
     def account(self, account_id: object) -> Account:
         """One of the caller's ledger accounts: all of them are read once per request, on first use, so a page of
         transactions costs one query for their accounts and currencies."""
-        if self._accounts is None or account_id not in self._accounts:
+        account = None if self._accounts is None else self._accounts.get(account_id)
+        if account is None:
             self._accounts = accounts_by_id(user=self.principal().user)
-        return self._accounts[account_id]
+            account = self._accounts[account_id]
+        return account
 
     def account_of(self, txn: Transaction) -> Account:
         """The transaction's ledger account: the one loaded with it when there is one (a mutation's answer), else from
-        the request's map of the caller's accounts."""
-        if "account" in txn._state.fields_cache:
-            return txn.account
-        return self.account(txn.account_id)
+        the request's map of the caller's accounts. Called for every row of a page: one lookup in the map."""
+        account = txn._state.fields_cache.get("account")
+        if account is None and self._accounts is not None:
+            account = self._accounts.get(txn.account_id)
+        return account if account is not None else self.account(txn.account_id)
 
     def account_if_any(self, account_id: object) -> Account | None:
         """As `account`, but None for an id the caller has no account with (one deleted since: the change log)."""

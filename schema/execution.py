@@ -238,16 +238,13 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             self._plans = shared.plans
         else:
             self._plans: dict[int, tuple[dict, list]] = {}
-        # An enum field's answers by the (class, value) read: its serialize is a pure function of the value, and
-        # Strawberry's walks the enum's members on every call. Bounded by the enums' values: refusals are not kept.
-        self._enum_answers: dict[tuple[int, type, Any], Any] = {}
-        # Types whose instances were found not awaitable: is_awaitable asks the type (a coroutine type, an
-        # `__await__`), except for generators, whose code flags decide; a page's rows are checked once, not per row.
+        # Classes whose instances were found to be plain objects (_plain_object): a page's rows are checked once.
         self._plain_classes: set[type] = set()
 
     def _plan(self, parent_type: GraphQLObjectType, fields: dict[str, list], key: object = None) -> list:
         """Per field of the selection, flat for the loop of _execute_plan: [response name, field nodes, field, kind,
-        read, reads the context, nullable, serialize, object type, the object's sub-plan once planned]."""
+        read, reads the context, nullable, serialize, object type, the object's sub-plan once planned or the enum's
+        answers]."""
         try:
             return self._plans[id(fields) if key is None else key][1]
         except KeyError:
@@ -259,7 +256,8 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 plain = None if field is None else _plain_field(field)
                 if plain is not None:
                     entry = [response_name, field_nodes, field, plain.kind, plain.read, plain.with_context]
-                    entry += [plain.nullable, plain.serialize, plain.object_type, None]
+                    # The last slot: an object's sub-plan once planned, or an enum's answers by value (_enum_answer).
+                    entry += [plain.nullable, plain.serialize, plain.object_type, {} if plain.kind is _ENUM else None]
                 else:
                     kind = _TYPENAME if name == "__typename" else _CORE
                     entry = [response_name, field_nodes, field, kind, None, False, False, None, None, None]
@@ -284,6 +282,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         scalar refuses, an awaitable object) falls through to graphql-core's path, which resolves the field again
         and reports it."""
         is_awaitable = self.is_awaitable
+        plain_classes = self._plain_classes
         context = self.context_value
         type_name = parent_type.name
         results = {}
@@ -307,34 +306,36 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     if nullable:
                         results[response_name] = None
                         continue
-                elif value is _UNANSWERED or isinstance(value, Exception):
-                    pass
-                elif kind is not _OBJECT:
+                elif value is not _UNANSWERED:
                     # The commonest values first, answered exactly as their serialize answers them: a str by String
-                    # and ID as itself, a UUID by ID as str() (serialize_id's end for a type outside builtins).
+                    # and ID as itself, a UUID by ID as str() (serialize_id's end for a type outside builtins), an
+                    # enum's str by its remembered answer. None of them can be an Exception, which graphql-core's
+                    # path reports as the field's error.
                     value_class = value.__class__
-                    if value_class is str and (kind is _STRING or kind is _ID):
+                    if kind is _OBJECT:
+                        if value_class in plain_classes or self._plain_object(value):
+                            field_path = Path(path, response_name, type_name)
+                            result = results[response_name] = self._object(entry, value, field_path)
+                            if result.__class__ is not dict and is_awaitable(result):
+                                awaitable_fields.append(response_name)
+                            continue
+                    elif value_class is str and (kind is _STRING or kind is _ID):
                         results[response_name] = value
                         continue
-                    if value_class is UUID and kind is _ID:
+                    elif value_class is UUID and kind is _ID:
                         results[response_name] = str(value)
                         continue
-                    if kind is _ENUM:
-                        serialized = self._enum_answer(entry, serialize, value)
-                    else:
-                        try:  # every scalar of this schema refuses an awaitable
-                            serialized = serialize(value)
-                        except Exception:  # noqa: BLE001
-                            serialized = None
-                    if serialized is not None and serialized is not Undefined:
-                        results[response_name] = serialized  # never awaitable
-                        continue
-                elif type(value) in self._plain_classes or not self._awaitable(value):
-                    field_path = Path(path, response_name, type_name)
-                    result = results[response_name] = self._object(entry, value, field_path)
-                    if result.__class__ is not dict and is_awaitable(result):
-                        awaitable_fields.append(response_name)
-                    continue
+                    elif not isinstance(value, Exception):
+                        if kind is _ENUM:
+                            serialized = self._enum_answer(entry, serialize, value)
+                        else:
+                            try:  # every scalar of this schema refuses an awaitable
+                                serialized = serialize(value)
+                            except Exception:  # noqa: BLE001
+                                serialized = None
+                        if serialized is not None and serialized is not Undefined:
+                            results[response_name] = serialized  # never awaitable
+                            continue
             result = self.execute_field(parent_type, source_value, field_nodes, Path(path, response_name, type_name))
             if result is not Undefined:
                 results[response_name] = result
@@ -350,18 +351,22 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         values = get_argument_values(field, field_nodes[0], self.variable_values)
         return read(source_value, self.context_value, **{names[name]: value for name, value in values.items()})
 
-    def _awaitable(self, value: Any) -> bool:
-        if self.is_awaitable(value):
-            return True
+    def _plain_object(self, value: Any) -> bool:
+        """Whether an object field's value is neither an Exception nor awaitable; its type is remembered when that
+        holds for every instance (is_awaitable asks the type, except for a generator, whose code flags decide)."""
+        if isinstance(value, Exception) or self.is_awaitable(value):
+            return False
         if type(value) is not GeneratorType:
-            self._plain_classes.add(type(value))
-        return False
+            self._plain_classes.add(value.__class__)
+        return True
 
     def _enum_answer(self, entry: list, serialize: Callable[[Any], Any], value: Any) -> Any:
-        """The enum's serialize(value), remembered per request, or None when it refuses the value."""
-        key = (id(entry[2]), value.__class__, value)
+        """The enum's serialize(value), remembered in the field's plan entry (by the value for a str, else by its
+        class and value: 1 and True are equal keys), or None when it refuses the value."""
+        answers = entry[9]
+        key = value if value.__class__ is str else (value.__class__, value)
         try:
-            return self._enum_answers[key]
+            return answers[key]
         except KeyError:
             pass
         except TypeError:  # unhashable: never an enum's value, which serialize will say
@@ -371,7 +376,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except Exception:  # noqa: BLE001
             return None
         if key is not None and serialized is not None and serialized is not Undefined:
-            self._enum_answers[key] = serialized
+            answers[key] = serialized
         return serialized
 
     def _object(self, entry: list, value: Any, path: Path) -> Any:
@@ -423,9 +428,9 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return self._gather_list(completed, awaitable_indices)
 
     def _all_plain_objects(self, items: list) -> bool:
-        is_awaitable = self.is_awaitable
+        plain_classes = self._plain_classes
         for item in items:
-            if item is None or isinstance(item, Exception) or is_awaitable(item):
+            if item is None or (item.__class__ not in plain_classes and not self._plain_object(item)):
                 return False
         return True
 

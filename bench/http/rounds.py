@@ -2,6 +2,8 @@
 the run (measured: the baseline moved by up to 15% within a run) reaches every case alike instead of the ones that
 happened to run during it."""
 
+from statistics import median
+
 
 def failed_requests(result: dict) -> int:
     """Socket errors, timeouts and answers that were not 200 or lacked the expected text, in one wrk run."""
@@ -19,3 +21,14 @@ def median_round(runs: list[dict]) -> dict:
         "rounds_requests_per_s": [run["requests_per_s"] for run in runs],
         "failed_requests": sum(failed_requests(run) for run in runs),
     }
+
+
+def throughput_ratio(cases: dict[str, dict], case: str, reference: str) -> float:
+    """`case`'s requests/s over `reference`'s: the median of the ratios within each round when both ran in every
+    round, else the ratio of their figures. Paired by round, a slow round slows both sides of its ratio: the median
+    rounds of two cases can come from rounds minutes apart on a machine whose speed moved by 30% in between
+    (bench/README.md)."""
+    rounds, reference_rounds = (cases[name].get("rounds_requests_per_s") for name in (case, reference))
+    if rounds and reference_rounds and len(rounds) == len(reference_rounds):
+        return median(rate / reference_rate for rate, reference_rate in zip(rounds, reference_rounds, strict=True))
+    return cases[case]["requests_per_s"] / cases[reference]["requests_per_s"]

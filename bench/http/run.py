@@ -3,13 +3,14 @@
 Starts its own PostgreSQL and Redis, generates the data in the database (and runs the Go aggregator over it once),
 starts the API exactly as `make run` does (gunicorn with config/gunicorn.conf.py, DEBUG off), logs in through the
 API, then runs the cases with wrk (fixed connections, a warm-up, then a measured run) in interleaved rounds: each
-round runs every case once, and a case's figure is its median round (bench.http.rounds). Prints a table with each
-case's ratio to the baseline of the same run, and the cost ratios of deep to first pages, and writes the same as JSON
-to bench/results/http-<timestamp>.json. The server loads bench.http.settings (config.settings with the bench-only
-URLconf that adds the plain views of bench.http.plain_views).
+round runs every case once, and a case's figure is its median round, its ratio to another case the median of their
+ratios within each round (bench.http.rounds). Prints a table with each case's ratio to the baseline of the same
+run, and the cost ratios of deep to first pages, and writes the same as JSON to bench/results/http-<timestamp>.json.
+The server loads bench.http.settings (config.settings with the bench-only URLconf that adds the plain views of
+bench.http.plain_views).
 
-Environment: BENCH_ROUNDS (default 3), BENCH_DURATION (seconds per case and round, default 10), BENCH_WARMUP
-(seconds before each, default 3), BENCH_CONNECTIONS (default 32), BENCH_THREADS (wrk threads, default 1: on 2
+Environment: BENCH_ROUNDS (default 5), BENCH_DURATION (seconds per case and round, default 6), BENCH_WARMUP
+(seconds before each, default 2), BENCH_CONNECTIONS (default 32), BENCH_THREADS (wrk threads, default 1: on 2
 cores every client cycle is taken from the server), BENCH_CASES (comma-separated case names, default all; targets
 are evaluated only for complete runs).
 """
@@ -21,7 +22,7 @@ import urllib.request
 
 from bench.http import data
 from bench.http.cases import LOGIN, Case, build_cases, graphql_body
-from bench.http.rounds import failed_requests, median_round
+from bench.http.rounds import failed_requests, median_round, throughput_ratio
 from bench.http.states import case_state
 from bench.http.targets import cost_ratios, evaluate_targets
 from bench.http.wrk import Load, Request, ensure_wrk, run_wrk
@@ -34,10 +35,10 @@ def main() -> int:
     load = Load(
         connections=int(os.environ.get("BENCH_CONNECTIONS", "32")),
         threads=int(os.environ.get("BENCH_THREADS", "1")),
-        duration_s=int(os.environ.get("BENCH_DURATION", "10")),
+        duration_s=int(os.environ.get("BENCH_DURATION", "6")),
     )
-    warmup = Load(load.connections, load.threads, int(os.environ.get("BENCH_WARMUP", "3")))
-    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+    warmup = Load(load.connections, load.threads, int(os.environ.get("BENCH_WARMUP", "2")))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
     wanted = {name for name in os.environ.get("BENCH_CASES", "").split(",") if name}
     # Empty means all. The baseline always runs: every other figure is a ratio to it.
     selected = wanted | {"baseline"} if wanted else set()
@@ -67,7 +68,7 @@ def main() -> int:
             "wrk_threads": load.threads,
             "duration_s": load.duration_s,
             "rounds": rounds,
-            "figure": "each case's median round",
+            "figure": "each case's median round; a ratio between cases, the median of their ratios within each round",
         },
         "server": {"command": "python -m gunicorn -c config/gunicorn.conf.py config.wsgi:application"},
         "data": {
@@ -152,8 +153,8 @@ def _login(base: str) -> str:
 
 def _with_ratios(results: dict[str, dict]) -> dict[str, dict]:
     baseline = results["baseline"]
-    for result in results.values():
-        result["rps_vs_baseline"] = result["requests_per_s"] / baseline["requests_per_s"]
+    for name, result in results.items():
+        result["rps_vs_baseline"] = throughput_ratio(results, name, "baseline")
         result["p99_vs_baseline"] = result["latency_us"]["p99"] / baseline["latency_us"]["p99"]
     return results
 
@@ -178,7 +179,8 @@ def _table(summary: dict) -> str:
     title = (
         f"{machine['nproc']} x {machine['cpu_model']}, load before {machine['loadavg_before'][0]:.2f}; "
         f"wrk {summary['load']['connections']} connections, {summary['load']['duration_s']} s per case and round; "
-        f"each case's median of {summary['load']['rounds']} interleaved rounds"
+        f"each case's median of {summary['load']['rounds']} interleaved rounds, ratios the median of those within a "
+        "round"
     )
     headers = ["case", "req/s", "p50 ms", "p99 ms", "req/s vs baseline", "p99 vs baseline", "rounds req/s", "failed"]
     return title + "\n\n" + format_table(headers, rows)

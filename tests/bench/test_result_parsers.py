@@ -9,7 +9,7 @@ from bench.aggregator.measure import go_benchmark_seconds
 from bench.http.cases import build_cases
 from bench.http.data import Dataset
 from bench.http.planning import Planning
-from bench.http.rounds import median_round
+from bench.http.rounds import median_round, throughput_ratio
 from bench.http.targets import REQUIRED_CASES, cost_ratios, evaluate_targets
 from bench.http.wrk import parse_wrk_output
 
@@ -65,6 +65,21 @@ def test_with_an_even_count_of_rounds_the_lower_middle_one_is_the_figure():
     assert median_round([_run(5.0, 1.0)])["rounds_requests_per_s"] == [5.0]
     with pytest.raises(ValueError):
         median_round([])
+
+
+def test_ratios_between_cases_are_paired_by_round() -> None:
+    # A slow second round for both: the medians (900 and 900) would pair a fast round of one with a slow one of the
+    # other; within each round the case serves 0.9x, 0.5x and 0.8x the reference.
+    cases = {
+        "case": median_round([_run(900.0, 1.0), _run(300.0, 1.0), _run(960.0, 1.0)]),
+        "reference": median_round([_run(1000.0, 1.0), _run(600.0, 1.0), _run(1200.0, 1.0)]),
+    }
+    assert throughput_ratio(cases, "case", "reference") == 0.8
+    assert cases["case"]["requests_per_s"] / cases["reference"]["requests_per_s"] == 0.9
+    # Without rounds (or with different counts), the figures' ratio.
+    assert throughput_ratio({"a": _case(50.0), "b": _case(100.0)}, "a", "b") == 0.5
+    uneven = {"a": median_round([_run(50.0, 1.0)]), "b": median_round([_run(100.0, 1.0), _run(100.0, 1.0)])}
+    assert throughput_ratio(uneven, "a", "b") == 0.5
 
 
 def test_go_benchmark_lines_give_seconds_per_stage():

@@ -1,6 +1,7 @@
 """The database as each case is measured in, and restored after it, so every round of `make bench` measures the
 same data (bench.http.run runs the cases in interleaved rounds)."""
 
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -41,6 +42,7 @@ def writes_undone(database_url: str) -> Iterator[None]:
         try:
             yield
         finally:
+            _until_no_more_writes(conn, user_id)
             with conn.transaction():
                 # The user's version row first: the lock every write of theirs takes.
                 conn.execute(
@@ -54,3 +56,17 @@ def writes_undone(database_url: str) -> Iterator[None]:
                 )
             run_aggregator(database_url, full=False)
             vacuum_until_all_visible(conn)
+
+
+def _until_no_more_writes(conn: psycopg.Connection, user_id: object) -> None:
+    """Wait until the case's rows stop growing for a second: requests wrk sent before it stopped can still be in the
+    server's listen backlog after the idle check, and one committed after the undo would stay."""
+    count = "SELECT count(*) FROM ledger_transaction WHERE user_id = %s AND category = %s"
+    seen = None
+    for _ in range(120):
+        now = conn.execute(count, [user_id, CREATE_CATEGORY]).fetchone()[0]
+        if now == seen:
+            return
+        seen = now
+        time.sleep(1)
+    raise RuntimeError("createTransaction's rows kept growing for 2 minutes after the case")

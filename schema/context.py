@@ -79,10 +79,8 @@ class RequestContext(StrawberryDjangoContext):
 
     def account_of(self, txn: Transaction) -> Account:
         """The transaction's ledger account: the one loaded with it when there is one (a mutation's answer), else from
-        the request's map of the caller's accounts. Called for every row of a page: one lookup in the map."""
+        the request's map of the caller's accounts."""
         account = txn._state.fields_cache.get("account")
-        if account is None and self._accounts is not None:
-            account = self._accounts.get(txn.account_id)
         return account if account is not None else self.account(txn.account_id)
 
     def account_if_any(self, account_id: object) -> Account | None:

@@ -245,8 +245,10 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """Per field of the selection, flat for the loop of _execute_plan: [response name, field nodes, field, kind,
         read, reads the context, nullable, serialize, object type, the object's sub-plan once planned or the enum's
         answers]."""
+        if key is None:
+            key = id(fields)
         try:
-            return self._plans[id(fields) if key is None else key][1]
+            return self._plans[key][1]
         except KeyError:
             definitions = parent_type.fields
             plan = []
@@ -262,7 +264,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     kind = _TYPENAME if name == "__typename" else _CORE
                     entry = [response_name, field_nodes, field, kind, None, False, False, None, None, None]
                 plan.append(entry)
-            self._plans[id(fields) if key is None else key] = (fields, plan)
+            self._plans[key] = (fields, plan)
             return plan
 
     def execute_fields(

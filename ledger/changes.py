@@ -86,16 +86,17 @@ ENTITY_TYPES: dict[type[Model], str] = {
 _NOT_IN_SNAPSHOTS = frozenset(("user_id", "idempotency_key", "idempotency_fingerprint", "name_key", "category_key"))
 
 
-def snapshot_of(entity: Model) -> dict:
+def snapshot_of(entity: Model, *, currency: str | None = None) -> dict:
     """The entity's snapshot (see the module's docstring). A transaction, transfer or rule must have its account(s)
-    loaded (every service locks them with select_related or has them at hand)."""
+    loaded (every service locks them with select_related or has them at hand), or a transaction its account's
+    `currency` given."""
     snapshot = {
         field.attname: json_value(getattr(entity, field.attname))
         for field in entity._meta.concrete_fields
         if field.attname not in _NOT_IN_SNAPSHOTS
     }
     if isinstance(entity, Transaction | RecurringRule):
-        snapshot["currency"] = entity.account.currency
+        snapshot["currency"] = entity.account.currency if currency is None else currency
     elif isinstance(entity, Transfer):
         snapshot["from_currency"] = entity.from_account.currency
         snapshot["to_currency"] = entity.to_account.currency

@@ -39,6 +39,7 @@ class RequestContext(StrawberryDjangoContext):
 
     _principal: Principal | None = field(default=None, init=False)
     _auth_error: str | None = field(default=None, init=False)  # why the token was refused
+    _claims: AccessClaims | None = field(default=None, init=False)
     _accounts: dict[object, Account] | None = field(default=None, init=False)
     _figures: dict[int, LedgerFigures] = field(default_factory=dict, init=False)
 
@@ -110,16 +111,28 @@ class RequestContext(StrawberryDjangoContext):
         """
         return self._authenticated(lambda claims: principal_of(claims, with_balance_version=with_balance_version))
 
+    def verified_claims(self) -> AccessClaims | None:
+        """What the request's access token says once its signature and expiry are checked, without reading its user:
+        None without a token or with one refused (a field asking for the principal then answers UNAUTHENTICATED).
+        Only for a write that checks the user itself (ledger.services.transactions.transaction_create_for_token)."""
+        if self._auth_error is None and self._claims is None:
+            try:
+                self._claims = access_claims(self.request)
+            except AuthenticationFailed as error:
+                self._auth_error = error.message
+        return self._claims
+
     def _authenticated(self, load: "Callable[[AccessClaims], Principal]") -> Principal:
         """The caller, loaded by `load` from the token's claims if no field asked before, or UNAUTHENTICATED."""
         if self._principal is None and self._auth_error is None:
-            try:
-                claims = access_claims(self.request)
-                if claims is None:
-                    raise AuthenticationFailed(UnauthenticatedError.DEFAULT_MESSAGE)
-                self._principal = load(claims)
-            except AuthenticationFailed as error:
-                self._auth_error = error.message
+            claims = self.verified_claims()
+            if claims is not None:
+                try:
+                    self._principal = load(claims)
+                except AuthenticationFailed as error:
+                    self._auth_error = error.message
+            elif self._auth_error is None:  # no token at all
+                self._auth_error = UnauthenticatedError.DEFAULT_MESSAGE
         if self._auth_error is not None:
             raise UnauthenticatedError(self._auth_error)
         return self._principal

@@ -108,18 +108,24 @@ class Mutation:
     def create_transaction(
         self, info: strawberry.Info, input: Annotated[CreateTransactionInput, arg("The new transaction.")]
     ) -> TransactionPayload:
+        given = {
+            "amount": input.amount,
+            "type": input.type.value,
+            "description": input.description,
+            "category": input.category,
+            "date": input.date,
+            "idempotency_key": input.idempotency_key,
+            "account_id": input.account_id,
+        }
+        claims = info.context.verified_claims()
+        if claims is not None:
+            txn = ledger_services.transaction_create_for_token(
+                user_id=claims.user_id, token_version=claims.token_version, **given
+            )
+            if txn is not None:
+                return TransactionPayload(transaction=txn)
         principal, account_seen = info.context.principal_writing_to(input.account_id)
-        txn = ledger_services.transaction_create(
-            user=principal.user,
-            account_seen=account_seen,
-            amount=input.amount,
-            type=input.type.value,
-            description=input.description,
-            category=input.category,
-            date=input.date,
-            idempotency_key=input.idempotency_key,
-            account_id=input.account_id,
-        )
+        txn = ledger_services.transaction_create(user=principal.user, account_seen=account_seen, **given)
         return TransactionPayload(transaction=txn)
 
     @mutation(description="Change some fields of one of the caller's transactions.")

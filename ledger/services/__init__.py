@@ -19,7 +19,12 @@ from ledger.services.recurring import (
     recurring_rule_resume,
     recurring_rule_update,
 )
-from ledger.services.transactions import transaction_create, transaction_delete, transaction_update
+from ledger.services.transactions import (
+    transaction_create,
+    transaction_create_for_token,
+    transaction_delete,
+    transaction_update,
+)
 from ledger.services.transfers import transfer_create, transfer_delete, transfer_update
 
 __all__ = [
@@ -39,6 +44,7 @@ __all__ = [
     "recurring_rule_resume",
     "recurring_rule_update",
     "transaction_create",
+    "transaction_create_for_token",
     "transaction_delete",
     "transaction_update",
     "transfer_create",

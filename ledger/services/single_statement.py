@@ -16,6 +16,12 @@ in the currency the amount was parsed in; the idempotency key free) is still tru
 them in the statement rather than trusting the caller's earlier read (bookkeeping.confirm_account's rule) matters
 under load: a write of the same user committed in between no longer sends the create down the sequence.
 
+A request's create usually reads its caller and account first (ledger.selectors.user_for_write), one round trip
+before this one. After a user's create to an account, their next create to it skips that read
+(ledger.services.write_targets): the statement then checks the caller too, in the same snapshot as the account (the
+user active, of the token's generation: accounts.tokens.token_holder's rule), and writes nothing when any check fails,
+so the path that reads the caller answers as it always did.
+
 The change row (ledger.changes) joins the statement: the bump's upsert also takes the change sequence number (a row
 can be modified only once per statement), and the row is inserted from it, so it is written exactly when the
 transaction is, under the same lock; the subscription servers are woken after it, as record_changes wakes them.
@@ -25,6 +31,7 @@ import functools
 
 from django.db import connection
 
+from accounts.models import User
 from ledger.balance_cache import bump_if_unchanged_sql, superseded_figures_deletion
 from ledger.categories import CATEGORY_NAME_UPSERT, category_key
 from ledger.changes import snapshot_of
@@ -37,31 +44,45 @@ from storage.connections import prepared_cursor
 from storage.live import publication
 
 
-def insert_in_one_statement(row: Transaction) -> bool:
-    """Insert `row`, a new transaction into `row.account` (parsed in its currency), with the version bump adding its
-    amount to the volume, its category name and its dirty bucket, in one statement; True when it did, with
-    `row.account` as it was when the row was written. False, having written nothing, when the account is gone,
-    archived or in another currency, the row's idempotency key is taken, a write of the same user committed while
-    the statement ran, the volume has no room for the amount, or the database is not PostgreSQL (SQLite has no
-    data-modifying CTEs, and no network to save)."""
+def insert_in_one_statement(
+    row: Transaction, *, currency: str, token_version: object = None, default_account: bool = False
+) -> bool:
+    """Insert `row`, a new transaction into the account `row.account_id` (its amount parsed in `currency`), with the
+    version bump adding its amount to the volume, its category name and its dirty bucket, in one statement; True when
+    it did, with `row.account` as it was when the row was written. False, having written nothing, when the account is
+    gone, archived or in another currency, the row's idempotency key is taken, a write of the same user committed
+    while the statement ran, the volume has no room for the amount, or the database is not PostgreSQL (SQLite has no
+    data-modifying CTEs, and no network to save).
+
+    `token_version`: the caller's token generation when nothing has checked the caller yet; the statement then writes
+    only for an active user of that generation (accounts.tokens.token_holder's rule), and is False otherwise.
+    `default_account`: the create named no account, so the account must still be the user's default."""
     if connection.vendor != "postgresql" or row.amount_minor > MAX_VOLUME_MINOR:
         return False
+    check_caller = token_version is not None
+    if check_caller and type(token_version) is not int:
+        return False  # not a generation this table could hold: the path that reads the caller refuses the token
     row.category_key = category_key(row.category)  # what Transaction.save() does
     fields = row._meta.local_concrete_fields
     params = {f"c{i}": field.get_db_prep_save(field.pre_save(row, True), connection) for i, field in enumerate(fields)}
+    snapshot = snapshot_of(row, currency=currency)  # after pre_save: with the timestamps
     params |= {
         "user": row._meta.get_field("user").get_db_prep_save(row.user_id, connection),
         "account": row._meta.get_field("account").get_db_prep_save(row.account_id, connection),
-        "currency": row.account.currency,
+        "currency": currency,
         "change": row.amount_minor,
         "key": row.idempotency_key,
         "category_key": row.category_key,
         "category": row.category,
         "month": month_of(row.date),
         "now": row._meta.get_field("created_at").get_db_prep_save(row.created_at, connection),
-        "snapshot": Change._meta.get_field("snapshot").get_db_prep_save(snapshot_of(row), connection),
+        "snapshot": Change._meta.get_field("snapshot").get_db_prep_save(snapshot, connection),
     }
-    statement = _statement(with_key=row.idempotency_key is not None)
+    if check_caller:
+        params["token_version"] = token_version
+    statement = _statement(
+        with_key=row.idempotency_key is not None, check_caller=check_caller, default_account=default_account
+    )
     with prepared_cursor() as cursor:
         for _ in range(ATTEMPTS):
             cursor.execute(statement, params)
@@ -87,14 +108,21 @@ ATTEMPTS = 3
 
 
 @functools.cache
-def _statement(*, with_key: bool) -> str:
+def _statement(*, with_key: bool, check_caller: bool, default_account: bool) -> str:
     # Each CTE after the bump reads the one before it, so nothing is written unless the bump was.
-    account_ok = (
+    conditions = [
         "EXISTS (SELECT 1 FROM ledger_account WHERE id = %(account)s AND user_id = %(user)s AND NOT archived "
-        "AND currency = %(currency)s)"
-    )
-    key_free = "NOT EXISTS (SELECT 1 FROM ledger_transaction WHERE user_id = %(user)s AND idempotency_key = %(key)s)"
-    conditions = f"{account_ok} AND {key_free}" if with_key else account_ok
+        f"AND currency = %(currency)s{' AND is_default' if default_account else ''})"
+    ]
+    if with_key:
+        conditions.append(
+            "NOT EXISTS (SELECT 1 FROM ledger_transaction WHERE user_id = %(user)s AND idempotency_key = %(key)s)"
+        )
+    if check_caller:
+        conditions.append(
+            f"EXISTS (SELECT 1 FROM {User._meta.db_table} WHERE id = %(user)s AND is_active "
+            "AND token_version = %(token_version)s)"
+        )
     proposed = "SELECT %(user)s, 1, %(change)s, 1 FROM checked WHERE ok"
     bump = bump_if_unchanged_sql(proposed, "(SELECT version FROM seen)")
     fields = Transaction._meta.local_concrete_fields
@@ -109,7 +137,7 @@ def _statement(*, with_key: bool) -> str:
     )
     return (
         "WITH seen AS (SELECT version FROM ledger_balanceversion WHERE user_id = %(user)s), "
-        f"checked AS (SELECT {conditions} AS ok), "
+        f"checked AS (SELECT {' AND '.join(conditions)} AS ok), "
         f"bumped AS ({bump}), "
         f"new_row AS (INSERT INTO {Transaction._meta.db_table} ({columns}) SELECT {values} FROM bumped RETURNING 1), "
         f"named AS ({name}), marked AS ({bucket}), logged AS ({change}) "

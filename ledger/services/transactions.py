@@ -2,7 +2,8 @@
 version (the cache invalidation), marks the affected rollup buckets dirty for the Go aggregator and appends its
 change row (ledger.changes)."""
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 
 from accounts.models import User
 from ledger import clock, error_codes
@@ -25,6 +26,7 @@ from ledger.services.bookkeeping import (
     volume_guard,
 )
 from ledger.services.single_statement import insert_in_one_statement
+from ledger.services.write_targets import WriteTarget, forget_target, remember_target, remembered_target
 from ledger.validation import (
     clean_all,
     clean_category,
@@ -57,45 +59,35 @@ def transaction_create(
     `account_seen`: that account as account_for_write reads it, when the caller read it already (with the user:
     ledger.selectors.user_for_write). Either way the write checks it again under the version lock (confirm_account,
     or the one statement's own snapshot)."""
-    given_key = {} if idempotency_key is None else {"idempotency_key": idempotency_key}
     with merged_errors() as errors:
         with errors.collect():
             target = account_for_write(user, account_id, field="account_id", seen=account_seen)
         digits = currency_digits(target.account.currency) if errors.ok else 2
         with errors.collect():
-            fields = _clean_fields(
+            fields = _clean_create_input(
                 digits,
                 amount=amount,
                 type=type,
-                description="" if description is None else description,
-                category=DEFAULT_CATEGORY if category is None else category,
-                date=clock.today() if date is None else date,
-                **given_key,
+                description=description,
+                category=category,
+                date=date,
+                idempotency_key=idempotency_key,
             )
         # With a key the archive check waits for the retry lookup (below, under the lock): a retry of a create that
         # succeeded before the account was archived answers with the first transaction.
         if errors.ok and idempotency_key is None:
             with errors.collect():
                 refuse_archived(target.account, field="account_id")
-    key = fields.pop("idempotency_key", None)
-    fingerprint = None
-    if key is not None:
-        fingerprint = input_fingerprint(
-            fields["amount_minor"],
-            fields["type"],
-            fields["description"],
-            fields["category"],
-            fields["date"].isoformat() if date is not None else "",
-            # The account joins the input only when named: keys stored before accounts existed still match.
-            *([] if account_id is None else [target.account.pk.hex]),
-        )
-    row = Transaction(
-        user=user, account=target.account, idempotency_key=key, idempotency_fingerprint=fingerprint, **fields
-    )
-    if not target.account.archived and insert_in_one_statement(row):
+    row = _new_row(user.pk, target.account.pk, fields, date=date, account_id=account_id)
+    row.user = user
+    if not target.account.archived and insert_in_one_statement(
+        row, currency=target.account.currency, default_account=account_id is None
+    ):
+        _remember(user.pk, account_id, row.account)
         return row
     # Otherwise (SQLite; on PostgreSQL when the statement above could not vouch for the write, and wrote nothing) the
     # statement sequence, which answers every case.
+    key, fingerprint = row.idempotency_key, row.idempotency_fingerprint
     with transaction.atomic(), volume_guard("amount"):
         # The bump comes first: on PostgreSQL its row lock serializes this user's writes, so two retries with one
         # idempotency key cannot both miss the lookup. Without a key the bump also adds the amount to the volume (one
@@ -115,7 +107,75 @@ def transaction_create(
         remember_names(user.pk, [fields["category"]])
         mark_buckets_dirty(user.pk, [fields["date"]])
         record_change(user.pk, created, ChangeOperation.CREATED)
+    if not account.archived:
+        _remember(user.pk, account_id, account)
     return created
+
+
+def transaction_create_for_token(
+    *, user_id: object, token_version: object, account_id: object = None, **given: object
+) -> Transaction | None:
+    """transaction_create for the holder of a verified access token whose user has not been read, in one round trip:
+    the account is the one this user's last create to `account_id` went to (ledger.services.write_targets), and the
+    statement that writes checks the caller (active, of this token generation) and the account in its own snapshot.
+    `given`: transaction_create's other input (amount, type, and the optional description, category, date and
+    idempotency_key).
+
+    None, having written nothing, whenever that cannot answer exactly as transaction_create would: no remembered
+    account, any input error, any check that failed, SQLite. The caller then authenticates as usual and calls
+    transaction_create, which answers every case (UNAUTHENTICATED first)."""
+    if connection.vendor != "postgresql":
+        return None
+    target = remembered_target(user_id, account_id)
+    if target is None:
+        return None
+    try:
+        fields = _clean_create_input(currency_digits(target.currency), **given)
+    except ValidationError:
+        return None
+    row = _new_row(user_id, target.account_pk, fields, date=given.get("date"), account_id=account_id)
+    if insert_in_one_statement(
+        row, currency=target.currency, token_version=token_version, default_account=account_id is None
+    ):
+        return row
+    forget_target(user_id, account_id)
+    return None
+
+
+def _clean_create_input(digits: int, *, amount: object, type: object, **optional: object) -> dict[str, object]:
+    """A create's input cleaned (ValidationError with every problem); `optional`: description, category, date and
+    idempotency_key, each None when omitted (then defaulted, but the key)."""
+    raw = {"amount": amount, "type": type, "description": "", "category": DEFAULT_CATEGORY}
+    raw.update((name, value) for name, value in optional.items() if value is not None)
+    if "date" not in raw:
+        raw["date"] = clock.today()
+    return _clean_fields(digits, **raw)
+
+
+def _new_row(
+    user_id: object, account_pk: object, fields: dict[str, object], *, date: object, account_id: object
+) -> Transaction:
+    """The unsaved transaction of a create's cleaned fields, with its idempotency key's fingerprint (`date` and
+    `account_id` as given, None when omitted)."""
+    key = fields.pop("idempotency_key", None)
+    fingerprint = None
+    if key is not None:
+        fingerprint = input_fingerprint(
+            fields["amount_minor"],
+            fields["type"],
+            fields["description"],
+            fields["category"],
+            fields["date"].isoformat() if date is not None else "",
+            # The account joins the input only when named: keys stored before accounts existed still match.
+            *([] if account_id is None else [account_pk.hex]),
+        )
+    return Transaction(
+        user_id=user_id, account_id=account_pk, idempotency_key=key, idempotency_fingerprint=fingerprint, **fields
+    )
+
+
+def _remember(user_id: object, account_id: object, account: Account) -> None:
+    remember_target(user_id, account_id, WriteTarget(account.pk, account.currency))
 
 
 def transaction_update(

@@ -1,5 +1,7 @@
-"""What a createTransaction request costs the database: the caller with the account it writes to in one statement
-(ledger.selectors.user_for_write), then the write (one statement on PostgreSQL) without reading the account again."""
+"""What a createTransaction request costs the database the first time a process writes for its caller to that account:
+the caller with the account it writes to in one statement (ledger.selectors.user_for_write), then the write (one
+statement on PostgreSQL) without reading the account again. Later creates to the same account skip the read on
+PostgreSQL: tests/ledger/test_create_for_token.py."""
 
 import pytest
 from django.db import connection
@@ -8,6 +10,7 @@ from django.test import Client
 from accounts.models import User
 from accounts.tokens import issue_token_pair
 from ledger import services
+from ledger.services.write_targets import forget_all_targets
 from tests.conftest import GraphQLClient, create, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)  # autocommit, as a request runs
@@ -35,6 +38,7 @@ def test_a_create_request_reads_its_caller_and_account_in_one_statement(
         sent.append(sql)
         return execute(sql, params, many, context)
 
+    forget_all_targets()  # the fixture's create was to the default account
     with connection.execute_wrapper(record):
         create(erin_client, "2.50", **fields)
     assert "accounts_user" in sent[0] and "ledger_account" in sent[0], sent[0]

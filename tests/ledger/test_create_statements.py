@@ -151,8 +151,8 @@ def test_two_workers_creating_for_one_user_both_stay_on_the_one_statement(erin: 
     sequences = []
     real = transactions.insert_in_one_statement
 
-    def watched(row: Transaction) -> bool:
-        written = real(row)
+    def watched(row: Transaction, **options: object) -> bool:
+        written = real(row, **options)
         if not written:
             sequences.append(row.amount_minor)
         return written

@@ -3,6 +3,7 @@ transaction, after the commit, never after a rollback, and failing open when Red
 
 import datetime
 import logging
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -31,7 +32,9 @@ def erin() -> User:
 
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
-    """What reaches Redis, one entry per round trip (a pipeline is sent as one packet)."""
+    """What reaches Redis, one entry per round trip (a pipeline is sent as one packet), once the connection for the
+    after-commit commands is made (its handshake is not theirs)."""
+    send_after_commit(RedisCommand(("PING",), logging.getLogger(__name__), "no ping"))
     packets: list[bytes] = []
     real = AbstractConnection.send_packed_command
 
@@ -135,3 +138,27 @@ def test_an_unreachable_redis_is_logged_and_the_write_stands(
     warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
     assert any(message.startswith("balance cache tidy-up skipped: ") for message in warnings), warnings
     assert any(message.startswith("live update not published on ") for message in warnings), warnings
+
+
+def test_replies_are_read_at_the_next_send_and_errors_among_them_logged(caplog: pytest.LogCaptureFixture) -> None:
+    get_redis_connection("default").set("text", "not a number")
+    with caplog.at_level(logging.WARNING, logger="storage.cache"):
+        send_after_commit(RedisCommand(("INCR", "text"), logging.getLogger(__name__), "not counted"))
+        assert [record for record in caplog.records if record.name == "storage.cache"] == []  # not awaited
+        deadline = time.monotonic() + 5
+        while not any(record.name == "storage.cache" for record in caplog.records) and time.monotonic() < deadline:
+            send_after_commit(_set("next"))  # reads the replies that have arrived
+    failures = [record.getMessage() for record in caplog.records if record.name == "storage.cache"]
+    assert failures == ["a command sent after a commit failed: value is not an integer or out of range"]
+    assert _stored("next") == ["next"]
+
+
+def test_unread_replies_never_pile_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage import cache  # noqa: PLC0415
+
+    monkeypatch.setattr(cache, "MAX_UNREAD_REPLIES", 3)
+    monkeypatch.setattr(AbstractConnection, "can_read", lambda self, timeout=0: False)  # as if none had arrived yet
+    for n in range(20):
+        send_after_commit(_set(f"k{n}"))
+        assert cache._unawaited.pending <= 3  # noqa: SLF001 (the bound itself is the subject)
+    assert _stored(*(f"k{n}" for n in range(20))) == [f"k{n}" for n in range(20)]

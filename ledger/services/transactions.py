@@ -3,7 +3,7 @@ version (the cache invalidation), marks the affected rollup buckets dirty for th
 change row (ledger.changes)."""
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from accounts.models import User
 from ledger import clock, error_codes
@@ -124,7 +124,7 @@ def transaction_create_for_token(
     None, having written nothing, whenever that cannot answer exactly as transaction_create would: no remembered
     account, any input error, any check that failed, SQLite. The caller then authenticates as usual and calls
     transaction_create, which answers every case (UNAUTHENTICATED first)."""
-    if connection.vendor != "postgresql":
+    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
         return None
     target = remembered_target(user_id, account_id)
     if target is None:

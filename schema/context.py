@@ -11,6 +11,7 @@ from strawberry.django.views import TemporalHttpResponse
 from accounts.models import User
 from accounts.tokens import AccessClaims, AuthenticationFailed, access_claims, token_holder
 from ledger.balance_cache import LedgerFigures, read_balance_version
+from ledger.currencies import currency_digits
 from ledger.models import Account, Transaction
 from ledger.selectors import accounts_by_id, ledger_figures, user_for_request
 from ledger.selectors.users import user_for_write
@@ -42,6 +43,7 @@ class RequestContext(StrawberryDjangoContext):
     _claims: AccessClaims | None = field(default=None, init=False)
     _accounts: dict[object, Account] | None = field(default=None, init=False)
     _figures: dict[int, LedgerFigures] = field(default_factory=dict, init=False)
+    _digits: dict[object, int] = field(default_factory=dict, init=False)  # by account id: digits_of
 
     @property
     def response(self) -> HttpResponse:
@@ -83,6 +85,18 @@ class RequestContext(StrawberryDjangoContext):
         the request's map of the caller's accounts."""
         account = txn._state.fields_cache.get("account")
         return account if account is not None else self.account(txn.account_id)
+
+    def digits_of(self, txn: Transaction) -> int:
+        """The digits of the currency of account_of(txn), remembered per account for the request: each row of a page
+        asks for them."""
+        account = txn._state.fields_cache.get("account")  # as account_of: the one loaded with it first
+        if account is not None:
+            return currency_digits(account.currency)
+        try:
+            return self._digits[txn.account_id]
+        except KeyError:
+            digits = self._digits[txn.account_id] = currency_digits(self.account(txn.account_id).currency)
+            return digits
 
     def account_if_any(self, account_id: object) -> Account | None:
         """As `account`, but None for an id the caller has no account with (one deleted since: the change log)."""

@@ -153,6 +153,10 @@ def _scalar_arguments(field: GraphQLField) -> dict[str, str] | None:
 
 _UNANSWERED = object()
 
+# Path(prev, key, typename) without the NamedTuple's Python-level __new__ (344 -> 155 ns): the same tuple, made for
+# each row of a page and each object field in it.
+_new_path = tuple.__new__
+
 # By the id of the schema's own field objects (they are not hashable); each entry keeps its field alive, so an id is
 # never reused while it is a key. Bounded by the fields of the schemas built in the process.
 _plain: dict[int, tuple[GraphQLField, PlainField | None]] = {}
@@ -316,7 +320,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     value_class = value.__class__
                     if kind is _OBJECT:
                         if value_class in plain_classes or self._plain_object(value):
-                            field_path = Path(path, response_name, type_name)
+                            field_path = _new_path(Path, (path, response_name, type_name))
                             result = results[response_name] = self._object(entry, value, field_path)
                             if result.__class__ is not dict and is_awaitable(result):
                                 awaitable_fields.append(response_name)
@@ -415,7 +419,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         completed = []
         awaitable_indices = []
         for index, item in enumerate(result):
-            item_path = Path(path, index, None)
+            item_path = _new_path(Path, (path, index, None))
             try:
                 value = self._execute_plan(object_type, plan, item, item_path)
             except Exception as raw_error:  # noqa: BLE001 (a non-null field below failed: graphql-core's handling)

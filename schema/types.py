@@ -14,6 +14,7 @@ from ledger import selectors
 from ledger.balance_cache import BalanceFigures
 from ledger.models import Transaction as TransactionModel
 from ledger.models import TransactionType as TransactionTypeChoice
+from ledger.money import from_minor
 from schema.context import RequestContext, account_of
 from schema.errors import FieldError
 from schema.execution import reads_context
@@ -49,7 +50,7 @@ class User:
 
 
 def _amount(txn: TransactionModel, context: "RequestContext") -> Decimal:
-    return money(txn.amount_minor, context.account_of(txn).currency)
+    return from_minor(txn.amount_minor, context.digits_of(txn))  # money() in the account's currency
 
 
 # A plain Strawberry type over the model instance rather than strawberry_django.type: a 50-row page resolves ~400

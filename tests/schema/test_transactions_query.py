@@ -185,3 +185,16 @@ def test_a_page_reads_its_rows_in_one_statement_whatever_it_selects(as_alice: Gr
     page_reads = [query for query in captured if "ledger_transaction" in query["sql"]]
     assert len(page_reads) == 1, [query["sql"][:120] for query in captured]
     assert ("created_at" in page_reads[0]["sql"]) == bool(stamps)
+
+
+def test_each_row_of_a_page_has_its_own_accounts_digits(as_alice: GraphQLClient) -> None:
+    from tests.schema.test_accounts import open_account  # noqa: PLC0415
+
+    rows = [("USD", "1.50", "2026-03-01"), ("JPY", "1500", "2026-03-02"), ("KWD", "1.500", "2026-03-03")]
+    for currency, amount, day in rows:
+        account = open_account(as_alice, currency, currency)
+        create(as_alice, amount, accountId=account["id"], date=day)
+    create(as_alice, "2.25", date="2026-03-04")  # the default account, read after the others
+    page = as_alice.data("{ transactions(first: 10) { edges { node { amount currency } } } }")["transactions"]
+    shown = [(edge["node"]["currency"], edge["node"]["amount"]) for edge in page["edges"]]
+    assert shown == [("USD", "2.25"), ("KWD", "1.500"), ("JPY", "1500"), ("USD", "1.50")]

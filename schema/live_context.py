@@ -45,9 +45,11 @@ class LiveContext(RequestContext):
             await live_hub().remove(self.live)
 
     def fresh_read(self) -> None:
-        """Forget the per-read caches (the caller's ledger accounts, the figures) before reading new changes: an
-        account renamed since the last read is shown as it is now."""
+        """Forget the per-read caches (the caller's ledger accounts with their currencies' digits, the figures) before
+        reading new changes: an account renamed, or emptied and given another currency, since the last read is shown
+        as it is now."""
         self._accounts = None
+        self._digits.clear()
         self._figures.clear()
 
     async def _close(self, reason: str) -> None:

@@ -107,8 +107,7 @@ def transaction_create(
         remember_names(user.pk, [fields["category"]])
         mark_buckets_dirty(user.pk, [fields["date"]])
         record_change(user.pk, created, ChangeOperation.CREATED)
-    if not account.archived:
-        _remember(user.pk, account_id, account)
+    _remember(user.pk, account_id, account)  # not archived: refuse_archived above let it through
     return created
 
 
@@ -156,7 +155,8 @@ def _new_row(
     user_id: object, account_pk: object, fields: dict[str, object], *, date: object, account_id: object
 ) -> Transaction:
     """The unsaved transaction of a create's cleaned fields, with its idempotency key's fingerprint (`date` and
-    `account_id` as given, None when omitted)."""
+    `account_id` as given, None when omitted). Takes the key out of `fields`, which then hold the row's other columns
+    (the statement sequence creates the row from them)."""
     key = fields.pop("idempotency_key", None)
     fingerprint = None
     if key is not None:
